@@ -750,6 +750,14 @@ class Runtime:
         """The value a finished process's function returned (KeyError if alive)."""
         return self.finished[pid][1]
 
+    def start(self):
+        """Trio kernel in a notebook: run processes in the background (guest mode)."""
+        self.kernel.start_guest()
+
+    def stop(self):
+        """Stop a runtime started with :meth:`start`."""
+        self.kernel.stop_guest()
+
     def run_main(self, fn, *args):
         """Spawn ``fn`` and run until it ends; return its result or raise its exit."""
         return self.kernel.run_main(fn, args)
