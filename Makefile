@@ -1,0 +1,86 @@
+# Robust Systems, hands-on: the single entry point.
+#   make book   build the course (executes every page) and say where to open it
+#   make test   build the book, then run the tests (the CI command)
+#   make lab    read the book live in JupyterLab
+#   make bench  run the benchmarks
+#   make clean  remove build output (keeps .venv; `make distclean` removes it too)
+# Needs only Python 3.11+ and make; everything else is installed into .venv from
+# the pinned requirements.txt.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+BUILD := _build
+HTML := $(BUILD)/html
+
+# Extra flags for the book build, e.g. `make book BOOK_FLAGS=--all` to rebuild every page.
+BOOK_FLAGS ?=
+# pytest arguments; `make test PYTEST_ARGS="-k links"` narrows the run.
+PYTEST_ARGS ?=
+# Notebook checks: every .ipynb under these folders runs under nbval in `make test`.
+# NBVAL_MODE is --nbval-lax (cells must run without error) or --nbval (outputs must
+# also match the stored ones).
+NBVAL_DIRS ?= solutions exercises
+NBVAL_MODE ?= --nbval-lax
+NBVAL_NOTEBOOKS = $(shell find $(NBVAL_DIRS) -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
+
+# What `make lock` resolves; requirements.txt is its pip freeze.
+LOCK_PKGS := 'jupyter-book>=1,<2' myst-nb ipywidgets simpy trio nbval pytest pytest-timeout \
+	hypothesis matplotlib pykka playwright nbformat nbclient ipykernel jupyterlab jupytext
+
+.PHONY: help venv book test bench lab lock clean distclean
+
+help:
+	@sed -n '2,7p' Makefile | sed 's/^# *//'
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); run make PYTHON=python3.11 ...")'
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+book: $(STAMP)
+	@start=$$(date +%s); \
+	PYDEVD_DISABLE_FILE_VALIDATION=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going $(BOOK_FLAGS) \
+	  || { echo; echo "make book: the build failed (warnings count as errors); see the messages above."; \
+	       echo "  Execution tracebacks of failing pages: $(BUILD)/html/reports/"; exit 1; }; \
+	echo; echo "Built the book in $$(( $$(date +%s) - start )) s. Open it:"; \
+	echo "  file://$(CURDIR)/$(HTML)/index.html"; \
+	echo "or serve it and browse to http://localhost:8000 :"; \
+	echo "  $(VPY) -m http.server --directory $(CURDIR)/$(HTML) 8000"
+
+test: book
+	@set +e; \
+	$(VPY) -m pytest $(if $(NBVAL_NOTEBOOKS),$(NBVAL_MODE) tests $(NBVAL_NOTEBOOKS)) $(PYTEST_ARGS); \
+	rc=$$?; \
+	if [ $$rc -eq 5 ]; then \
+	  echo "make test: pytest collected no tests (exit 5); tests/ should never be empty, so this is a failure."; \
+	fi; \
+	exit $$rc
+
+bench: $(STAMP)
+	$(VPY) bench/run.py
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) book/intro.md
+
+# Re-resolve requirements.txt from LOCK_PKGS in a throwaway venv.
+lock:
+	@tmp=$$(mktemp -d); \
+	$(PYTHON) -m venv $$tmp/venv && \
+	$$tmp/venv/bin/pip install --quiet --disable-pip-version-check $(LOCK_PKGS) && \
+	{ sed -n '/^#/p' requirements.txt; $$tmp/venv/bin/pip freeze --exclude-editable; } > requirements.txt.new && \
+	mv requirements.txt.new requirements.txt; \
+	rm -rf $$tmp; git diff --stat requirements.txt
+
+clean:
+	rm -rf $(BUILD) .pytest_cache .hypothesis
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info
