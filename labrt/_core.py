@@ -83,7 +83,7 @@ class Process:
     __slots__ = ("pid", "rt", "coro", "function", "mailbox", "waiting",
                  "wait_clauses", "timer", "links", "monitors", "watchers",
                  "trap", "name", "status", "reason", "result", "wake_value",
-                 "task", "scope", "data")
+                 "task", "scope", "data", "from_outside")
 
     def __init__(self, pid, rt, coro, function):
         self.pid = pid
@@ -106,6 +106,7 @@ class Process:
         self.task = None
         self.scope = None
         self.data = None
+        self.from_outside = False
 
     def __repr__(self):
         return f"<Process {self.pid} {self.function} {self.status}>"
@@ -258,7 +259,7 @@ class Runtime:
         self.tracing = bool(trace)
         self.reports: list[str] = []
         self._report_sink = reports
-        self.finished: dict = {}             # pid -> (reason, result) of ended processes
+        self.finished: dict = {}    # pid -> (reason, result), for rt.spawn'ed processes
         self.ext: dict = {}                  # per-runtime slots for modules above the core
         if kernel == "sim":
             from ._sim import SimKernel
@@ -329,6 +330,7 @@ class Runtime:
         pid = Pid(self.node, self._serial)
         name = getattr(fn, "__qualname__", None) or repr(fn)
         p = Process(pid, self, None, name)
+        p.from_outside = parent is None
         pid._proc = p
         self.procs[self._serial] = p
         if self.tracing:
@@ -530,7 +532,8 @@ class Runtime:
         p.mailbox = None
         del self.procs[pid.num]
         pid._proc = None
-        self.finished[pid] = (reason, p.result)
+        if p.from_outside:      # keep results only for processes a cell started
+            self.finished[pid] = (reason, p.result)
         self.kernel.discard(p)
         self._drain()
 
@@ -743,11 +746,11 @@ class Runtime:
         return p is not None and p.status is not EXITED
 
     def exit_reason(self, pid):
-        """The reason a finished process exited with (KeyError if still alive)."""
+        """Why a process started with ``rt.spawn`` ended (KeyError while it runs)."""
         return self.finished[pid][0]
 
     def result(self, pid):
-        """The value a finished process's function returned (KeyError if alive)."""
+        """What a process started with ``rt.spawn`` returned (KeyError while it runs)."""
         return self.finished[pid][1]
 
     def start(self):
