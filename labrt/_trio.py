@@ -44,15 +44,14 @@ class TrioKernel:
         self._pending = []          # processes spawned before trio started
         self._guest_done = None
         self._main_pid = None
+        self._clock = None
+        self._defer = False         # True while a notebook cell calls in from outside
         self._main_done = None
 
     def now(self) -> float:
         if self.t0 is None:
             return self._last
-        try:
-            self._last = trio.current_time() - self.t0
-        except RuntimeError:        # outside trio (e.g. after the run ended)
-            pass
+        self._last = self._clock.current_time() - self.t0
         return self._last
 
     def _in_trio(self) -> bool:
@@ -63,7 +62,16 @@ class TrioKernel:
             return False
 
     # -- the kernel interface used by the core --------------------------------
+    def _later(self, fn, *args):
+        """Run ``fn(*args)`` inside trio: now if we are in trio, else soon."""
+        if self._defer:
+            self.token.run_sync_soon(fn, *args)
+            return True
+        return False
+
     def start(self, p):
+        if self._later(self.start, p):
+            return
         if self.nursery is None:
             self._pending.append(p)
         else:
@@ -89,6 +97,8 @@ class TrioKernel:
                 self.rt.finish(p, None, result)
 
     def wake(self, p, value):
+        if self._later(self.wake, p, value):
+            return
         if p.task is not None and p.status != "exited":
             trio.lowlevel.reschedule(p.task, outcome.Value(value))
 
@@ -100,6 +110,8 @@ class TrioKernel:
         return value
 
     def discard(self, p):
+        if self._later(self.discard, p):
+            return
         p.coro = None
         if p.pid == self._main_pid:
             self._main_done.set()
@@ -107,16 +119,21 @@ class TrioKernel:
             p.scope.cancel()
 
     def timer_added(self, when):
+        if self._later(self.timer_added, when):
+            return
         s = self._sleep_scope
         if s is not None and self.t0 is not None and when + self.t0 < s.deadline:
             s.deadline = when + self.t0
 
     def outside(self, fn):
         if self.token is not None and not self._in_trio():
-            # A notebook cell while trio runs as a guest: hand the call to trio.
-            box = []
-            self.token.run_sync_soon(lambda: box.append(fn()))
-            return _Deferred(box)
+            # A notebook cell while trio runs as a guest: the bookkeeping
+            # happens now; whatever touches trio is handed to it, in order.
+            self._defer = True
+            try:
+                return fn()
+            finally:
+                self._defer = False
         return fn()
 
     # -- the loop ----------------------------------------------------------
@@ -148,7 +165,8 @@ class TrioKernel:
     async def _open(self, nursery):
         self.nursery = nursery
         self.token = trio.lowlevel.current_trio_token()
-        self.t0 = trio.current_time() - self._last
+        self._clock = trio.lowlevel.current_clock()
+        self.t0 = self._clock.current_time() - self._last
         nursery.start_soon(self._timer_loop)
         pending, self._pending = self._pending, []
         for p in pending:
@@ -216,24 +234,3 @@ def _has_running_loop() -> bool:
         return True
     except RuntimeError:
         return False
-
-
-class _Deferred:
-    """The result of a call handed to trio from outside; ``.value`` once done."""
-
-    def __init__(self, box):
-        self._box = box
-
-    @property
-    def done(self):
-        return bool(self._box)
-
-    @property
-    def value(self):
-        if not self._box:
-            raise _core.LabrtError("not done yet: let the notebook's loop run "
-                                   "(e.g. `await asyncio.sleep(0)`)")
-        return self._box[0]
-
-    def __repr__(self):
-        return f"<deferred {self._box[0]!r}>" if self._box else "<deferred pending>"

@@ -1,0 +1,49 @@
+"""The trio kernel as a guest of an asyncio loop, the way a Jupyter kernel runs it."""
+import asyncio
+
+import labrt
+from labrt import receive, send
+
+
+async def echo():
+    while True:
+        sender, text = await receive()
+        send(sender, ("echo", text))
+
+
+async def collector(box):
+    while True:
+        box.append(await receive())
+
+
+def test_guest_mode_runs_processes_while_the_host_loop_stays_free():
+    """Cells (host callbacks) can spawn and send while trio runs as a guest."""
+    box = []
+    ticks = []
+
+    async def host():
+        rt = labrt.Runtime(kernel="trio", reports=None)
+        rt.start()
+        await asyncio.sleep(0.05)
+        e = rt.spawn(echo)
+        c = rt.spawn(collector, box)
+        assert isinstance(e, labrt.Pid) and isinstance(c, labrt.Pid)
+        for i in range(3):
+            rt.send(e, (c, f"hello {i}"))
+            ticks.append(i)               # the host loop is never blocked
+            await asyncio.sleep(0.02)
+        for _ in range(100):
+            if len(box) == 3:
+                break
+            await asyncio.sleep(0.01)
+        rt.exit(e, "kill")
+        await asyncio.sleep(0.05)
+        alive = rt.is_alive(e)
+        rt.stop()
+        await asyncio.sleep(0.05)
+        return alive
+
+    alive = asyncio.run(host())
+    assert box == [("echo", "hello 0"), ("echo", "hello 1"), ("echo", "hello 2")]
+    assert ticks == [0, 1, 2]
+    assert alive is False
