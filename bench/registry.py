@@ -1,0 +1,102 @@
+"""What the benchmark runs: systems, metrics, sizes.
+
+`workload(system, metric)` returns a function of the size n; it is only called
+inside a worker subprocess (bench/worker.py), so importing this module imports
+no runtime.
+"""
+from functools import partial
+
+SYSTEMS = {
+    "labrt-sim": "labrt, simulated kernel",
+    "labrt-trio": "labrt, trio kernel",
+    "ceiling": "generator scheduler (the ceiling)",
+    "ceiling-async": "same scheduler, async def processes",
+    "asyncio": "asyncio tasks + asyncio.Queue",
+    "trio": "trio tasks + memory channels",
+    "pykka": "Pykka 4 (thread per actor)",
+}
+
+# metric -> (label, unit, kind); kind "rate" values are n / seconds.
+METRICS = {
+    "pingpong": ("ping-pong", "round trips/s", "rate"),
+    "oneway": ("one-way", "msg/s", "rate"),
+    "spawn_exit": ("spawn+exit", "processes/s", "rate"),
+    "idle_bytes": ("idle process", "bytes (tracemalloc)", "bytes"),
+    "million": ("1M idle processes", "", "million"),
+    "call": ("call round trip", "calls/s", "rate"),
+    "restart": ("restart latency", "per restart", "seconds"),
+    "sup_children": ("simple_one_for_one", "", "pair"),
+}
+
+CORE = ("pingpong", "oneway", "spawn_exit", "idle_bytes")
+
+SIZES = {
+    "pingpong": 200_000,
+    "oneway": 1_000_000,
+    "spawn_exit": 200_000,
+    "idle_bytes": 10_000,
+    "million": 1_000_000,
+    "call": 50_000,
+    "restart": 2_000,
+    "sup_children": 10_000,
+}
+
+# Slow systems get smaller sizes so that one repetition takes about a second.
+SCALE = {
+    "pykka": {"pingpong": 0.1, "oneway": 0.1, "spawn_exit": 0.01,
+              "idle_bytes": 0.1, "call": 0.4},
+    "trio": {"pingpong": 0.5, "oneway": 0.2, "spawn_exit": 0.5},
+    "labrt-trio": {"pingpong": 0.5, "oneway": 0.2, "spawn_exit": 0.5, "call": 0.5},
+    "asyncio": {"pingpong": 0.5},
+    "ceiling": {"pingpong": 2, "spawn_exit": 2},
+    "ceiling-async": {"pingpong": 2, "spawn_exit": 2},
+}
+
+QUICK_SIZES = {
+    "pingpong": 2_000,
+    "oneway": 10_000,
+    "spawn_exit": 2_000,
+    "idle_bytes": 500,
+    "million": 20_000,
+    "call": 500,
+    "restart": 50,
+    "sup_children": 200,
+}
+
+
+def cells():
+    """Every (system, metric) the benchmark measures, in run order."""
+    out = [(system, metric) for system in SYSTEMS for metric in CORE]
+    out += [("labrt-sim", "call"), ("labrt-trio", "call"), ("asyncio", "call"),
+            ("pykka", "call"), ("labrt-sim", "restart"), ("labrt-sim", "sup_children"),
+            ("labrt-sim", "million")]
+    return out
+
+
+def size(system, metric, quick=False, scale=1.0):
+    if quick:
+        base = QUICK_SIZES[metric]
+    else:
+        base = SIZES[metric] * scale
+    factor = SCALE.get(system, {}).get(metric, 1)
+    minimum = 10 if metric in ("restart", "call") else 50
+    return max(minimum, int(base * factor))
+
+
+def workload(system, metric):
+    if metric in ("call", "restart", "sup_children"):
+        import wl_otp
+        if system == "asyncio":
+            return wl_otp.asyncio_call
+        if system == "pykka":
+            return wl_otp.pykka_call
+        kernel = system.split("-")[1]
+        fn = {"call": wl_otp.labrt_call, "restart": wl_otp.restart_latency,
+              "sup_children": wl_otp.sup_children}[metric]
+        return partial(fn, kernel=kernel)
+    if system.startswith("labrt-"):
+        import wl_labrt
+        return partial(getattr(wl_labrt, metric), kernel=system.split("-")[1])
+    module = {"ceiling": "wl_ceiling", "ceiling-async": "wl_ceiling_async",
+              "asyncio": "wl_asyncio", "trio": "wl_trio", "pykka": "wl_pykka"}[system]
+    return getattr(__import__(module), metric)
