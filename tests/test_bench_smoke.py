@@ -1,0 +1,61 @@
+"""Smoke test of the benchmark: `bench/run.py --quick --no-write` runs and reports every figure.
+
+No speed is asserted here; speed targets live in the benchmark's own report.
+"""
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+import registry  # noqa: E402
+
+OTP_METRICS = {"call": "labrt.gen_server", "restart": "labrt.supervisor",
+               "sup_children": "labrt.supervisor"}
+
+
+def _exists(module):
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def quick_run():
+    """Output of one quick benchmark run, shared by the tests below."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--no-write"],
+                          capture_output=True, text=True, timeout=240, cwd=ROOT)
+    return proc
+
+
+def test_quick_run_exits_zero(quick_run):
+    """The quick run finishes without a failed workload."""
+    assert quick_run.returncode == 0, quick_run.stdout[-3000:] + quick_run.stderr[-3000:]
+
+
+@pytest.mark.parametrize("system,metric", registry.cells())
+def test_every_metric_is_printed(quick_run, system, metric):
+    """Each (system, metric) cell prints a progress line with a number (or a skip while its OTP module is missing)."""
+    label = registry.METRICS[metric][0]
+    pattern = rf"^\[rep 1/1 +\d+/\d+\] {re.escape(system)} +{re.escape(label)} +n=[\d,]+ +(.*)$"
+    lines = [m.group(1) for m in re.finditer(pattern, quick_run.stdout, re.M)]
+    assert lines, f"no line for {system} {label}:\n{quick_run.stdout[-2000:]}"
+    shown = lines[0]
+    needed = OTP_METRICS.get(metric)
+    if needed and not _exists(needed) and system.startswith("labrt"):
+        assert shown.startswith(("SKIPPED", "start", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")), shown
+    else:
+        assert re.match(r"(start )?[\d,.]+", shown), shown
+
+
+def test_report_has_targets_table(quick_run):
+    """The printed report has the targets table with a PASS/FAIL verdict per target."""
+    out = quick_run.stdout
+    assert "## Targets" in out
+    verdicts = re.findall(r"\*\*(PASS|FAIL)\*\*", out)
+    assert len(verdicts) == 7, out[-3000:]
