@@ -1,0 +1,1 @@
+"""Differential tests: the same scenarios on a real BEAM and on labrt."""
