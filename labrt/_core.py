@@ -229,9 +229,9 @@ def isolate(msg):
         return copy.deepcopy(msg)
     except Exception as e:
         raise CannotSend(
-            f"cannot send {type(msg).__name__} value {msg!r:.60}: it holds "
-            f"something that cannot be copied ({type(e).__name__}: {e}). Send plain "
-            "data (numbers, strings, tuples, lists, dicts, dataclasses) instead") from None
+            f"cannot send a {t.__name__}: it holds something that cannot be "
+            f"copied to another process ({e}); send plain data (numbers, strings, "
+            "tuples, lists, dicts, dataclasses) instead") from None
 
 
 # ---------------------------------------------------------------------------
