@@ -401,7 +401,7 @@ class SequenceDiagram:
             y2 = self.rows[col.end].y if col.end is not None else self.rows_bottom + 10
             dash = "4 4" if col.is_process else "1 4"
             out.append(S.line(col.x, y1, col.x, y2, stroke=LIGHT, stroke_width=1.2,
-                              stroke_dasharray=dash))
+                              stroke_dasharray=dash, data_lifeline=col.key))
         return out
 
     def _headers(self) -> list[str]:
@@ -421,7 +421,7 @@ class SequenceDiagram:
                                     text_anchor="middle", font_size=None if j == 0 else size,
                                     font_weight="bold" if bold else None,
                                     fill=INK if bold else GREY))
-            out.append(S.tag("g", "".join(parts)))
+            out.append(S.tag("g", "".join(parts), data_header=col.key))
         return out
 
     # -- one event ----------------------------------------------------------------
@@ -490,7 +490,7 @@ class SequenceDiagram:
             parts.append(self._beside(src, y, label, colour, gap=11, bold=not clean))
         else:  # register, unregister, trap_exit, and anything unknown: a note
             parts += self._note(src, y, label)
-        return S.tag("g", "".join(parts))
+        return S.tag("g", "".join(parts), data_kind=kind)
 
     def _room(self, col: Column, side: int) -> float:
         """Free width beside a lifeline, up to the next lifeline or the edge."""

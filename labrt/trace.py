@@ -196,7 +196,9 @@ class Trace(list):
             for one in who:
                 found |= self._pids_named(one)
             return found
-        if isinstance(who, str) and not who.startswith("<"):
+        if isinstance(who, str) and not isinstance(who, Term):
+            if who.startswith("<"):  # a pid's text
+                return {who}
             return {show(e.pid) for e in self
                     if e.kind == "register" and e.data == who and e.pid is not None}
         return {show(who)}
