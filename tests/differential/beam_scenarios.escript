@@ -502,5 +502,95 @@ scenarios() ->
          log([a, got, poll()]),
          log([a, got, poll()]),
          log([a, got, next()])
+     end},
+     %% more subtle cases
+     {trap_flag_read_on_arrival, fun() ->
+         %% an EXIT already turned into a message stays a message after trap_exit(false)
+         trap(true),
+         B = nm(spawn_link(on_go_exit(boom)), b),
+         M = nm(monitor(process, B), m1),
+         B ! go,
+         receive {'DOWN', M, _, _, _} -> ok end,
+         settle(),
+         log([a, trap, trap(false)]),
+         log([a, got, poll()]),
+         log([a, still, alive])
+     end},
+     {unlink_trapping_no_exit, fun() ->
+         trap(true),
+         B = nm(spawn_link(on_go_exit(boom)), b),
+         log([a, unlink, unlink(B)]),
+         nm(monitor(process, B), m1),
+         B ! go,
+         log([a, got, next()]),
+         settle(),
+         log([a, got, poll()])
+     end},
+     {child_links_to_parent, fun() ->
+         trap(true),
+         A = self(),
+         B = nm(spawn(fun() -> link(A), A ! linked, receive go -> exit(boom) end end), b),
+         receive linked -> ok end,
+         B ! go,
+         log([a, got, next()])
+     end},
+     {monitor_name_resolved_once, fun() ->
+         B = nm(spawn(on_go_exit(boom)), b),
+         C = nm(spawn(fun idle/0), c),
+         register(foo, B),
+         nm(monitor(process, foo), m1),
+         unregister(foo),
+         register(foo, C),
+         B ! go,
+         log([a, got, next()]),
+         log([a, whereis, foo, whereis(foo)])
+     end},
+     {exit_reason_killed_is_trappable, fun() ->
+         %% only the atom kill is untrappable; killed sent by exit/2 is ordinary
+         A = self(),
+         B = nm(spawn(fun() ->
+                 trap(true), A ! ready,
+                 receive M -> A ! {b_got, M} end
+             end), b),
+         receive ready -> ok end,
+         exit(B, killed),
+         receive {b_got, M} -> log([b, got, M]) end,
+         C = nm(spawn(fun idle/0), c),
+         nm(monitor(process, C), m1),
+         exit(C, killed),
+         log([a, got, next()])
+     end},
+     {killed_kills_nontrapping_link, fun() ->
+         B = nm(spawn_link(fun idle/0), b),
+         log([a, exit_kill, exit(B, kill)]),
+         idle()
+     end},
+     {shutdown_tuple_propagates, fun() ->
+         B = nm(spawn_link(on_go_exit({shutdown, x})), b),
+         B ! go,
+         idle()
+     end},
+     {self_signals_in_order, fun() ->
+         trap(true),
+         self() ! m1,
+         exit(self(), boom),
+         self() ! m2,
+         log([a, got, poll()]),
+         log([a, got, poll()]),
+         log([a, got, poll()]),
+         log([a, got, poll()])
+     end},
+     {unlink_non_pid, fun() ->
+         log([a, unlink, foo, t(fun() -> unlink(foo) end)])
+     end},
+     {bad_arguments, fun() ->
+         log([a, link, foo, t(fun() -> link(foo) end)]),
+         log([a, monitor, 42, t(fun() -> monitor(process, 42) end)]),
+         log([a, exit, foo, t(fun() -> exit(foo, boom) end)]),
+         log([a, register, 42, t(fun() -> register(42, self()) end)]),
+         log([a, send, 42, t(fun() -> 42 ! hi end)]),
+         log([a, demonitor, unknown, t(fun() -> demonitor(make_ref()) end)]),
+         log([a, receive_after, -1, t(fun() -> receive never -> ok after -1 -> ok end end)]),
+         log([a, still, alive])
      end}
     ].

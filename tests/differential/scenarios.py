@@ -622,3 +622,131 @@ async def receive_after_not_reset(t):
     t.log("a", "got", await poll())
     t.log("a", "got", await poll())
     t.log("a", "got", await next_())
+
+
+# ----------------------------------------------------------------- subtler cases
+
+async def at_(awaitable):
+    """Erlang's try around something that suspends."""
+    try:
+        return ("ok", await awaitable)
+    except labrt.ProcessExit as e:
+        return ("exit", e.reason)
+    except Exception as e:
+        return ("error", e)
+
+
+@scenario
+async def trap_flag_read_on_arrival(t):
+    trap_exit(True)
+    b = t.name(spawn_link(on_go_exit("boom")), "b")
+    m = t.name(monitor(b), "m1")
+    send(b, "go")
+    await receive(down_for(m))
+    await settle()
+    t.log("a", "trap", trap_exit(False))
+    t.log("a", "got", await poll())
+    t.log("a", "still", "alive")
+
+
+@scenario
+async def unlink_trapping_no_exit(t):
+    trap_exit(True)
+    b = t.name(spawn_link(on_go_exit("boom")), "b")
+    t.log("a", "unlink", unlink(b))
+    t.name(monitor(b), "m1")
+    send(b, "go")
+    t.log("a", "got", await next_())
+    await settle()
+    t.log("a", "got", await poll())
+
+
+@scenario
+async def child_links_to_parent(t):
+    trap_exit(True)
+    a = self()
+
+    async def b_body():
+        link(a)
+        send(a, "linked")
+        await receive("go")
+        labrt.exit("boom")
+    b = t.name(spawn(b_body), "b")
+    await receive("linked")
+    send(b, "go")
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def monitor_name_resolved_once(t):
+    b = t.name(spawn(on_go_exit("boom")), "b")
+    c = t.name(spawn(idle), "c")
+    register("foo", b)
+    t.name(monitor("foo"), "m1")
+    unregister("foo")
+    register("foo", c)
+    send(b, "go")
+    t.log("a", "got", await next_())
+    t.log("a", "whereis", "foo", whereis("foo"))
+
+
+@scenario
+async def exit_reason_killed_is_trappable(t):
+    a = self()
+
+    async def b_body():
+        trap_exit(True)
+        send(a, "ready")
+        send(a, ("b_got", await receive()))
+    b = t.name(spawn(b_body), "b")
+    await receive("ready")
+    labrt.exit(b, "killed")
+    _, m = await receive(("b_got", labrt.ANY))
+    t.log("b", "got", m)
+    c = t.name(spawn(idle), "c")
+    t.name(monitor(c), "m1")
+    labrt.exit(c, "killed")
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def killed_kills_nontrapping_link(t):
+    b = t.name(spawn_link(idle), "b")
+    t.log("a", "exit_kill", labrt.exit(b, "kill"))
+    await idle()
+
+
+@scenario
+async def shutdown_tuple_propagates(t):
+    b = t.name(spawn_link(on_go_exit(("shutdown", "x"))), "b")
+    send(b, "go")
+    await idle()
+
+
+@scenario
+async def self_signals_in_order(t):
+    trap_exit(True)
+    send(self(), "m1")
+    labrt.exit(self(), "boom")
+    send(self(), "m2")
+    t.log("a", "got", await poll())
+    t.log("a", "got", await poll())
+    t.log("a", "got", await poll())
+    t.log("a", "got", await poll())
+
+
+@scenario
+async def unlink_non_pid(t):
+    t.log("a", "unlink", "foo", t_(unlink, "foo"))
+
+
+@scenario
+async def bad_arguments(t):
+    t.log("a", "link", "foo", t_(link, "foo"))
+    t.log("a", "monitor", 42, t_(monitor, 42))
+    t.log("a", "exit", "foo", t_(labrt.exit, "foo", "boom"))
+    t.log("a", "register", 42, t_(register, 42, self()))
+    t.log("a", "send", 42, t_(send, 42, "hi"))
+    t.log("a", "demonitor", "unknown", t_(demonitor, labrt.make_ref()))
+    t.log("a", "receive_after", -1, await at_(receive("never", timeout=-1)))
+    t.log("a", "still", "alive")

@@ -23,8 +23,18 @@ needs_erl = pytest.mark.skipif(
     reason="no Erlang on PATH (apt-get install -y erlang-nox); the BEAM side cannot run")
 
 # Scenarios where labrt is known to differ from the BEAM, with the checklist
-# item, as {name: reason}.  Empty: every disagreement found so far was fixed.
-KNOWN_DIFFERENCES: dict[str, str] = {}
+# item, as {name: reason}.  Strict xfail: once labrt is fixed the test XPASSes
+# and fails, which is the signal to delete the entry.
+KNOWN_DIFFERENCES: dict[str, str] = {
+    "killed_kills_nontrapping_link": (
+        "item 11/21: on labrt the caller of exit(B, kill) dies inside exit/2 when "
+        "the killed B is linked to it (the link signal is handled synchronously); "
+        "on the BEAM exit/2 returns true and the caller runs on until it next "
+        "handles signals"),
+    "unlink_non_pid": (
+        "unlink/1 of a non-pid: the BEAM raises badarg, labrt returns True "
+        "(erlang:unlink/1 man page; item 14 names only link/1)"),
+}
 
 
 def _param(name):
@@ -120,3 +130,16 @@ def test_normalisation_can_fail():
     assert harness.fmt_line([ZeroDivisionError()], {}) == "badarith"
     assert harness.fmt_line([("x", None, True, [1])], {}) == "{x,undefined,true,[1]}"
     assert harness.fmt_line([Pid(0, 99)], names) == "'#pid'"
+
+
+# receive_after_not_reset measures a 100 ms timer against 20 ms sleeps; on a real
+# clock that is a timing test, so the trio run leaves it to the simulated kernel.
+TRIO_SKIP = {"receive_after_not_reset"}
+
+
+@pytest.mark.parametrize("name", [_param(n) for n in NAMES if n not in TRIO_SKIP])
+def test_vs_recorded_on_trio(name, recorded):
+    """The trio (real-time) kernel prints what the BEAM printed too."""
+    expected = recorded[0][name]
+    actual = harness.run_labrt(SCENARIOS[name], kernel="trio")
+    assert actual == expected, _diff(expected, actual)
