@@ -149,12 +149,20 @@ class SequenceDiagram:
     def _repr_svg_(self) -> str:
         return self.svg
 
+    def _repr_html_(self) -> str:
+        # Jupyter and the book prefer HTML to SVG; inline SVG (rather than an
+        # <img>) keeps the tooltips and the text alternative working.
+        return f'<div style="max-width:100%;overflow-x:auto">{self.svg}</div>'
+
     def __repr__(self) -> str:
         return (f"<SequenceDiagram: {len(self.rows)} events, "
                 f"{len(self.columns)} columns>")
 
     def save(self, path) -> None:
         """Write the SVG to ``path`` (UTF-8)."""
+        if str(path).lower().endswith((".png", ".jpg", ".jpeg", ".gif", ".pdf", ".webp")):
+            raise ValueError(f"save() writes SVG, not {str(path).rsplit('.', 1)[1]}: "
+                             f"use a .svg path (rsvg-convert turns it into a PNG or PDF)")
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             f.write(self.svg)
 
@@ -197,7 +205,9 @@ class SequenceDiagram:
         return key
 
     def _make_columns(self, trace, names):
-        names = {show(k): str(v) for k, v in (names or {}).items()}
+        # display names: keys may be pids, pid texts or registered names
+        names = {key: str(v) for k, v in (names or {}).items()
+                 for key in trace._pids_named(k)}
         registered = trace.registered_names()
         functions: dict[str, str] = {}
         for e in trace:
@@ -314,6 +324,16 @@ class SequenceDiagram:
     # -- what each event says ----------------------------------------------------
 
     def _label(self, row: Row) -> str:
+        """The text drawn for an event. An arrow to or from the "others"
+        column also names the pid at that end, since the column does not."""
+        text = self._what(row)
+        if row.dst == OTHERS and row.src != OTHERS:
+            return f"{text} ({show(row.event.other)})"
+        if row.src == OTHERS and row.dst not in (None, OTHERS):
+            return f"({show(row.event.pid)}) {text}"
+        return text
+
+    def _what(self, row: Row) -> str:
         e = row.event
         kind = e.kind
         if kind == "spawn":
