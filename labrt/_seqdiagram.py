@@ -183,6 +183,8 @@ class SequenceDiagram:
             self.shown = []
             for who in processes:
                 found = trace._pids_named(who)
+                if not found:
+                    raise ValueError(f"no process registered as {who!r} in this trace")
                 # several pids for one name: in order of first appearance
                 for key in _first_seen(trace, found):
                     if key not in self.shown:
@@ -252,10 +254,8 @@ class SequenceDiagram:
         self.rows = []
         seen: set[str] = set()
         for i, e in enumerate(self.events):
-            row = Row(e, src=self._column_of(e.pid) or OUTSIDE,
+            row = Row(e, src=OUTSIDE if e.pid is None else self._column_of(e.pid),
                       dst=self._column_of(e.other))
-            if e.pid is None:
-                row.src = OUTSIDE
             child = self.columns.get(row.dst) if e.kind == "spawn" else None
             if (child is not None and child.is_process and child.start is None
                     and child.key not in seen and row.dst != row.src):
@@ -612,7 +612,7 @@ class SequenceDiagram:
         counts: dict[str, int] = {}
         for row in self.rows:
             counts[row.event.kind] = counts.get(row.event.kind, 0) + 1
-        crashes = [f"{line_of(r.event).split('  ')[1]} exited with {_plain(r.event.data)}"
+        crashes = [f"{' '.join(self.columns[r.src].lines)} exited with {_plain(r.event.data)}"
                    for r in self.rows if r.event.kind == "exit" and not is_clean(r.event.data)]
         n = len(self.rows)
         summary = f"{n} event{'s' if n != 1 else ''}"

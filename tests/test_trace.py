@@ -337,6 +337,31 @@ def test_processes_collapses_the_rest_into_others():
     assert "exit" in kinds and kinds.count("exit") == 1  # main's exit, not the worker's
 
 
+def test_collapsed_pids_are_named_on_arrows():
+    """An arrow into the 'others' column names the pid it goes to."""
+    spawns = texts_of(sample().sequence_diagram(processes=[P(1)]).svg, "spawn")
+    assert spawns[1:] == ["spawn (<0.2.0>)", "spawn (<0.3.0>)"]
+
+
+def test_unknown_process_name_is_an_error():
+    """processes= with a name nobody registered raises instead of drawing nothing."""
+    with pytest.raises(ValueError, match="pnger"):
+        sample().sequence_diagram(processes=["pnger"])
+
+
+def test_names_by_registered_name():
+    """names= keys may be registered names as well as pids."""
+    root = parse(sample().sequence_diagram(names={"pinger": "Pinger"}).svg)
+    header = next(g for g in root.iter(SVG + "g") if g.get("data-header") == "<0.2.0>")
+    assert [t.text for t in header.iter(SVG + "text")] == ["Pinger", "pinger", "<0.2.0>"]
+
+
+def test_save_refuses_raster_formats(tmp_path):
+    """save() writes SVG only, and says so for a .png path."""
+    with pytest.raises(ValueError, match="SVG"):
+        sample().sequence_diagram().save(tmp_path / "d.png")
+
+
 def test_outside_column_only_when_used():
     """With no event from outside the runtime there is no 'outside' column."""
     t = sample()[1:]
