@@ -48,7 +48,7 @@ import inspect
 import math
 from dataclasses import dataclass, fields, replace
 
-from . import gen_server
+from . import code, gen_server
 from ._core import (
     cancel_timer, error_report, exit, is_alive, make_ref, monitor, now,
     receive, self as _self, send_after, trap_exit, unlink,
@@ -387,7 +387,7 @@ class _Sup:
 
     def __init__(self, name, module, arg, flags: SupFlags):
         self.name = name
-        self.module = module
+        self.module = module                # a code server module name, or an object
         self.arg = arg
         self.flags = flags
         self.ids: list = []                 # static children, start order
@@ -671,12 +671,31 @@ async def _unlink_flush(pid, default):
 
 
 def _module_name(module) -> str:
+    if isinstance(module, str):
+        return module
     return getattr(module, "__name__", None) or type(module).__name__
 
 
-def _resolve(module):
-    """The callback object: a class is instantiated once, anything else used as is."""
-    return module() if isinstance(module, type) else module
+def _load(module):
+    """Register the user's callback module with the code server, as gen_server does.
+
+    A class or a Python module is loaded under its name (so a later
+    ``code.load(name, NewVersion)`` is what ``code_change`` runs); a string
+    names an already loaded module; any other object is used as it is.
+    """
+    if isinstance(module, str):
+        code.current(module)                # UndefinedModule if it was never loaded
+        return module
+    if hasattr(module, "__name__"):
+        return code.server().ensure(module)
+    return module
+
+
+async def _user_init(module, arg):
+    """Call the *current* version of the user's ``init(arg)`` (a qualified call)."""
+    if isinstance(module, str):
+        return await code.apply(module, "init", arg)
+    return await _maybe_await(module.init(arg))
 
 
 async def _maybe_await(x):
@@ -703,7 +722,8 @@ class _SupervisorServer(gen_server.GenServer):
     async def init(self, arg):
         name, module, user_arg = arg
         trap_exit(True)
-        res = await _maybe_await(_resolve(module).init(user_arg))
+        module = _load(module)
+        res = await _user_init(module, user_arg)
         match res:
             case ("ok", (flags, specs)):
                 pass
@@ -776,14 +796,14 @@ class _SupervisorServer(gen_server.GenServer):
 
     async def code_change(self, old_vsn, sup: _Sup, extra):
         """Re-run init with the original argument and take the new flags and specs."""
-        res = await _maybe_await(_resolve(sup.module).init(sup.arg))
+        res = await _user_init(sup.module, sup.arg)
         match res:
             case "ignore":
                 return ("ok", sup)
             case ("ok", (flags, specs)):
                 pass
             case _:
-                return ("error", res)
+                return ("error", ("bad_return", (_module_name(sup.module), "init", res)))
         try:
             flags = _check_flags(flags)
             specs = _check_startspec(specs, flags.auto_shutdown)
@@ -807,6 +827,11 @@ class _SupervisorServer(gen_server.GenServer):
                 new_children[_key(cid)] = sup.child(cid)
         sup.ids, sup.children = new_ids, new_children
         return ("ok", sup)
+
+
+# In OTP the generic callback module is called ``supervisor``; so it is here
+# (it is the name the code server and process listings show).
+_SupervisorServer.__name__ = _SupervisorServer.__qualname__ = "supervisor"
 
 
 # -- admin requests (run inside the supervisor) ----------------------------------

@@ -14,7 +14,9 @@ from labrt import (
     Exit, Pid, ProcessExit, exit, process_info, receive, self, send, sleep,
     spawn, spawn_link, trap_exit, is_alive, now,
 )
+from labrt import code, gen_server
 from labrt import supervisor as sup
+from labrt import sys as lsys
 from labrt.supervisor import ChildSpec, SupFlags, check_childspecs
 
 EVENTS: list = []
@@ -1416,3 +1418,94 @@ def test_registered_name():
         await start_sup(specs=[child("c")], name="top")
         return [i for i, *_ in await sup.which_children("top")]
     assert run(main) == ["c"]
+
+
+# ---------------------------------------------------------------------------
+# gen_server children, hot code change, names
+
+class Cleaner(gen_server.GenServer):
+    """A gen_server child that logs its terminate; traps exits if asked."""
+
+    def init(self, arg):
+        cid, trap = arg
+        if trap:
+            trap_exit(True)
+        return ("ok", cid)
+
+    def handle_call(self, request, from_, state):
+        return ("reply", state, state)
+
+    def terminate(self, reason, state):
+        EVENTS.append(("terminate", state, reason))
+
+
+@pytest.mark.parametrize("shutdown", ["brutal_kill", 1.0, None])
+@pytest.mark.parametrize("trap", [True, False])
+def test_gen_server_child_terminate_runs_only_when_trapping(shutdown, trap):
+    """A gen_server child's terminate(shutdown) runs only if it traps exits and is not brutally killed."""
+    # items 56, 57
+    async def main():
+        trap_exit(True)
+        s = await start_sup(specs=[ChildSpec("g", (gen_server.start_link, (Cleaner, ("g", trap))),
+                                             shutdown=shutdown)])
+        g = (await pids_of(s))["g"]
+        assert await gen_server.call(g, "who") == "g"
+        exit(s, "shutdown")
+        await receive(Exit)
+        return g
+    rt, g = sim(main)
+    ran = EVENTS == [("terminate", "g", "shutdown")]
+    assert ran == (trap and shutdown != "brutal_kill")
+    assert exits(rt, {g}) == [(g, "killed" if shutdown == "brutal_kill" else "shutdown")]
+
+
+class UpgSup:
+    """Version 1 of a supervisor callback module."""
+
+    def init(self, arg):
+        return ("ok", (SupFlags("one_for_one", 1, 5), [child("a")]))
+
+
+class UpgSupV2:
+    """Version 2: new flags, child a becomes transient, a new child b."""
+
+    def init(self, arg):
+        return ("ok", (SupFlags("one_for_one", 7, 9), [child("a", "transient"), child("b")]))
+
+
+def test_code_change_rereads_init():
+    """sys.change_code re-runs the current init: new flags and specs, running children kept."""
+    async def main():
+        s = (await sup.start_link(UpgSup, None))[1]
+        a = (await pids_of(s))["a"]
+        code.load("UpgSup", UpgSupV2)
+        await lsys.suspend(s)
+        r = await lsys.change_code(s, "supervisor", None, None)
+        await lsys.resume(s)
+        return (r, a, await sup.get_flags(s), await sup.which_children(s),
+                (await sup.get_childspec(s, "a"))[1].restart)
+    r, a, f, wc, restart = run(main)
+    assert r == "ok"
+    assert f == SupFlags("one_for_one", 7, 9)
+    assert [(i, p) for i, p, *_ in wc] == [("b", "undefined"), ("a", a)]
+    assert restart == "transient"
+
+
+def test_supervisor_process_runs_module_supervisor():
+    """The supervisor process runs the generic module named "supervisor", as in OTP."""
+    async def main():
+        s = await start_sup(specs=[child("a")])
+        return process_info(s).function
+    assert run(main) == "gen_server:supervisor"
+
+
+def test_one_for_one_on_both_kernels(run_on, kernel):
+    """A crashed child is restarted with a new pid on both kernels."""
+    # item 43
+    async def main():
+        s = await start_sup(specs=[child("a"), child("b")])
+        before = await pids_of(s)
+        await kill(s, before["a"])
+        return before, await pids_of(s)
+    before, after = run_on(main)
+    assert after["b"] == before["b"] and after["a"] != before["a"]
