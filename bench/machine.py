@@ -44,7 +44,12 @@ def _git_commit():
         return "unknown"
 
 
-def describe():
+def load():
+    """The 1-minute load average (other programs competing for the cores)."""
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
+def describe(load_at_start=None):
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
         "cpu": _cpu_model(),
@@ -56,5 +61,7 @@ def describe():
         "python_executable": sys.executable,
         "versions": {name: _version(name) for name in ("trio", "pykka")},
         "labrt_commit": _git_commit(),
+        "load_at_start": load_at_start,
+        "load_at_end": load(),
         "date": __import__("time").strftime("%Y-%m-%d %H:%M UTC", __import__("time").gmtime()),
     }

@@ -92,6 +92,8 @@ def markdown(doc):
         f"- OS: {m['os']}",
         f"- Python: {m['python']}",
         "- Libraries: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+        f"- Load average (1 min) at start / end: {m.get('load_at_start')} / {m.get('load_at_end')}; "
+        f"{_busy_note(results)}",
         "",
         "## Targets (ratios from this run)",
         "",
@@ -188,3 +190,15 @@ def _otp_cell(cell):
         n = cell["n"]
         return f"start {v[0]:.2f} s ({n / v[0]:,.0f}/s), shutdown {v[1]:.2f} s"
     return fmt_value(cell["kind"], v)
+
+
+def _busy_note(results):
+    retried = sum(c.get("retries", 0) for cells in results.values() for c in cells.values())
+    low = sorted({f"{s}/{m}" for s, cells in results.items() for m, c in cells.items()
+                  if min(c.get("cpu_share") or [1]) < 0.9 and s != "pykka"
+                  and c["kind"] != "bytes"})
+    text = (f"{retried} timed repetition{'s' if retried != 1 else ''} re-run because another "
+            "program held the core (a repetition counts only if it got >= 90% of a CPU)")
+    if low:
+        text += "; still below 90% after retries: " + ", ".join(low)
+    return text

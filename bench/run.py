@@ -73,6 +73,31 @@ def run_worker(system, metric, n, timeout):
     return "error", f"exit {proc.returncode}: {tail}"
 
 
+# A timed repetition must have had a core to itself: if the worker got less
+# than BUSY of a CPU (another program was running), it is run again, up to
+# ATTEMPTS times, and the attempt with the largest CPU share is kept.  Pykka
+# is exempt: its threads hand work to each other, so its share is never 1.
+BUSY = 0.9
+ATTEMPTS = 4
+
+
+def measure(system, metric, n, args):
+    kind = registry.METRICS[metric][2]
+    timed = kind != "bytes" and system != "pykka"
+    best = None
+    for attempt in range(ATTEMPTS if timed and not args.quick else 1):
+        status, value = run_worker(system, metric, n, args.timeout)
+        if status != "ok":
+            return status, value
+        value["retries"] = attempt
+        if best is None or value["cpu_share"] > best["cpu_share"]:
+            best = value
+        if value["cpu_share"] >= BUSY:
+            break
+    best["retries"] = attempt
+    return "ok", best
+
+
 def figure(kind, n, raw):
     """A repetition's raw value -> the figure shown (rates become n/seconds)."""
     if kind == "rate":
@@ -93,6 +118,7 @@ def main(argv=None):
     cells = plan(args)
     results = {}
     start = time.perf_counter()
+    load_at_start = machine.load()
     print(f"labrt benchmark: {len(cells)} cells x {args.reps} repetitions"
           f"{' (quick)' if args.quick else ''}", flush=True)
     for rep in range(1, args.reps + 1):
@@ -103,13 +129,18 @@ def main(argv=None):
             if "skipped" in cell or "error" in cell:
                 continue
             t0 = time.perf_counter()
-            status, value = run_worker(system, metric, n, args.timeout)
+            status, value = measure(system, metric, n, args)
             took = time.perf_counter() - t0
             head = f"[rep {rep}/{args.reps} {i:2}/{len(cells)}] {system:13} {label:18} n={n:<9,}"
             if status == "ok":
-                cell["runs"].append(figure(kind, n, value))
+                cell["runs"].append(figure(kind, n, value["value"]))
+                cell.setdefault("cpu_share", []).append(round(value["cpu_share"], 3))
+                cell["retries"] = cell.get("retries", 0) + value["retries"]
                 shown = report.fmt_value(kind, cell["runs"][-1])
-                print(f"{head} {shown} {unit}  ({took:.1f} s)", flush=True)
+                note = f"cpu {value['cpu_share']:.0%}"
+                if value["retries"]:
+                    note += f", {value['retries']} busy {'retry' if value['retries'] == 1 else 'retries'}"
+                print(f"{head} {shown} {unit}  ({took:.1f} s, {note})", flush=True)
             elif status == "skip":
                 cell["skipped"] = value
                 print(f"{head} SKIPPED: {value}", flush=True)
@@ -121,7 +152,7 @@ def main(argv=None):
             if cell["runs"] and "error" not in cell and "skipped" not in cell:
                 cell["median"] = median(cell["kind"], cell["runs"])
     doc = {
-        "machine": machine.describe(),
+        "machine": machine.describe(load_at_start),
         "config": {"quick": args.quick, "reps": args.reps, "scale": args.scale,
                    "sizes": {f"{s}/{m}": n for s, m, n in cells}},
         "results": results,
