@@ -3,6 +3,8 @@
 labrt's gen_server and supervisor (notes/labrt-otp-api.md) are being written
 alongside this benchmark.  Each labrt workload raises Skip while the module it
 needs is missing, so the harness prints a clear "skipped" line instead of failing.
+Supervisor and crash reports are kept in the runtime's report list but not
+printed (reports=None), so no figure includes writing to a terminal.
 The baselines for the call round trip (Pykka `ask`, asyncio request/response)
 live here too, so the three figures sit side by side.
 """
@@ -48,7 +50,7 @@ def labrt_call(n, kernel):
         await gen_server.stop(server)
         return elapsed
 
-    return labrt.run(main, kernel=kernel, trace=False)
+    return labrt.run(main, kernel=kernel, trace=False, reports=None)
 
 
 def asyncio_call(n):
@@ -118,7 +120,7 @@ def restart_latency(n, kernel):
         await labrt.receive(labrt.Exit)
         return elapsed / n
 
-    return labrt.run(main, kernel=kernel, trace=False)
+    return labrt.run(main, kernel=kernel, trace=False, reports=None)
 
 
 def sup_children(n, kernel):
@@ -149,4 +151,4 @@ def sup_children(n, kernel):
         await labrt.receive(labrt.Exit)
         return started - t0, time.perf_counter() - started
 
-    return labrt.run(main, kernel=kernel, trace=False)
+    return labrt.run(main, kernel=kernel, trace=False, reports=None)
