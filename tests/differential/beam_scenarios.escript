@@ -25,11 +25,14 @@
 %% Run: escript beam_scenarios.escript [name ...]   (no names = all)
 
 -mode(compile).
+%% this script is also the callback module of the OTP scenarios
+-export([init/1, handle_call/3, handle_cast/2, handle_info/2, handle_continue/2,
+         terminate/2, start_worker/3, start_sup/2]).
 
 main(Args) ->
     logger:set_primary_config(level, none),
     Wanted = [list_to_atom(A) || A <- Args],
-    Run = [S || {Name, _} = S <- scenarios(), Wanted == [] orelse lists:member(Name, Wanted)],
+    Run = [S || {Name, _} = S <- scenarios() ++ otp_scenarios(), Wanted == [] orelse lists:member(Name, Wanted)],
     lists:foreach(fun({Name, Fun}) -> run(Name, Fun) end, Run),
     io:format("=== end ~w~n", [length(Run)]),
     halt(0).
@@ -592,5 +595,390 @@ scenarios() ->
          log([a, demonitor, unknown, t(fun() -> demonitor(make_ref()) end)]),
          log([a, receive_after, -1, t(fun() -> receive never -> ok after -1 -> ok end end)]),
          log([a, still, alive])
+     end}
+    ].
+
+%% ================================================================ OTP
+%%
+%% Workers report to the scenario's main process (the observer) by sending
+%% {report, Line}; the main process logs the lines in arrival order. Start
+%% reports come from the supervisor (the start function runs there), stop
+%% reports from the worker, so the order is the causal order.
+
+report(Obs, Line) -> Obs ! {report, Line}.
+
+%% start function of a supervised worker (runs in the supervisor)
+start_worker(Id, Obs, fail) -> report(Obs, [Id, start_failed]), {error, nope};
+start_worker(Id, Obs, ignore) -> report(Obs, [Id, start_ignored]), ignore;
+start_worker(Id, Obs, Mode) ->
+    Pid = spawn_link(fun() -> trap(true), worker(Id, Obs, Mode) end),
+    register(Id, Pid),
+    report(Obs, [Id, started]),
+    {ok, Pid}.
+
+worker(Id, Obs, Mode) ->
+    receive
+        {crash, R} -> exit(R);
+        {'EXIT', _, R} when Mode == stubborn ->
+            report(Obs, [Id, ignoring, R]), worker(Id, Obs, Mode);
+        {'EXIT', _, R} -> report(Obs, [Id, stopped, R]), exit(R)
+    end.
+
+%% start function of a child supervisor
+start_sup(Id, Spec) ->
+    {ok, Pid} = supervisor:start_link(?MODULE, Spec),
+    register(Id, Pid),
+    {ok, Pid}.
+
+wspec(Id, Obs) -> wspec(Id, Obs, #{}).
+wspec(Id, Obs, Opts) ->
+    Mode = maps:get(mode, Opts, normal),
+    maps:merge(#{id => Id, start => {?MODULE, start_worker, [Id, Obs, Mode]}},
+               maps:remove(mode, Opts)).
+
+%% log every report that arrives until 30 ms pass without one
+reports() ->
+    receive {report, L} -> log(L), reports()
+    after 30 -> ok
+    end.
+
+%% which_children, projected to [{Id, running|undefined|restarting}]
+kids(Sup) ->
+    [{Id, case C of P when is_pid(P) -> running; X -> X end}
+     || {Id, C, _, _} <- supervisor:which_children(Sup)].
+
+counts(Sup) -> [N || {_, N} <- supervisor:count_children(Sup)].
+
+stop_sup(Sup) ->
+    exit(Sup, shutdown),
+    receive {'EXIT', Sup, R} -> reports(), log([a, got, {'EXIT', Sup, R}]) end.
+
+start_sup_link(Flags, Specs) ->
+    {ok, Sup} = supervisor:start_link(?MODULE, {sup, Flags, Specs}),
+    nm(Sup, sup).
+
+%% --- callbacks: supervisor init and the test gen_server share init/1
+init({sup, Flags, Specs}) -> {ok, {Flags, Specs}};
+init(sup_ignore) -> ignore;
+init({gs, Obs, Mode}) ->
+    case Mode of
+        ok -> {ok, Obs};
+        trap -> trap(true), {ok, Obs};
+        {stop, R} -> {stop, R};
+        ignore -> ignore;
+        crash -> divide(1, 0);
+        {error, R} -> {error, R};
+        {continue, C} -> {ok, Obs, {continue, C}};
+        {timeout, T} -> {ok, Obs, T}
+    end.
+
+handle_call(ping, _From, Obs) -> {reply, pong, Obs};
+handle_call({sleep, Ms}, _From, Obs) -> timer:sleep(Ms), {reply, slept, Obs};
+handle_call(crash, _From, Obs) -> {reply, divide(1, 0), Obs};
+handle_call({stop_reply, R}, _From, Obs) -> {stop, R, stopping, Obs};
+handle_call({stop_noreply, R}, _From, Obs) -> {stop, R, Obs};
+handle_call(bogus, _From, _Obs) -> bogus;
+handle_call(call_self, _From, Obs) -> {reply, gen_server:call(self(), ping), Obs};
+handle_call({throw, V}, _From, _Obs) -> throw(V);
+handle_call(reply_later, From, Obs) ->
+    spawn(fun() -> gen_server:reply(From, later) end),
+    {noreply, Obs};
+handle_call({continue, C}, _From, Obs) -> {reply, ok, Obs, {continue, C}};
+handle_call({timeout, T}, _From, Obs) -> {reply, ok, Obs, T}.
+
+handle_cast({report, X}, Obs) -> report(Obs, [s, cast, X]), {noreply, Obs};
+handle_cast({stop, R}, Obs) -> {stop, R, Obs}.
+
+handle_info(Msg, Obs) -> report(Obs, [s, info, Msg]), {noreply, Obs}.
+
+handle_continue(C, Obs) -> report(Obs, [s, continue, C]), {noreply, Obs}.
+
+terminate(R, Obs) -> report(Obs, [s, terminate, R]).
+
+gs(Mode) -> {gs, self(), Mode}.
+
+otp_scenarios() ->
+    [
+     %% D. supervisor (items 42-56)
+     {sup_start_and_shutdown_order, fun() ->
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{}, [wspec(c1, A), wspec(c2, A), wspec(c3, A)]),
+         reports(),
+         log([sup, kids, kids(Sup)]),
+         log([sup, counts, counts(Sup)]),
+         stop_sup(Sup)
+     end},
+     {sup_one_for_one, fun() ->
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{strategy => one_for_one},
+                              [wspec(c1, A), wspec(c2, A), wspec(c3, A)]),
+         reports(),
+         c2 ! {crash, boom},
+         reports(),
+         log([sup, kids, kids(Sup)]),
+         stop_sup(Sup)
+     end},
+     {sup_one_for_all, fun() ->
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{strategy => one_for_all},
+                              [wspec(c1, A), wspec(c2, A), wspec(c3, A)]),
+         reports(),
+         c2 ! {crash, boom},
+         reports(),
+         log([sup, kids, kids(Sup)]),
+         stop_sup(Sup)
+     end},
+     {sup_rest_for_one, fun() ->
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{strategy => rest_for_one},
+                              [wspec(c1, A), wspec(c2, A), wspec(c3, A), wspec(c4, A)]),
+         reports(),
+         c2 ! {crash, boom},
+         reports(),
+         log([sup, kids, kids(Sup)]),
+         stop_sup(Sup)
+     end},
+     {sup_intensity_exceeded, fun() ->
+         %% intensity 2: two restarts are fine, the third crash is one too many
+         trap(true),
+         A = self(),
+         _Sup = start_sup_link(#{intensity => 2, period => 5},
+                              [wspec(c1, A), wspec(c2, A), wspec(c3, A)]),
+         reports(),
+         [begin log([a, crash, N]), c1 ! {crash, boom}, reports() end || N <- [1, 2, 3]],
+         log([a, got, next()])
+     end},
+     {sup_intensity_default, fun() ->
+         %% default intensity 1 in 5 s: the second crash kills the supervisor
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{}, [wspec(c1, A), wspec(c2, A)]),
+         reports(),
+         c2 ! {crash, boom},
+         reports(),
+         c2 ! {crash, boom},
+         reports(),
+         log([a, got, receive {'EXIT', Sup, _} = E -> E after 1000 -> nothing end])
+     end},
+     {sup_restart_types, fun() ->
+         trap(true),
+         A = self(),
+         lists:foreach(fun({Type, Reason}) ->
+             Sup = start_sup_link(#{intensity => 10},
+                                  [wspec(c1, A, #{restart => Type})]),
+             receive {report, _} -> ok end,
+             c1 ! {crash, Reason},
+             reports(),
+             log([Type, Reason, kids(Sup), counts(Sup)]),
+             exit(Sup, shutdown),
+             receive {'EXIT', Sup, _} -> reports() end
+           end,
+           [{T, R} || T <- [permanent, transient, temporary],
+                      R <- [normal, shutdown, {shutdown, x}, boom]])
+     end},
+     {sup_temporary_bystander, fun() ->
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{strategy => one_for_all},
+                              [wspec(c1, A), wspec(c2, A, #{restart => temporary}),
+                               wspec(c3, A, #{restart => transient})]),
+         reports(),
+         c1 ! {crash, boom},
+         reports(),
+         log([sup, kids, kids(Sup)]),
+         log([sup, counts, counts(Sup)]),
+         stop_sup(Sup)
+     end},
+     {sup_shutdown_timeout_kills, fun() ->
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{}, [wspec(c1, A, #{mode => stubborn, shutdown => 100}),
+                                    wspec(c2, A)]),
+         reports(),
+         nm(monitor(process, nm(whereis(c1), c1)), m1),
+         exit(Sup, shutdown),
+         log([a, got, next()]),
+         log([a, got, next()]),
+         log([a, got, next()]),
+         log([a, got, next()])
+     end},
+     {sup_brutal_kill, fun() ->
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{}, [wspec(c1, A, #{shutdown => brutal_kill})]),
+         reports(),
+         nm(monitor(process, nm(whereis(c1), c1)), m1),
+         exit(Sup, shutdown),
+         log([a, got, next()]),
+         log([a, got, next()]),
+         log([a, got, poll()])
+     end},
+     {sup_child_admin, fun() ->
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{}, [wspec(c1, A)]),
+         reports(),
+         C2 = wspec(c2, A),
+         log([a, start_child, supervisor:start_child(Sup, C2)]), reports(),
+         log([a, start_child, supervisor:start_child(Sup, C2)]),
+         log([a, terminate_child, supervisor:terminate_child(Sup, c2)]), reports(),
+         log([a, terminate_child, supervisor:terminate_child(Sup, c2)]),
+         log([a, terminate_child, supervisor:terminate_child(Sup, nosuch)]),
+         log([sup, kids, kids(Sup)]),
+         log([sup, counts, counts(Sup)]),
+         log([a, start_child, supervisor:start_child(Sup, C2)]),
+         log([a, restart_child, supervisor:restart_child(Sup, c2)]), reports(),
+         log([a, restart_child, supervisor:restart_child(Sup, c2)]),
+         log([a, delete_child, supervisor:delete_child(Sup, c2)]),
+         log([a, terminate_child, supervisor:terminate_child(Sup, c2)]), reports(),
+         log([a, delete_child, supervisor:delete_child(Sup, c2)]),
+         log([a, restart_child, supervisor:restart_child(Sup, c2)]),
+         log([a, delete_child, supervisor:delete_child(Sup, c2)]),
+         log([sup, kids, kids(Sup)]),
+         log([a, start_child, supervisor:start_child(Sup, wspec(c3, A, #{mode => ignore}))]),
+         reports(),
+         log([sup, kids, kids(Sup)]),
+         %% the error term also holds the child spec in OTP's own record: keep the reason
+         {error, {Why, _}} = supervisor:start_child(Sup, wspec(c4, A, #{mode => fail})),
+         log([a, start_child, {error, Why}]),
+         reports(),
+         log([sup, kids, kids(Sup)]),
+         stop_sup(Sup)
+     end},
+     {sup_init_child_fails, fun() ->
+         trap(true),
+         A = self(),
+         log([a, start_link, supervisor:start_link(?MODULE, {sup, #{},
+                 [wspec(c1, A), wspec(c2, A, #{mode => fail}), wspec(c3, A)]})]),
+         reports(),
+         log([a, got, poll()])
+     end},
+     {sup_init_ignore, fun() ->
+         trap(true),
+         log([a, start_link, supervisor:start_link(?MODULE, sup_ignore)]),
+         settle(),
+         log([a, got, poll()])
+     end},
+     {sup_escalation, fun() ->
+         %% inner supervisor (intensity 0) gives up; the outer one restarts it
+         trap(true),
+         A = self(),
+         Inner = {sup, #{intensity => 0}, [wspec(w1, A), wspec(w2, A)]},
+         Sup = start_sup_link(#{}, [wspec(c1, A),
+                                    #{id => inner, type => supervisor,
+                                      start => {?MODULE, start_sup, [inner, Inner]}},
+                                    wspec(c3, A)]),
+         reports(),
+         w2 ! {crash, boom},
+         reports(),
+         log([sup, kids, kids(Sup)]),
+         log([inner, kids, kids(inner)]),
+         stop_sup(Sup)
+     end},
+
+     %% E. gen_server (items 71-89)
+     {gs_start_results, fun() ->
+         trap(true),
+         {ok, S} = gen_server:start_link({local, srv}, ?MODULE, gs(ok), []),
+         nm(S, s),
+         log([a, start, ok, {ok, S}]),
+         log([a, start, dup, gen_server:start_link({local, srv}, ?MODULE, gs(ok), [])]),
+         log([a, got, poll()]),
+         lists:foreach(fun(Mode) ->
+             log([a, start, Mode, gen_server:start_link(?MODULE, gs(Mode), [])]),
+             settle(),
+             log([a, got, poll()])
+           end, [{stop, stopped}, ignore, crash])
+     end},
+     {gs_init_error_return, fun() ->
+         %% OTP 26 made {error,R} a legal init return (item 73)
+         trap(true),
+         log([a, start, error, gen_server:start_link(?MODULE, gs({error, nope}), [])]),
+         settle(),
+         log([a, got, poll()])
+     end},
+     {gs_call_results, fun() ->
+         {ok, S} = gen_server:start(?MODULE, gs(ok), []),
+         nm(S, s),
+         nm(monitor(process, S), m1),
+         log([a, call, ping, gen_server:call(S, ping)]),
+         log([a, call, throw, gen_server:call(S, {throw, {reply, thrown, self()}})]),
+         log([a, call, reply_later, gen_server:call(S, reply_later)]),
+         log([a, call, stop_reply, gen_server:call(S, {stop_reply, done})]),
+         reports(),
+         log([a, got, receive {'DOWN', _, _, _, _} = D -> D after 1000 -> nothing end])
+     end},
+     {gs_call_failures, fun() ->
+         Start = fun(N) -> {ok, P} = gen_server:start(?MODULE, gs(ok), []), nm(P, N) end,
+         D = nm(dead_pid(), d),
+         log([a, call, dead, t(fun() -> gen_server:call(D, ping) end)]),
+         log([a, call, noname, t(fun() -> gen_server:call(nosuch, ping) end)]),
+         S1 = Start(s1),
+         log([a, call, timeout, t(fun() -> gen_server:call(S1, {sleep, 200}, 100) end)]),
+         timer:sleep(200),
+         log([a, got, poll()]),
+         log([a, call, after_timeout, t(fun() -> gen_server:call(S1, ping) end)]),
+         S2 = Start(s2),
+         log([a, call, crash, t(fun() -> gen_server:call(S2, crash) end)]),
+         S3 = Start(s3),
+         log([a, call, stop_noreply, t(fun() -> gen_server:call(S3, {stop_noreply, normal}) end)]),
+         S4 = Start(s4),
+         log([a, call, bogus, t(fun() -> gen_server:call(S4, bogus) end)]),
+         S5 = Start(s5),
+         log([a, call, call_self, t(fun() -> gen_server:call(S5, call_self) end)]),
+         log([a, call, self, t(fun() -> gen_server:call(self(), ping) end)]),
+         log([a, cast, dead, gen_server:cast(D, hi)]),
+         log([a, cast, noname, gen_server:cast(nosuch, hi)])
+     end},
+     {gs_terminate_cases, fun() ->
+         trap(true),
+         %% stop/1 and stop/3 run terminate
+         {ok, S1} = gen_server:start(?MODULE, gs(ok), []), nm(S1, s1),
+         log([a, stop, gen_server:stop(S1)]), reports(),
+         {ok, S2} = gen_server:start(?MODULE, gs(ok), []), nm(S2, s2),
+         log([a, stop, gen_server:stop(S2, {shutdown, x}, infinity)]), reports(),
+         log([a, stop, dead, t(fun() -> gen_server:stop(S2) end)]),
+         %% a crash in a callback runs terminate with the error reason
+         {ok, S3} = gen_server:start(?MODULE, gs(ok), []), nm(S3, s3),
+         catch gen_server:call(S3, crash), reports(),
+         %% parent's exit: terminate only if the server traps exits
+         {ok, S4} = gen_server:start_link(?MODULE, gs(trap), []), nm(S4, s4),
+         exit(S4, shutdown),
+         receive {'EXIT', S4, R4} -> reports(), log([a, got, {'EXIT', S4, R4}]) end,
+         {ok, S5} = gen_server:start_link(?MODULE, gs(ok), []), nm(S5, s5),
+         exit(S5, shutdown),
+         receive {'EXIT', S5, R5} -> reports(), log([a, got, {'EXIT', S5, R5}]) end,
+         %% kill: no terminate even when trapping
+         {ok, S6} = gen_server:start_link(?MODULE, gs(trap), []), nm(S6, s6),
+         exit(S6, kill),
+         receive {'EXIT', S6, R6} -> reports(), log([a, got, {'EXIT', S6, R6}]) end,
+         %% an EXIT from a process that is not the parent goes to handle_info
+         {ok, S7} = gen_server:start(?MODULE, gs(trap), []), nm(S7, s7),
+         B = nm(spawn(fun() -> link(S7), exit(boom) end), b),
+         wait_dead(B), reports(),
+         log([s7, alive, is_process_alive(S7)])
+     end},
+     {gs_cast_info_continue_timeout, fun() ->
+         {ok, S} = gen_server:start(?MODULE, gs({continue, from_init}), []),
+         nm(S, s),
+         gen_server:cast(S, {report, first}),
+         S ! hello,
+         reports(),
+         log([a, call, gen_server:call(S, {continue, from_call})]),
+         reports(),
+         log([a, call, gen_server:call(S, {timeout, 50})]),
+         timer:sleep(100),
+         reports(),
+         log([a, call, gen_server:call(S, {timeout, 50})]),
+         gen_server:cast(S, {report, soon}),
+         timer:sleep(100),
+         reports(),
+         gen_server:cast(S, {stop, normal}),
+         reports(),
+         log([s, alive, is_process_alive(S)])
      end}
     ].

@@ -76,6 +76,15 @@ def norm(x, names: dict):
         return norm(x.reason, names)
     if isinstance(x, BaseException):
         return exception_atom(x)
+    if (isinstance(x, tuple) and len(x) == 3 and x[0] == "gen_server"
+            and isinstance(x[2], tuple)):
+        # A failed call's {gen_server, call, Args}: Erlang's Args is a list and
+        # its timeout is in milliseconds; labrt uses a tuple and seconds.
+        args = list(x[2])
+        if (len(args) == 3 and isinstance(args[2], (int, float))
+                and not isinstance(args[2], bool)):
+            args[2] = round(args[2] * 1000)
+        return ("gen_server", x[1], norm(args, names))
     if isinstance(x, tuple):
         return tuple(norm(e, names) for e in x)
     if isinstance(x, list):
