@@ -44,7 +44,15 @@ $(STAMP): requirements.txt pyproject.toml
 	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-book: $(STAMP)
+# jupyter-cache re-runs a page only when the page's own code changes, not when the code
+# it imports does. So when labrt, the book's helper modules or the environment change,
+# drop the cache and Sphinx's saved state: every page executes again.
+PAGE_DEPS = $(shell find labrt book/_lib -name '*.py' 2>/dev/null)
+$(BUILD)/.page-deps: $(PAGE_DEPS) $(STAMP)
+	rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees
+	mkdir -p $(BUILD) && touch $@
+
+book: $(STAMP) $(BUILD)/.page-deps
 	@start=$$(date +%s); \
 	PYDEVD_DISABLE_FILE_VALIDATION=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going $(BOOK_FLAGS) \
 	  || { echo; echo "make book: the build failed (warnings count as errors); see the messages above."; \
@@ -67,7 +75,7 @@ bench: $(STAMP)
 	$(VPY) bench/run.py
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) book/intro.md
+	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) book/intro.md
 
 # Re-resolve requirements.txt from LOCK_PKGS in a throwaway venv.
 lock:
