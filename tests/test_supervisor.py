@@ -1509,3 +1509,139 @@ def test_one_for_one_on_both_kernels(run_on, kernel):
         return before, await pids_of(s)
     before, after = run_on(main)
     assert after["b"] == before["b"] and after["a"] != before["a"]
+
+
+# ---------------------------------------------------------------------------
+# Drawing the tree (labrt.supervision_tree)
+
+import xml.etree.ElementTree as ET  # noqa: E402
+
+from labrt import supervision_tree  # noqa: E402
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _demo_tree(rt):
+    """app_sup (one_for_one): logger, db (rest_for_one: cache, pool (3 dynamic), flaky), web."""
+    dyn = ("ok", (flags("simple_one_for_one"), [dyn_spec()]))
+    mid = ("ok", (flags("rest_for_one", 5, 5), [
+        child("cache"), ChildSpec("pool", (sup.start_link, (Sup, dyn)), type="supervisor"),
+        child("flaky")]))
+    top = ("ok", (flags("one_for_one", 3, 5), [
+        child("logger"), ChildSpec("db", (sup.start_link, (Sup, mid)), type="supervisor"),
+        child("web", "transient")]))
+
+    async def main():
+        s = (await sup.start_link(Sup, top, name="app_sup"))[1]
+        pool = (await pids_of((await pids_of(s))["db"]))["pool"]
+        for i in range(3):
+            await sup.start_child(pool, [f"conn{i}"])
+        await sup.terminate_child(s, "web")
+        await receive()
+    rt.spawn(main)
+    rt.run_for(1)
+
+
+def test_tree_snapshot_lists_every_child_and_parses():
+    """snapshot() walks the tree from outside; the SVG parses and names every process."""
+    rt = labrt.Runtime(reports=None)
+    _demo_tree(rt)
+    t0 = rt.now
+    tree = supervision_tree.snapshot(rt, "app_sup")
+    assert rt.now == t0                                   # the clock did not move
+    root = ET.fromstring(tree.svg)
+    assert root.get("role") == "img"
+    assert root.find(SVG + "title").text == "Supervision tree of app_sup <0.2.0> at t=1 s"
+    desc = root.find(SVG + "desc").text
+    texts = [t.text for t in root.iter(SVG + "text")]
+    live = {p.pid for p in rt.processes()} - {None}
+    for node in tree.nodes():
+        assert node.summary() in desc
+        if node.pid is not None:
+            assert str(node.pid) in texts
+            live.discard(node.pid)
+    for cid in ("app_sup", "logger", "db", "cache", "pool", "flaky", "web"):
+        assert cid in texts
+    assert len(live) == 1                                 # only main is not in the tree
+    assert [n.label for n in tree.nodes()] == [
+        "app_sup", "logger", "db", "cache", "pool", "(dynamic)", "(dynamic)", "(dynamic)",
+        "flaky", "web"]                                   # start order, depth first
+
+
+def test_tree_states_by_text_and_style():
+    """Each state is drawn by a class, a border style and a text line."""
+    rt = labrt.Runtime(reports=None)
+    _demo_tree(rt)
+    root = ET.fromstring(supervision_tree.snapshot(rt, "app_sup").svg)
+    groups = {g.find(SVG + "title").text.split(":")[0]: g
+              for g in root.iter(SVG + "g") if "node" in (g.get("class") or "")}
+    web = groups["web"]
+    assert web.get("class") == "node worker undefined"
+    assert web.find(SVG + "rect").get("stroke-dasharray") == "2 3"
+    assert "stopped (undefined)" in [t.text for t in web.iter(SVG + "text")]
+    db = groups["db <0.4.0>"]
+    assert db.get("class") == "node supervisor running"
+    assert db.find(SVG + "rect").get("rx") is None                     # square: supervisor
+    assert groups["logger <0.3.0>"].find(SVG + "rect").get("rx") == "12"  # rounded: worker
+    assert "supervisor: rest_for_one" in [t.text for t in db.iter(SVG + "text")]
+
+
+def test_tree_restarting_child_drawn_dashed():
+    """A child whose restart keeps failing is drawn as restarting (walked from inside)."""
+    async def main():
+        s = await start_sup(specs=[child("ok"), ChildSpec("c", (slow_failing_start, ("c",)))],
+                            intensity=50, period=60)
+        FAIL_START.add("c")
+        exit((await pids_of(s))["c"], "boom")
+        await sleep(0.2)
+        return await supervision_tree.walk(s)
+    tree = run(main)
+    c = [n for n in tree.nodes() if n.id == "c"][0]
+    assert (c.state, c.pid) == ("restarting", None)
+    g = [g for g in ET.fromstring(tree.svg).iter(SVG + "g")
+         if g.get("class") == "node worker restarting"]
+    assert len(g) == 1 and g[0].find(SVG + "rect").get("stroke-dasharray") == "7 4"
+    assert "c: worker, restarting" in tree.text()
+
+
+def test_tree_is_deterministic_and_displays_inline():
+    """The same tree gives the same bytes; _repr_svg_ returns the SVG."""
+    svgs = []
+    for _ in range(2):
+        rt = labrt.Runtime(reports=None)
+        _demo_tree(rt)
+        tree = supervision_tree.snapshot(rt, "app_sup")
+        svgs.append(tree._repr_svg_())
+    assert svgs[0] == svgs[1] and svgs[0].startswith("<svg")
+
+
+def test_tree_many_children_are_summarised_but_all_described():
+    """A big pool shows max_children boxes and a "more" box; the description lists all."""
+    async def main():
+        s = await start_sup("simple_one_for_one", [dyn_spec()])
+        for i in range(30):
+            await sup.start_child(s, [i])
+        return await supervision_tree.walk(s, max_children=5)
+    tree = run(main)
+    root = ET.fromstring(tree.svg)
+    assert len([g for g in root.iter(SVG + "g") if "node worker" in (g.get("class") or "")]) == 5
+    assert any(t.text == "\u2026 25 more" for t in root.iter(SVG + "text"))
+    assert tree.description.count("(dynamic child)") == 30
+
+
+def test_tree_snapshot_of_a_busy_supervisor_fails_cleanly():
+    """snapshot() says so when a supervisor cannot answer now, and leaves no walker behind."""
+    rt = labrt.Runtime(reports=None)
+
+    async def main():
+        s = await start_sup(specs=[ChildSpec("c", (slow_failing_start, ("c",)))],
+                            intensity=50, period=60, name="busy")
+        FAIL_START.add("c")
+        exit((await pids_of(s))["c"], "boom")
+        await receive()
+    rt.spawn(main)
+    rt.run_for(1)
+    before = len(rt.processes())
+    with pytest.raises(labrt.LabrtError, match="busy"):
+        supervision_tree.snapshot(rt, "busy")
+    assert len(rt.processes()) == before
