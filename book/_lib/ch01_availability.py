@@ -86,13 +86,13 @@ def calculator(start: float = 0.9999):
 
     month = PERIODS["30-day month"]
     avail = w.BoundedFloatText(value=round(start * 100, 5), min=90.0, max=100.0, step=0.001,
-                               description="availability %", style={"description_width": "9em"})
+                               description="availability %", style={"description_width": "11em"})
     down = w.BoundedFloatText(value=round(downtime(start, month) / MINUTE, 3), min=0.0,
                               max=month * 0.1 / MINUTE, step=0.5,
-                              description="min down / month", style={"description_width": "9em"})
+                              description="min down / month", style={"description_width": "11em"})
     nines = w.FloatSlider(value=-_log10(1 - start), min=1.0, max=6.0, step=0.25,
                           description="nines", readout_format=".2f",
-                          style={"description_width": "9em"})
+                          style={"description_width": "11em"})
     out = w.HTML(_summary(start))
     busy = []                       # guards against the three widgets updating each other forever
 

@@ -35,8 +35,8 @@ DAILY_BUMPS = [(10.5, 1.8, 0.50),    # morning
                (16.5, 2.0, 0.55),    # afternoon
                (20.75, 1.5, 1.10)]   # evening: the peak
 YEARLY_BUMPS = [(200, 22, -0.18),       # summer holidays
-                (SALE_DAY, 1.2, 0.55),  # the one-day sale
-                (348, 9, 0.40),         # Christmas shopping
+                (SALE_DAY, 1.2, 0.50),  # the one-day sale
+                (348, 9, 0.33),         # Christmas shopping
                 (359, 1.5, -0.30),      # 24-26 December: quiet
                 (3, 4, 0.12)]           # January sales
 
@@ -51,7 +51,7 @@ def _daily_raw(hour):
 
 
 def _yearly_raw(day):
-    total = 1.0
+    total = 1.0 + 0.06 * np.cos(2 * np.pi * (day - 330) / 365)   # busier in winter
     for mu, sd, height in YEARLY_BUMPS:
         total = total + height * np.exp(-0.5 * ((day - mu) / sd) ** 2)
     return total
@@ -225,10 +225,10 @@ def plot_days(days: dict, budget: float):
             top.plot(_hours(w), w.load, color=colour, label=name)
             bottom.plot(_hours(w), w.mean_wait, color=colour, label=name)
         top.axhline(1.0, color="black", lw=1, ls="--")
-        top.text(0.3, 1.03, "capacity: the server is busy 100 % of the time", fontsize=9)
+        top.text(6.5, 1.03, "capacity: the server is busy 100 % of the time", fontsize=9)
         top.set_ylabel("utilisation (offered load)")
         top.set_title("Traffic over one day, and what it does to the queue")
-        top.legend(loc="upper left")
+        top.legend(loc="center left")
         bottom.axhline(budget, color=COLOURS["budget"], lw=1, ls=":")
         bottom.text(0.3, budget * 1.15, f"checkout budget: {budget:g} s", fontsize=9,
                     color=COLOURS["budget"])
@@ -257,7 +257,7 @@ def plot_year(evenings: list[Evening], service_time: float, budget: float):
         top.annotate("Christmas", (348, float(yearly_shape(348))),
                      xytext=(290, 1.2), arrowprops={"arrowstyle": "->"}, fontsize=9)
         top.annotate("summer", (200, float(yearly_shape(200))),
-                     xytext=(150, 0.72), arrowprops={"arrowstyle": "->"}, fontsize=9)
+                     xytext=(110, 0.86), arrowprops={"arrowstyle": "->"}, fontsize=9)
         days = [e.day for e in evenings]
         bottom.semilogy(days, [e.mean_wait for e in evenings], "o-", ms=3,
                         color=COLOURS["ordinary"], label="mean wait, 20:00-22:00")
@@ -285,10 +285,14 @@ def plot_utilisation(runs: list[Run], evenings: list[Evening], service_time: flo
         load = np.concatenate([w.load for w in points] + [[e.load for e in evenings]])
         wait = np.concatenate([w.mean_wait for w in points] + [[e.mean_wait for e in evenings]])
         shown = wait <= ceiling
+        over = ~shown & (load >= 1)           # overloaded right now
+        backlog = ~shown & (load < 1)         # load is down again, the queue is not
         ax.plot(load[shown], wait[shown], "o", ms=3, alpha=0.5, color=COLOURS["ordinary"],
                 label="simulated windows")
-        ax.plot(load[~shown], np.full((~shown).sum(), ceiling), "^", ms=5,
-                color=COLOURS["sale"], label=f"off the chart (over {ceiling:g} s)")
+        ax.plot(load[over], np.full(over.sum(), ceiling), "^", ms=6,
+                color=COLOURS["sale"], label=f"overloaded (wait over {ceiling:g} s)")
+        ax.plot(load[backlog], np.full(backlog.sum(), ceiling), "^", ms=6, mfc="none",
+                color=COLOURS["sale"], label=f"draining a backlog (wait over {ceiling:g} s)")
         rho = np.linspace(0, 0.985, 300)
         ax.plot(rho, md1_wait(rho, service_time), color=COLOURS["theory"], lw=1.5,
                 label="steady-state M/D/1 formula")

@@ -7,11 +7,11 @@
 -module(ch01_downtime).
 -export([main/0]).
 
-%% Minutes of downtime a 30-day month allows at each availability.
+%% Minutes of downtime allowed per 30-day month.
 main() ->
     Month = 30 * 24 * 60,
     Print = fun(A) ->
-                    Down = (1 - A / 100) * Month,
-                    io:format("~.3f% -> ~.2f min~n", [A, Down])
-            end,
+        Down = (1 - A / 100) * Month,
+        io:format("~.3f% -> ~.2f min~n", [A, Down])
+    end,
     lists:foreach(Print, [99.0, 99.9, 99.99, 99.999]).
