@@ -67,7 +67,7 @@ test: book
 	$(VPY) -m pytest $(if $(NBVAL_NOTEBOOKS),$(NBVAL_MODE) tests $(NBVAL_NOTEBOOKS)) $(PYTEST_ARGS); \
 	rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
-	  echo "make test: pytest collected no tests (exit 5); tests/ should never be empty, so this is a failure."; \
+	  echo "make test: pytest ran no tests (exit 5: none collected, or all deselected); a run that tests nothing is a failure."; \
 	fi; \
 	exit $$rc
 
