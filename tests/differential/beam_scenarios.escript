@@ -27,7 +27,7 @@
 -mode(compile).
 %% this script is also the callback module of the OTP scenarios
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, handle_continue/2,
-         terminate/2, start_worker/3, start_sup/2]).
+         terminate/2, start_worker/3, start_sup/2, start_dyn/2]).
 
 main(Args) ->
     logger:set_primary_config(level, none),
@@ -624,6 +624,9 @@ worker(Id, Obs, Mode) ->
         {'EXIT', _, R} -> report(Obs, [Id, stopped, R]), exit(R)
     end.
 
+%% start function of simple_one_for_one children: template args ++ [Id]
+start_dyn(Obs, Id) -> start_worker(Id, Obs, normal).
+
 %% start function of a child supervisor
 start_sup(Id, Spec) ->
     {ok, Pid} = supervisor:start_link(?MODULE, Spec),
@@ -669,7 +672,8 @@ init({gs, Obs, Mode}) ->
         crash -> divide(1, 0);
         {error, R} -> {error, R};
         {continue, C} -> {ok, Obs, {continue, C}};
-        {timeout, T} -> {ok, Obs, T}
+        {timeout, T} -> {ok, Obs, T};
+        {slow, Ms} -> timer:sleep(Ms), {ok, Obs}
     end.
 
 handle_call(ping, _From, Obs) -> {reply, pong, Obs};
@@ -980,5 +984,108 @@ otp_scenarios() ->
          gen_server:cast(S, {stop, normal}),
          reports(),
          log([s, alive, is_process_alive(S)])
+     end},
+     %% more OTP cases
+     {gs_start_timeout_and_monitor, fun() ->
+         trap(true),
+         log([a, start, slow, gen_server:start(?MODULE, gs({slow, 200}), [{timeout, 100}])]),
+         log([a, start_link, slow,
+              gen_server:start_link(?MODULE, gs({slow, 200}), [{timeout, 100}])]),
+         settle(),
+         log([a, got, poll()]),
+         {ok, {S, M}} = gen_server:start_monitor(?MODULE, gs(ok), []),
+         nm(S, s), nm(M, m1),
+         log([a, stop, gen_server:stop(S, bye, infinity)]),
+         reports(),
+         log([a, got, next()])
+     end},
+     {gs_start_link_stop_nontrapping, fun() ->
+         %% init returns {stop, R}: the non-trapping caller is not taken down
+         log([a, start_link, gen_server:start_link(?MODULE, gs({stop, stopped}), [])]),
+         settle(),
+         log([a, got, poll()]),
+         log([a, still, alive])
+     end},
+     {sup_simple_one_for_one, fun() ->
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{strategy => simple_one_for_one},
+                              [#{id => ignored, start => {?MODULE, start_dyn, [A]}}]),
+         log([sup, kids, kids(Sup)]),
+         log([sup, counts, counts(Sup)]),
+         log([a, start_child, supervisor:start_child(Sup, [d1])]),
+         log([a, start_child, supervisor:start_child(Sup, [d2])]),
+         reports(),
+         log([sup, kids, kids(Sup)]),
+         d1 ! {crash, boom},
+         reports(),
+         log([sup, counts, counts(Sup)]),
+         D1 = whereis(d1),
+         log([a, terminate_child, id, supervisor:terminate_child(Sup, d1)]),
+         log([a, terminate_child, pid, supervisor:terminate_child(Sup, D1)]),
+         reports(),
+         log([a, terminate_child, again, supervisor:terminate_child(Sup, D1)]),
+         log([a, terminate_child, foreign, supervisor:terminate_child(Sup, self())]),
+         log([a, restart_child, supervisor:restart_child(Sup, d2)]),
+         log([a, delete_child, supervisor:delete_child(Sup, d2)]),
+         log([sup, counts, counts(Sup)]),
+         stop_sup(Sup)
+     end},
+     {sup_check_childspecs, fun() ->
+         A = self(),
+         C = fun(L) -> log([a, check, supervisor:check_childspecs(L)]) end,
+         C([wspec(c1, A), wspec(c2, A)]),
+         C([wspec(c1, A), wspec(c1, A)]),
+         C([wspec(c1, A, #{restart => bogus})]),
+         C([wspec(c1, A, #{shutdown => -1})]),
+         C([wspec(c1, A, #{type => bogus})]),
+         C([wspec(c1, A, #{significant => true})]),
+         C([#{id => c1}]),
+         C([#{start => {?MODULE, start_worker, [c1, A, normal]}}])
+     end},
+     {sup_bad_flags, fun() ->
+         trap(true),
+         lists:foreach(fun(Flags) ->
+             log([a, start_link, supervisor:start_link(?MODULE, {sup, Flags, []})]),
+             settle(),
+             log([a, got, poll()])
+           end, [#{strategy => bogus}, #{intensity => -1}, #{period => 0},
+                 #{auto_shutdown => bogus}])
+     end},
+     {sup_stop_via_gen_server_stop, fun() ->
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{}, [wspec(c1, A), wspec(c2, A)]),
+         reports(),
+         log([a, stop, gen_server:stop(Sup)]),
+         reports(),
+         log([a, got, next()])
+     end},
+     {sup_auto_shutdown, fun() ->
+         trap(true),
+         A = self(),
+         Sup1 = nm(element(2, supervisor:start_link(?MODULE, {sup,
+                    #{auto_shutdown => any_significant},
+                    [wspec(c1, A), wspec(c2, A, #{restart => transient, significant => true})]})),
+                   sup1),
+         reports(),
+         c2 ! {crash, normal},
+         reports(),
+         log([a, got, next()]),
+         Sup2 = nm(element(2, supervisor:start_link(?MODULE, {sup,
+                    #{auto_shutdown => all_significant},
+                    [wspec(c1, A, #{restart => temporary, significant => true}),
+                     wspec(c2, A, #{restart => transient, significant => true}),
+                     wspec(c3, A)]})),
+                   sup2),
+         reports(),
+         c1 ! {crash, boom},
+         reports(),
+         log([sup2, kids, kids(Sup2)]),
+         c2 ! {crash, shutdown},
+         reports(),
+         log([a, got, next()]),
+         log([a, got, poll()]),
+         Sup1, Sup2
      end}
     ].

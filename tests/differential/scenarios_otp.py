@@ -313,7 +313,7 @@ async def sup_escalation(t):
 class TestServer(GenServer):
     """Mirrors the Erlang test server: init's behaviour comes from its argument."""
 
-    def init(self, arg):
+    async def init(self, arg):
         _, obs, mode = arg
         match mode:
             case "ok":
@@ -333,6 +333,9 @@ class TestServer(GenServer):
                 return ("ok", obs, ("continue", c))
             case ("timeout", ms):
                 return ("ok", obs, ms / 1000)
+            case ("slow", ms):
+                await sleep(ms / 1000)
+                return ("ok", obs)
 
     async def handle_call(self, req, from_, obs):
         match req:
@@ -509,3 +512,126 @@ async def gs_cast_info_continue_timeout(t):
     gen_server.cast(s, ("stop", "normal"))
     await reports(t)
     t.log("s", "alive", labrt.is_alive(s))
+
+
+# ----------------------------------------------------------------- more OTP cases
+
+async def start_dyn(obs, cid):
+    """simple_one_for_one start function: template args + (cid,)."""
+    return await start_worker(cid, obs, "normal")
+
+
+@scenario
+async def gs_start_timeout_and_monitor(t):
+    trap_exit(True)
+    t.log("a", "start", "slow",
+          await gen_server.start(TestServer, gs(("slow", 200)), timeout=0.1))
+    t.log("a", "start_link", "slow",
+          await gen_server.start_link(TestServer, gs(("slow", 200)), timeout=0.1))
+    await settle()
+    t.log("a", "got", await poll())
+    _, (s, m) = await gen_server.start_monitor(TestServer, gs("ok"))
+    t.name(s, "s")
+    t.name(m, "m1")
+    t.log("a", "stop", await gen_server.stop(s, "bye", None))
+    await reports(t)
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def gs_start_link_stop_nontrapping(t):
+    t.log("a", "start_link", await gen_server.start_link(TestServer, gs(("stop", "stopped"))))
+    await settle()
+    t.log("a", "got", await poll())
+    t.log("a", "still", "alive")
+
+
+@scenario
+async def sup_simple_one_for_one(t):
+    trap_exit(True)
+    a = self()
+    S = supervisor
+    sup = await start_sup_link(t, {"strategy": "simple_one_for_one"},
+                               [ChildSpec("ignored", start=(start_dyn, (a,)))])
+    t.log("sup", "kids", await kids(sup))
+    t.log("sup", "counts", await counts(sup))
+    t.log("a", "start_child", await S.start_child(sup, ["d1"]))
+    t.log("a", "start_child", await S.start_child(sup, ["d2"]))
+    await reports(t)
+    t.log("sup", "kids", await kids(sup))
+    send("d1", ("crash", "boom"))
+    await reports(t)
+    t.log("sup", "counts", await counts(sup))
+    d1 = whereis("d1")
+    t.log("a", "terminate_child", "id", await S.terminate_child(sup, "d1"))
+    t.log("a", "terminate_child", "pid", await S.terminate_child(sup, d1))
+    await reports(t)
+    t.log("a", "terminate_child", "again", await S.terminate_child(sup, d1))
+    t.log("a", "terminate_child", "foreign", await S.terminate_child(sup, self()))
+    t.log("a", "restart_child", await S.restart_child(sup, "d2"))
+    t.log("a", "delete_child", await S.delete_child(sup, "d2"))
+    t.log("sup", "counts", await counts(sup))
+    await stop_sup(t, sup)
+
+
+@scenario
+async def sup_check_childspecs(t):
+    a = self()
+
+    def check(specs):
+        t.log("a", "check", supervisor.check_childspecs(specs))
+    check([wspec("c1", a), wspec("c2", a)])
+    check([wspec("c1", a), wspec("c1", a)])
+    check([wspec("c1", a, restart="bogus")])
+    check([wspec("c1", a, shutdown=-1)])
+    check([wspec("c1", a, type="bogus")])
+    check([wspec("c1", a, significant=True)])
+    check([{"id": "c1"}])
+    check([{"start": (start_worker, ("c1", a, "normal"))}])
+
+
+@scenario
+async def sup_bad_flags(t):
+    trap_exit(True)
+    for flags in [{"strategy": "bogus"}, {"intensity": -1}, {"period": 0},
+                  {"auto_shutdown": "bogus"}]:
+        t.log("a", "start_link", await supervisor.start_link(SupMod, ("sup", flags, [])))
+        await settle()
+        t.log("a", "got", await poll())
+
+
+@scenario
+async def sup_stop_via_gen_server_stop(t):
+    trap_exit(True)
+    a = self()
+    sup = await start_sup_link(t, {}, [wspec("c1", a), wspec("c2", a)])
+    await reports(t)
+    t.log("a", "stop", await gen_server.stop(sup))
+    await reports(t)
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def sup_auto_shutdown(t):
+    trap_exit(True)
+    a = self()
+    res = await supervisor.start_link(SupMod, ("sup", {"auto_shutdown": "any_significant"}, [
+        wspec("c1", a), wspec("c2", a, restart="transient", significant=True)]))
+    t.name(res[1], "sup1")
+    await reports(t)
+    send("c2", ("crash", "normal"))
+    await reports(t)
+    t.log("a", "got", await next_())
+    res = await supervisor.start_link(SupMod, ("sup", {"auto_shutdown": "all_significant"}, [
+        wspec("c1", a, restart="temporary", significant=True),
+        wspec("c2", a, restart="transient", significant=True),
+        wspec("c3", a)]))
+    sup2 = t.name(res[1], "sup2")
+    await reports(t)
+    send("c1", ("crash", "boom"))
+    await reports(t)
+    t.log("sup2", "kids", await kids(sup2))
+    send("c2", ("crash", "shutdown"))
+    await reports(t)
+    t.log("a", "got", await next_())
+    t.log("a", "got", await poll())

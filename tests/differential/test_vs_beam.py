@@ -59,6 +59,11 @@ OTP25_TO_26: dict[str, list[tuple[str, str]]] = {
     "sup_init_ignore": [
         ("a got {'EXIT','#pid',normal}", "a got timeout"),
     ],
+    "sup_bad_flags": [
+        (f"a got {{'EXIT','#pid',{{supervisor_data,{{{bad}}}}}}}", "a got timeout")
+        for bad in ("invalid_strategy,bogus", "invalid_intensity,-1", "invalid_period,0",
+                    "invalid_auto_shutdown,bogus")
+    ],
 }
 
 
