@@ -400,15 +400,15 @@ class SequenceDiagram:
                               fill=GREY, font_size=SMALL, font_style="italic"))
         last = None
         for i, row in enumerate(self.rows):
-            t = row.event.time
-            if t == last:
+            label = _time_label(row.event.time)  # compare labels: real clocks jitter
+            if label == last:
                 continue
             if i > 0:
                 out.append(S.line(PAD, row.top, self.width - PAD, row.top,
                                   stroke="#e3e3e3", stroke_width=1))
-            out.append(S.text(right, row.y + 4, _time_label(t), text_anchor="end",
+            out.append(S.text(right, row.y + 4, label, text_anchor="end",
                               fill=GREY, font_size=SMALL))
-            last = t
+            last = label
         return out
 
     def _lifelines(self) -> list[str]:
@@ -437,7 +437,7 @@ class SequenceDiagram:
             for j, line in enumerate(col.lines):
                 bold, size = j == 0, FONT if j == 0 else SMALL
                 y += LINE_H
-                parts.append(S.text(col.x, y - 3.5, S.fit(line, w - 10, size, bold),
+                parts.append(S.text(col.x, y - 3.5, S.fit(line, w - 14, size, bold),
                                     text_anchor="middle", font_size=None if j == 0 else size,
                                     font_weight="bold" if bold else None,
                                     fill=INK if bold else GREY))

@@ -36,6 +36,10 @@ __all__ = ["Event", "Trace", "KINDS", "show", "Term"]
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """One thing that happened. ``pid`` did ``kind`` at virtual ``time``,
+    possibly to ``other``, with ``data`` (the message, reason, name, ...).
+    ``pid`` is None for code outside the runtime (a notebook cell)."""
+
     seq: int
     time: float
     kind: str
