@@ -96,20 +96,21 @@ def show(value: object) -> str:
         if isinstance(value, frozenset):
             return f"frozenset({{{inner}}})" if value else "frozenset()"
         return f"{{{inner}}}" if value else "set()"
-    text = _ADDRESS.sub("", repr(value))
-    # Exceptions and dataclasses that print the standard way are shown field
-    # by field, so a set or an object inside them is made deterministic too.
+    raw = repr(value)
+    # Exceptions and dataclasses that print the standard way are shown part
+    # by part, so a set or an object inside them is made deterministic too.
+    # (A class with its own __repr__, like Pid, keeps it.)
     if isinstance(value, BaseException):
         name = type(value).__name__
-        if text == name + "(" + ", ".join(map(repr, value.args)) + ")":
+        if raw == name + "(" + ", ".join(map(repr, value.args)) + ")":
             return name + "(" + ", ".join(map(show, value.args)) + ")"
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = [f for f in dataclasses.fields(value) if f.repr]
         name = type(value).__qualname__
-        pairs = [(f.name, getattr(value, f.name)) for f in fields]
-        if repr(value) == name + "(" + ", ".join(f"{k}={v!r}" for k, v in pairs) + ")":
+        pairs = [(f.name, getattr(value, f.name))
+                 for f in dataclasses.fields(value) if f.repr]
+        if raw == name + "(" + ", ".join(f"{k}={v!r}" for k, v in pairs) + ")":
             return name + "(" + ", ".join(f"{k}={show(v)}" for k, v in pairs) + ")"
-    return text
+    return _ADDRESS.sub("", raw)
 
 
 def _plain(value: object) -> str:
