@@ -171,6 +171,11 @@ def markdown(doc):
         "- Sends never suspend on any system (asyncio `put_nowait`, trio `send_nowait` on an unbounded "
         "channel); timing covers start-up of the runtime, which is negligible at these sizes. "
         "The garbage collector stays on, as in real use.",
+        "- **Busy machine**: figures are wall-clock times, so another program on the same cores slows "
+        "them. Each worker reports its CPU time over its wall time; a timed repetition that got less "
+        "than 90% of a CPU is run again (up to 3 more times, within a 90 s budget for the whole run) "
+        "and the attempt with the largest share is kept. Pykka is exempt (its threads wait for each "
+        "other, so its share is never near 100%).",
         "",
         "Sizes (N) in this run: " + ", ".join(f"{k} {v:,}" for k, v in cfg["sizes"].items()) + ".",
         "",
@@ -200,5 +205,6 @@ def _busy_note(results):
     text = (f"{retried} timed repetition{'s' if retried != 1 else ''} re-run because another "
             "program held the core (a repetition counts only if it got >= 90% of a CPU)")
     if low:
-        text += "; still below 90% after retries: " + ", ".join(low)
+        text += ("; figures that still ran on a shared core (treat them, and ratios built on "
+                 "them, as pessimistic): " + ", ".join(low))
     return text
