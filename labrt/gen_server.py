@@ -94,7 +94,7 @@ import inspect
 from dataclasses import dataclass
 
 import labrt
-from labrt import ANY, TIMEOUT, BadArg, BadTimeout, Down, Exit, Pid, ProcessExit
+from labrt import TIMEOUT, BadArg, BadTimeout, Down, Exit, Pid, ProcessExit
 from labrt import code as _code
 from labrt.trace import is_clean
 
@@ -338,10 +338,9 @@ async def _start(cls, arg, name, timeout, how):
         mref = labrt.monitor(pid)
     else:
         pid, mref = labrt.spawn_monitor(entry, me, parent, name, modname, arg)
-    msg = await labrt.receive(
-        lambda m: type(m) is tuple and len(m) == 3 and m[1] == pid
-        and m[0] in ("$ack", "$nack"),
-        _is_down(mref), timeout=timeout)
+    def is_ack(m):
+        return type(m) is tuple and len(m) == 3 and m[1] == pid and m[0] in ("$ack", "$nack")
+    msg = await labrt.receive(is_ack, _is_down(mref), timeout=timeout)
     if type(msg) is tuple and msg[0] == "$ack":
         if how == "monitor":
             return ("ok", (pid, mref))
@@ -360,6 +359,8 @@ async def _start(cls, arg, name, timeout, how):
         result = msg[2]
     if type(msg) is not Down:
         await labrt.receive(_is_down(mref))
+    if msg is TIMEOUT:
+        await _take(is_ack)          # init may have finished just as time ran out
     if how == "link":
         await _take(lambda m: type(m) is Exit and m.pid == pid)
     return result

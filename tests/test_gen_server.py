@@ -421,6 +421,25 @@ def test_late_reply_trace():
     assert late_sends[0].other != me
 
 
+def test_reply_at_the_timeout_never_strays():
+    """A reply racing the call timeout is either returned or dropped, never left in the mailbox."""  # item 77
+    async def main():
+        pid = await start_probe()
+        try:
+            got = await gen_server.call(pid, ("delayed", 1.0, "just in time"), 1.0)
+        except ProcessExit as e:
+            got = e.reason[0]
+        await labrt.sleep(1)
+        return got, mailbox(), len(labrt.current_runtime().processes())
+    outcomes = set()
+    for seed in range(20):
+        rt = labrt.Runtime(kernel="sim", seed=seed, reports=None)
+        got, box, live = rt.run_main(main)
+        assert box == () and live == 2                  # main and the server: no alias left
+        outcomes.add(got)
+    assert outcomes == {"just in time", "timeout"}
+
+
 def test_reply_racing_the_server_death_is_returned(run_on):
     """A reply sent just before the server dies is returned, not lost (stop with reply)."""  # items 77, 78
     async def main():
@@ -1007,3 +1026,18 @@ def test_undef_terminate(run_on):
         ok, b = await gen_server.start(Minimal, 1)
         return await gen_server.stop(a), await gen_server.stop(b, ("error", "test"), None)
     assert run_on(main) == ("ok", "ok")
+
+
+def test_init_finishing_at_the_timeout_leaves_no_ack():
+    """An init that acks just as the start timeout fires leaves nothing in the caller's mailbox."""  # item 71
+    async def main():
+        res = await gen_server.start(Probe, ("sleep", 0.5), timeout=0.5)
+        return res, mailbox()
+    raced = 0
+    for seed in range(12):                 # seeded interleavings of the two wake-ups at t=0.5
+        rt = labrt.Runtime(kernel="sim", seed=seed, reports=None)
+        res, box = rt.run_main(main)
+        assert res == ("error", "timeout") and box == ()
+        raced += any(e.kind == "send" and type(e.data) is tuple and e.data[0] == "$ack"
+                     for e in rt.trace)
+    assert raced > 0                       # some seeds let init ack before the caller ran
