@@ -517,16 +517,17 @@ def test_restart_matrix(strategy, restart, reason):
 
 
 @pytest.mark.parametrize("restart, reason, shown, count", [
-    ("permanent", "normal", "pid", [1, 1, 0, 1]),
-    ("transient", "normal", "undefined", [1, 0, 0, 1]),
-    ("temporary", "normal", None, [0, 0, 0, 0]),
-    ("permanent", "shutdown", "pid", [1, 1, 0, 1]),
-    ("transient", "shutdown", "undefined", [1, 0, 0, 1]),
-    ("transient", ("shutdown", "some_info"), "undefined", [1, 0, 0, 1]),
-    ("temporary", "shutdown", None, [0, 0, 0, 0]),
-    ("permanent", "abnormal", "pid", [1, 1, 0, 1]),
-    ("transient", "abnormal", "pid", [1, 1, 0, 1]),
-    ("temporary", "abnormal", None, [0, 0, 0, 0]),
+    pytest.param("permanent", "normal", "pid", [1, 1, 0, 1], id="permanent_normal"),
+    pytest.param("transient", "normal", "undefined", [1, 0, 0, 1], id="transient_normal"),
+    pytest.param("temporary", "normal", None, [0, 0, 0, 0], id="temporary_normal"),
+    pytest.param("permanent", "shutdown", "pid", [1, 1, 0, 1], id="permanent_shutdown"),
+    pytest.param("transient", "shutdown", "undefined", [1, 0, 0, 1], id="transient_shutdown"),
+    pytest.param("transient", ("shutdown", "some_info"), "undefined", [1, 0, 0, 1],
+                 id="transient_shutdown_info"),
+    pytest.param("temporary", "shutdown", None, [0, 0, 0, 0], id="temporary_shutdown"),
+    pytest.param("permanent", "abnormal", "pid", [1, 1, 0, 1], id="permanent_abnormal"),
+    pytest.param("transient", "abnormal", "pid", [1, 1, 0, 1], id="transient_abnormal"),
+    pytest.param("temporary", "abnormal", None, [0, 0, 0, 0], id="temporary_abnormal"),
 ])
 def test_permanent_transient_temporary_normal_shutdown_abnormal(restart, reason, shown, count):
     """OTP's {permanent,transient,temporary}_{normal,shutdown,abnormal} cases."""
@@ -751,8 +752,28 @@ def test_shutdown_matrix(shutdown, trap, delay, reason, at):
     assert err == (reason == "killed" and shutdown != "brutal_kill")
 
 
-def test_sup_stop_infinity_timeout_brutal_kill():
-    """OTP's sup_stop_*: shutdown, killed after a 1 s timeout, and killed for brutal_kill."""
+@pytest.mark.parametrize("shutdown, delay, reason, at", [
+    pytest.param(None, 3, "shutdown", 3.0, id="sup_stop_infinity"),
+    pytest.param(1.0, 3600, "killed", 1.0, id="sup_stop_timeout"),
+    pytest.param("brutal_kill", None, "killed", 0.0, id="sup_stop_brutal_kill"),
+])
+def test_sup_stop(shutdown, delay, reason, at):
+    """OTP's sup_stop_*: a trapping child stops with shutdown, or is killed after T, or at once."""
+    # items 55, 56
+    async def main():
+        trap_exit(True)
+        s = await start_sup(specs=[ChildSpec("c", (start_worker, ("c", True, delay)),
+                                             shutdown=shutdown)])
+        c = (await pids_of(s))["c"]
+        exit(s, "shutdown")
+        await receive(Exit)
+        return c, now()
+    rt, (c, t) = sim(main)
+    assert exits(rt, {c}) == [(c, reason)] and t == at
+
+
+def test_sup_stop_mixed_order():
+    """A cooperative, a slow and a brutal_kill child stop in reverse order with their reasons."""
     # items 55, 56
     async def main():
         trap_exit(True)
@@ -1645,3 +1666,36 @@ def test_tree_snapshot_of_a_busy_supervisor_fails_cleanly():
     with pytest.raises(labrt.LabrtError, match="busy"):
         supervision_tree.snapshot(rt, "busy")
     assert len(rt.processes()) == before
+
+
+def test_tree_walk_on_both_kernels(run_on, kernel):
+    """walk() works inside a process on both kernels and lists every child in start order."""
+    async def main():
+        s = await start_sup("rest_for_one", [child("a"), child("b", "transient")])
+        await sup.terminate_child(s, "b")
+        tree = await supervision_tree.walk(s)
+        return [(n.label, n.state, n.strategy) for n in tree.nodes()]
+    assert run_on(main) == [("root", "running", "rest_for_one"), ("a", "running", None),
+                            ("b", "undefined", None)]
+
+
+def test_gen_server_stop_shuts_children_down_in_reverse():
+    """gen_server.stop on a supervisor runs its terminate: children stop right to left."""
+    # item 42
+    async def main():
+        s = await start_sup(specs=[child("a"), child("b")])
+        p = await pids_of(s)
+        return s, p, await gen_server.stop(s)
+    rt, (s, p, r) = sim(main)
+    assert r == "ok"
+    assert exits(rt, {p["a"], p["b"], s}) == [(p["b"], "shutdown"), (p["a"], "shutdown"),
+                                              (s, "normal")]
+
+
+def test_start_link_with_a_taken_name():
+    """A second supervisor under a taken name gets ("error", ("already_started", pid))."""
+    async def main():
+        s = await start_sup(name="taken")
+        return s, await sup.start_link(Sup, ("ok", (flags(), [])), name="taken")
+    s, res = run(main)
+    assert res == ("error", ("already_started", s))
