@@ -1699,3 +1699,21 @@ def test_start_link_with_a_taken_name():
         return s, await sup.start_link(Sup, ("ok", (flags(), [])), name="taken")
     s, res = run(main)
     assert res == ("error", ("already_started", s))
+
+
+def test_shutdown_timeout_on_both_kernels(run_on, kernel):
+    """A trapping child too slow to stop is killed after its shutdown time, on both kernels."""
+    # item 55
+    async def main():
+        trap_exit(True)
+        s = await start_sup(specs=[ChildSpec("slow", (start_worker, ("slow", True, 30)),
+                                             shutdown=0.2)])
+        c = (await pids_of(s))["slow"]
+        ref = labrt.monitor(c)
+        t0 = now()
+        exit(s, "shutdown")
+        down = await receive(lambda m: isinstance(m, labrt.Down) and m.ref == ref)
+        return down.reason, now() - t0
+    reason, took = run_on(main)
+    assert reason == "killed"
+    assert 0.2 <= took < 5
