@@ -38,9 +38,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import LabrtError, Pid, ProcessExit, supervisor
 from . import _svg as S
-from . import supervisor
-from ._values import LabrtError, Pid, ProcessExit
 
 __all__ = ["Node", "SupervisionTree", "walk", "snapshot"]
 
@@ -126,7 +125,7 @@ async def walk(sup, title=None, max_children=12) -> "SupervisionTree":
 
     Call it from inside a process, on either kernel.
     """
-    from ._core import now, process_info, whereis
+    from . import now, process_info, whereis
     pid = whereis(sup) if isinstance(sup, str) else sup
     info = process_info(pid) if isinstance(pid, Pid) else None
     if info is None:

@@ -48,12 +48,12 @@ import inspect
 import math
 from dataclasses import dataclass, fields, replace
 
-from . import code, gen_server
-from ._core import (
-    cancel_timer, error_report, exit, is_alive, make_ref, monitor, now,
-    receive, self as _self, send_after, trap_exit, unlink,
+from . import (
+    TIMEOUT, Down, Exit, Pid, ProcessExit, cancel_timer, code, error_report, exit,
+    format_reason, gen_server, is_alive, make_ref, monitor, now, receive, send_after,
+    trap_exit, unlink,
 )
-from ._values import TIMEOUT, Down, Exit, Pid, ProcessExit, format_reason
+from . import self as _self
 
 __all__ = [
     "ChildSpec", "SupFlags", "ChildState", "InvalidSpec", "Supervisor",
