@@ -54,18 +54,18 @@ async def _sender(i, plan, receivers):
             await sleep(gap)
 
 
-async def _receiver(expected, box):
-    for _ in range(expected):
-        box.append(await receive())
-
-
 async def _pairs_main(plans, n_receivers):
     boxes = [[] for _ in range(n_receivers)]
+
+    async def receiver(j, expected):          # a closure: spawn copies its arguments
+        for _ in range(expected):
+            boxes[j].append(await receive())
+
     counts = [sum(1 for plan in plans for r, _ in plan if r == j) for j in range(n_receivers)]
     refs = []
     receivers = []
     for j in range(n_receivers):
-        pid, ref = spawn_monitor(_receiver, counts[j], boxes[j])
+        pid, ref = spawn_monitor(receiver, j, counts[j])
         receivers.append(pid)
         refs.append(ref)
     for i, plan in enumerate(plans):

@@ -238,8 +238,6 @@ def test_runtime_methods_refused_inside_a_process():
     assert errors and "inside a process" in errors[0]
 
 
-@pytest.mark.xfail(strict=True, reason="labrt bug: _trio.py raises _core.LabrtError, "
-                   "which _core does not define (AttributeError instead)")
 def test_trio_runtime_refuses_run():
     """A trio runtime refuses rt.run() with a LabrtError: it runs in real time via run_main."""
     rt = labrt.Runtime(kernel="trio", reports=None)
@@ -247,8 +245,6 @@ def test_trio_runtime_refuses_run():
         rt.run()
 
 
-@pytest.mark.xfail(strict=True, reason="labrt bug: _sim.py builds _core.LabrtError, which "
-                   "_core does not define, so the whole run dies with AttributeError")
 def test_foreign_await_on_sim_crashes_only_that_process():
     """On sim, a process that awaits a non-labrt awaitable dies with a LabrtError; the run goes on."""
     import asyncio
