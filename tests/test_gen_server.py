@@ -1041,3 +1041,33 @@ def test_init_finishing_at_the_timeout_leaves_no_ack():
         raced += any(e.kind == "send" and type(e.data) is tuple and e.data[0] == "$ack"
                      for e in rt.trace)
     assert raced > 0                       # some seeds let init ack before the caller ran
+
+
+def test_call_protocol_trace():
+    """The exact events of one call with a timeout: monitor, alias, request, reply via the alias."""  # items 74, 77
+    async def main():
+        ok, pid = await gen_server.start(Probe, None)
+        return await gen_server.call(pid, "get")
+    _, rt = sim(main)
+    assert [e.kind for e in rt.trace[1:6]] == ["spawn", "monitor", "send", "receive", "demonitor"]
+    call = rt.trace[6:19]                                    # after start's handshake
+    shown = [(e.kind, str(e.pid), str(e.other), e.data if e.kind in ("spawn", "exit") else None)
+             for e in call]
+    assert shown == [
+        ("monitor", "<0.1.0>", "<0.2.0>", None),             # watch the server
+        ("spawn", "<0.1.0>", "<0.3.0>", "gen_server:reply_alias"),
+        ("monitor", "<0.1.0>", "<0.3.0>", None),
+        ("send", "<0.1.0>", "<0.2.0>", None),                # ("$gen_call", (caller, tag), "get")
+        ("receive", "<0.2.0>", "None", None),
+        ("monitor", "<0.3.0>", "<0.1.0>", None),             # the alias watches the caller
+        ("send", "<0.2.0>", "<0.3.0>", None),                # the reply goes to the alias
+        ("receive", "<0.3.0>", "None", None),
+        ("send", "<0.3.0>", "<0.1.0>", None),                # ... which forwards it
+        ("receive", "<0.1.0>", "None", None),
+        ("exit", "<0.3.0>", "None", "normal"),
+        ("send", "<0.3.0>", "<0.1.0>", None),                # its DOWN, flushed by the caller
+        ("demonitor", "<0.1.0>", "<0.2.0>", None),
+    ]
+    request = call[3].data
+    assert request[0] == "$gen_call" and request[1][0] == labrt.Pid(0, 1) and request[2] == "get"
+    assert call[9].data == (call[0].data, [])                 # (monitor ref, reply)
