@@ -54,8 +54,8 @@ import labrt
 from labrt import LabrtError, NotInProcess
 
 __all__ = [
-    "UndefinedModule", "Version", "apply", "current", "is_loaded", "load", "old",
-    "purge", "rolling_upgrade", "soft_purge", "spawn", "spawn_link", "users",
+    "CodeServer", "UndefinedModule", "Version", "apply", "current", "is_loaded", "load", "old",
+    "purge", "rolling_upgrade", "server", "soft_purge", "spawn", "spawn_link", "users",
     "versions",
 ]
 

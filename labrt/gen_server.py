@@ -21,6 +21,7 @@ defaults for the optional callbacks.  Callbacks may be plain or ``async def``.
     X = seconds               handle_info("timeout", S) unless a message comes first
       | None                  no timeout (Erlang's infinity)
       | "hibernate"           sleep with the state kept until the next message
+                              (``sys.get_status`` shows it as ``hibernating``)
       | ("continue", C)       handle_continue(C, S) before any queued message
 
 Anything else returned is a contract violation: the server stops with
