@@ -711,11 +711,8 @@ def test_pid_of_other_runtime_does_not_reach_across(request):
 # Smaller contract points found while testing
 
 
-def test_plain_function_process_runs_as_itself(run_on, request):
+def test_plain_function_process_runs_as_itself(run_on):
     """A plain-function child sees its own pid from self(), not its parent's."""
-    request.applymarker(pytest.mark.xfail(
-        strict=True, reason="labrt bug: a plain (non-async) function passed to spawn "
-        "runs inside the parent's context, so self() and send() act as the parent"))
     seen = []
 
     def plain():
