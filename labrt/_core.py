@@ -41,7 +41,8 @@ from dataclasses import dataclass, fields, is_dataclass
 
 from ._values import (
     ANY, LOCAL_NODE, TIMEOUT, BadArg, BadTimeout, CannotSend, Down, Exit,
-    NoProc, NotInProcess, Pid, ProcessExit, Ref, _Killed, format_reason,
+    LabrtError, NoProc, NotInProcess, Pid, ProcessExit, Ref, _Killed,
+    format_reason,
 )
 from .trace import Event, Trace
 
@@ -52,6 +53,12 @@ from .trace import Event, Trace
 
 _running = None
 _task_process: contextvars.ContextVar = contextvars.ContextVar("labrt_process")
+
+
+def _current():
+    """The process running right now, or None."""
+    p = _running
+    return p if p is not None else _task_process.get(None)
 
 
 def _me():
@@ -83,7 +90,7 @@ class Process:
     __slots__ = ("pid", "rt", "coro", "function", "mailbox", "waiting",
                  "wait_clauses", "timer", "links", "monitors", "watchers",
                  "trap", "name", "status", "reason", "result", "wake_value",
-                 "task", "scope", "data", "from_outside")
+                 "task", "scope", "data", "from_outside", "pending")
 
     def __init__(self, pid, rt, coro, function):
         self.pid = pid
@@ -107,6 +114,7 @@ class Process:
         self.scope = None
         self.data = None
         self.from_outside = False
+        self.pending = None
 
     def __repr__(self):
         return f"<Process {self.pid} {self.function} {self.status}>"
@@ -213,7 +221,13 @@ def _frozen_leaf(x) -> bool:
 
 
 def isolate(msg):
-    """Return ``msg`` itself if it is immutable all the way down, else a deep copy."""
+    """Return ``msg`` itself if it is immutable all the way down, else a deep copy.
+
+    A class can opt out of copying by returning itself from ``__deepcopy__``,
+    as :class:`Pid` does.  Do that only for instrumentation that is meant to
+    be shared, such as a test's recorder; shared mutable state between
+    processes is exactly what labrt exists to avoid.
+    """
     t = type(msg)
     if t in _IMMUTABLE:
         return msg
@@ -255,6 +269,7 @@ class Runtime:
         self._tseq = 0
         self._signals: deque = deque()
         self._draining = False
+        self._handling = None                # a process handling its pending signals
         self.trace = Trace()
         self.tracing = bool(trace)
         self.reports: list[str] = []
@@ -326,6 +341,11 @@ class Runtime:
     def _spawn(self, parent, fn, args, link=False, monitor=False):
         if not callable(fn):
             raise BadArg(f"spawn needs a function, got {fn!r}")
+        if parent is not None:
+            # Between processes, arguments are copied like messages (Erlang
+            # copies them too).  From outside (a cell, a test) they are handed
+            # over as they are, so a test can pass a list to report into.
+            args = isolate(args)
         self._serial += 1
         pid = Pid(self.node, self._serial)
         name = getattr(fn, "__qualname__", None) or repr(fn)
@@ -341,11 +361,19 @@ class Runtime:
         if monitor:
             ref = self._new_ref()
             self._add_monitor(parent, p, ref)
+        global _running
+        saved, _running = _running, p            # a plain function runs as p
+        token = _task_process.set(p)
+        failure = None
         try:
             coro = fn(*args)
         except BaseException as e:                # a plain function that failed
-            p.coro = None
-            self._terminate(p, _reason_of(e))
+            failure = e
+        finally:
+            _task_process.reset(token)
+            _running = saved
+        if failure is not None:
+            self._terminate(p, _reason_of(failure))
             return pid, ref
         if isinstance(coro, types.CoroutineType):
             p.coro = coro
@@ -449,7 +477,8 @@ class Runtime:
         p.timer = None
         if p.waiting is not None:
             if self.tracing:
-                self._ev("timeout", p.pid, None, None)
+                self._ev("timeout", p.pid, None,
+                         "sleep" if p.waiting is _NEVER else None)
             self._wake(p, TIMEOUT)
 
     # -- exit signals (the semantics table) ----------------------------------
@@ -476,6 +505,14 @@ class Runtime:
         """
         if p.status is EXITED:
             return
+        if sender != p.pid and p is _current() and p is not self._handling:
+            # The running process caused this signal itself (say, by killing a
+            # linked process).  Like the BEAM, it handles the signal at its next
+            # receive, not in the middle of the call that caused it.
+            if p.pending is None:
+                p.pending = []
+            p.pending.append((sender, reason, via_link))
+            return
         if via_link:
             if p.links is None or sender not in p.links:
                 return                    # item 16: the link was removed first
@@ -484,8 +521,11 @@ class Runtime:
             self._ev("exit_signal", sender, p.pid, reason)
         if not via_link and reason == "kill" and type(reason) is str:
             self._terminate(p, "killed")  # item 6: untrappable, becomes killed
-        elif p.trap:
-            self._deliver(p, Exit(sender, reason))            # items 5, 8, 10
+        elif p.trap:                                          # items 5, 8, 10
+            msg = Exit(sender, reason)
+            if self.tracing:
+                self._ev("send", sender, p.pid, msg)
+            self._deliver(p, msg)
         elif type(reason) is str and reason == "normal":
             if not via_link and sender == p.pid:
                 self._terminate(p, "normal")                  # item 9
@@ -586,7 +626,22 @@ class Runtime:
             self._add_link(p, tp)
         return True
 
+    def _handle_pending(self, p):
+        """Handle exit signals that arrived while ``p`` itself was running."""
+        pending, p.pending = p.pending, None
+        for sender, reason, via_link in pending:
+            self._signal(sender, p, reason, via_link)
+        self._handling = p
+        try:
+            self._drain()
+        finally:
+            self._handling = None
+        if p.status is EXITED:
+            raise _Killed()
+
     def _unlink(self, p, target):
+        if type(target) is not Pid:
+            raise BadArg(f"unlink: {target!r} is not a pid")
         if p.links and target in p.links:
             del p.links[target]
             tp = self.lookup(target)
@@ -848,6 +903,8 @@ def receive(*clauses, timeout=None):
     """
     p = _me()
     rt = p.rt
+    if p.pending:
+        rt._handle_pending(p)
     match = compile_clauses(clauses) if clauses else None
     mb = p.mailbox
     if mb:
@@ -885,6 +942,8 @@ def sleep(t: float):
     """Suspend this process for ``t`` seconds (Erlang's ``receive after T``)."""
     p = _me()
     rt = p.rt
+    if p.pending:
+        rt._handle_pending(p)
     _check_timeout(t)
     if t is None:
         raise BadTimeout("sleep needs a finite number of seconds")

@@ -120,6 +120,9 @@ class Ctx:
         self.lines: list[list] = []
         self.names: dict = {}
 
+    def __deepcopy__(self, memo):
+        return self        # a recorder shared on purpose: spawn must not copy it
+
     def log(self, *terms):
         self.lines.append(list(terms))
 

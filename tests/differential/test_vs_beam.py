@@ -26,16 +26,7 @@ needs_erl = pytest.mark.skipif(
 # Scenarios where labrt is known to differ from the BEAM, with the checklist
 # item, as {name: reason}.  Strict xfail: once labrt is fixed the test XPASSes
 # and fails, which is the signal to delete the entry.
-KNOWN_DIFFERENCES: dict[str, str] = {
-    "killed_kills_nontrapping_link": (
-        "item 11/21: on labrt the caller of exit(B, kill) dies inside exit/2 when "
-        "the killed B is linked to it (the link signal is handled synchronously); "
-        "on the BEAM exit/2 returns true and the caller runs on until it next "
-        "handles signals"),
-    "unlink_non_pid": (
-        "unlink/1 of a non-pid: the BEAM raises badarg, labrt returns True "
-        "(erlang:unlink/1 man page; item 14 names only link/1)"),
-}
+KNOWN_DIFFERENCES: dict[str, str] = {}
 
 
 # OTP 25 vs 26+ (item 73, reference section 2): OTP 26 made a failed init
