@@ -27,6 +27,10 @@ needs_erl = pytest.mark.skipif(
 # item, as {name: reason}.  Strict xfail: once labrt is fixed the test XPASSes
 # and fails, which is the signal to delete the entry.
 KNOWN_DIFFERENCES: dict[str, str] = {}
+# Found by these tests and fixed in the core (dbca114):
+#   killed_kills_nontrapping_link: the caller of exit(B, kill) died inside exit/2
+#     when B was linked to it; on the BEAM exit/2 returns true (items 11, 21).
+#   unlink_non_pid: unlink("foo") returned True; the BEAM raises badarg.
 
 
 # OTP 25 vs 26+ (item 73, reference section 2): OTP 26 made a failed init
