@@ -1087,5 +1087,49 @@ otp_scenarios() ->
          log([a, got, next()]),
          log([a, got, poll()]),
          Sup1, Sup2
+     end},
+     {sup_no_restart_leaves_siblings_alone, fun() ->
+         %% a child that is not restarted does not trigger the strategy
+         trap(true),
+         A = self(),
+         Sup1 = nm(start_sup_link(#{strategy => one_for_all},
+                 [wspec(c1, A), wspec(c2, A, #{restart => transient}), wspec(c3, A)]), sup1),
+         reports(),
+         c2 ! {crash, normal},
+         reports(),
+         log([sup1, kids, kids(Sup1)]),
+         stop_sup(Sup1),
+         Sup2 = nm(start_sup_link(#{strategy => rest_for_one},
+                 [wspec(c1, A), wspec(c2, A, #{restart => temporary}), wspec(c3, A)]), sup2),
+         reports(),
+         c2 ! {crash, boom},
+         reports(),
+         log([sup2, kids, kids(Sup2)]),
+         stop_sup(Sup2)
+     end},
+     {sup_dynamic_children_order, fun() ->
+         trap(true),
+         A = self(),
+         Sup = start_sup_link(#{}, [wspec(c1, A)]),
+         reports(),
+         {ok, _} = supervisor:start_child(Sup, wspec(c2, A, #{mode => stubborn, shutdown => 50})),
+         {ok, _} = supervisor:start_child(Sup, wspec(c3, A)),
+         reports(),
+         log([sup, kids, kids(Sup)]),
+         nm(monitor(process, nm(whereis(c2), c2)), m2),
+         log([a, terminate_child, supervisor:terminate_child(Sup, c2)]),
+         reports(),
+         log([a, got, next()]),
+         log([a, restart_child, element(1, supervisor:restart_child(Sup, c2))]),
+         reports(),
+         stop_sup(Sup)
+     end},
+     {gs_stop_linked_nontrapping, fun() ->
+         %% stopping a linked server with an abnormal reason takes the caller along
+         {ok, S} = gen_server:start_link(?MODULE, gs(ok), []),
+         nm(S, s),
+         log([a, stopping]),
+         gen_server:stop(S, boom, infinity),
+         log([a, not_reached])
      end}
     ].

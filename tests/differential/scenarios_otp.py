@@ -635,3 +635,56 @@ async def sup_auto_shutdown(t):
     await reports(t)
     t.log("a", "got", await next_())
     t.log("a", "got", await poll())
+
+
+@scenario
+async def sup_no_restart_leaves_siblings_alone(t):
+    trap_exit(True)
+    a = self()
+    sup1 = await start_sup_link(t, {"strategy": "one_for_all"}, [
+        wspec("c1", a), wspec("c2", a, restart="transient"), wspec("c3", a)])
+    t.name(sup1, "sup1")
+    await reports(t)
+    send("c2", ("crash", "normal"))
+    await reports(t)
+    t.log("sup1", "kids", await kids(sup1))
+    await stop_sup(t, sup1)
+    sup2 = await start_sup_link(t, {"strategy": "rest_for_one"}, [
+        wspec("c1", a), wspec("c2", a, restart="temporary"), wspec("c3", a)])
+    t.name(sup2, "sup2")
+    await reports(t)
+    send("c2", ("crash", "boom"))
+    await reports(t)
+    t.log("sup2", "kids", await kids(sup2))
+    await stop_sup(t, sup2)
+
+
+@scenario
+async def sup_dynamic_children_order(t):
+    trap_exit(True)
+    a = self()
+    S = supervisor
+    sup = await start_sup_link(t, {}, [wspec("c1", a)])
+    await reports(t)
+    res = await S.start_child(sup, wspec("c2", a, "stubborn", shutdown=0.05))
+    assert res[0] == "ok", res
+    res = await S.start_child(sup, wspec("c3", a))
+    assert res[0] == "ok", res
+    await reports(t)
+    t.log("sup", "kids", await kids(sup))
+    t.name(monitor(t.name(whereis("c2"), "c2")), "m2")
+    t.log("a", "terminate_child", await S.terminate_child(sup, "c2"))
+    await reports(t)
+    t.log("a", "got", await next_())
+    t.log("a", "restart_child", (await S.restart_child(sup, "c2"))[0])
+    await reports(t)
+    await stop_sup(t, sup)
+
+
+@scenario
+async def gs_stop_linked_nontrapping(t):
+    _, s = await gen_server.start_link(TestServer, gs("ok"))
+    t.name(s, "s")
+    t.log("a", "stopping")
+    await gen_server.stop(s, "boom", None)
+    t.log("a", "not_reached")
