@@ -11,8 +11,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-import registry  # noqa: E402
+
+
+def _load_registry():
+    # Loaded by path, so bench/'s generic module names never shadow anything on sys.path.
+    spec = importlib.util.spec_from_file_location("bench_registry", ROOT / "bench" / "registry.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+registry = _load_registry()
 
 OTP_METRICS = {"call": "labrt.gen_server", "restart": "labrt.supervisor",
                "sup_children": "labrt.supervisor"}
