@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import heapq
+import math
 import sys
 import types
 from collections import deque
@@ -407,8 +408,8 @@ class Runtime:
         """The live process for a pid or registered name, else None."""
         if type(dest) is Pid:
             p = dest._proc
-            if p is None and dest.node == self.node:
-                p = self.procs.get(dest.num)
+            if p is None or p.rt is not self:
+                return None
             return p
         if type(dest) is str:
             return self.names.get(dest)
@@ -418,6 +419,8 @@ class Runtime:
     def _send(self, sender_pid, dest, msg):
         if type(dest) is Pid:
             p = dest._proc
+            if p is not None and p.rt is not self:
+                p = None              # a pid from another runtime: unknown here
         elif type(dest) is str:
             p = self.names.get(dest)
             if p is None:
@@ -726,7 +729,8 @@ class Runtime:
         return True
 
     def _send_after(self, t, dest, msg, sender):
-        _check_timeout(t)
+        if _check_timeout(t) is None:
+            raise BadTimeout("send_after needs a finite number of seconds")
         ref = self._new_ref()
         msg = isolate(msg)
         entry = self._timer(self.now + t, self._timer_fire, (ref, dest, msg, sender))
@@ -846,12 +850,20 @@ def _reason_of(exc):
     return exc
 
 
+#: Erlang's largest receive timeout, 4294967295 ms, in seconds.
+MAX_TIMEOUT = 4294967.295
+
+
 def _check_timeout(t):
-    if t is None:
-        return
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or t < 0 or t != t:
-        raise BadTimeout(f"timeout must be a number of seconds >= 0 or None "
-                         f"(infinity), got {t!r}")
+    """Return the timeout in seconds, or None for infinity (item 34)."""
+    if t is None or t == math.inf:
+        return None
+    if (isinstance(t, bool) or not isinstance(t, (int, float)) or t != t
+            or t < 0 or t > MAX_TIMEOUT):
+        raise BadTimeout(f"timeout must be a number of seconds from 0 to "
+                         f"{MAX_TIMEOUT} (Erlang's limit), or None for infinity; "
+                         f"got {t!r}")
+    return t
 
 
 # ---------------------------------------------------------------------------
@@ -922,7 +934,8 @@ def receive(*clauses, timeout=None):
                 return msg
             i += 1
     if timeout is not None:
-        _check_timeout(timeout)
+        timeout = _check_timeout(timeout)
+    if timeout is not None:
         if timeout == 0:
             if rt.tracing:
                 rt._ev("timeout", p.pid, None, None)
@@ -944,8 +957,7 @@ def sleep(t: float):
     rt = p.rt
     if p.pending:
         rt._handle_pending(p)
-    _check_timeout(t)
-    if t is None:
+    if _check_timeout(t) is None:
         raise BadTimeout("sleep needs a finite number of seconds")
     p.timer = rt._timer(rt.now + t, rt._wait_timeout, p)
     p.waiting = _NEVER

@@ -80,6 +80,8 @@ class TrioKernel:
     async def _task(self, p):
         _core._task_process.set(p)
         p.task = trio.lowlevel.current_task()
+        if p.status == "runnable":
+            p.status = "running"
         with trio.CancelScope() as scope:
             p.scope = scope
             if p.coro is None:
@@ -112,7 +114,9 @@ class TrioKernel:
     def discard(self, p):
         if self._later(self.discard, p):
             return
-        p.coro = None
+        coro, p.coro = p.coro, None
+        if p.task is None and coro is not None:
+            coro.close()            # never started: nothing to unwind
         if p.pid == self._main_pid:
             self._main_done.set()
         if p.scope is not None:
@@ -195,7 +199,10 @@ class TrioKernel:
                 nursery.cancel_scope.cancel()
             self.nursery = self.token = self._main_pid = None
 
-        trio.run(host)
+        try:
+            trio.run(host)
+        except BaseExceptionGroup as group:
+            raise _single(group) from None
         self.now()
         return rt.outcome(box["pid"])
 
@@ -234,3 +241,10 @@ def _has_running_loop() -> bool:
         return True
     except RuntimeError:
         return False
+
+
+def _single(group):
+    """The one real error inside trio's nested exception groups."""
+    while isinstance(group, BaseExceptionGroup) and len(group.exceptions) == 1:
+        group = group.exceptions[0]
+    return group

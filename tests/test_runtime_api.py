@@ -390,10 +390,6 @@ def test_deadlock_names_each_waiter_and_mailbox():
 
 def test_deadlock_raised_on_both_kernels(kernel, request):
     """labrt.run raises labrt.Deadlock (not a wrapper) when every process waits for ever."""
-    if kernel == "trio":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="labrt bug: the trio kernel raises Deadlock inside an "
-            "ExceptionGroup from its nursery instead of labrt.Deadlock"))
 
     async def main():
         await receive("never")
@@ -691,10 +687,6 @@ def test_two_runtimes_inside_processes():
 
 def test_pid_of_other_runtime_does_not_reach_across(request):
     """Sending with rt2 to a pid that came from rt1 never delivers into rt1's process."""
-    request.applymarker(pytest.mark.xfail(
-        strict=True, reason="labrt bug: Runtime._send follows the pid's private process "
-        "pointer, so rt2.send(pid_of_rt1) delivers into rt1's process and rt2's "
-        "scheduler runs rt1's coroutine"))
     box1, box2 = [], []
     rt1, rt2 = labrt.Runtime(reports=None), labrt.Runtime(reports=None)
     p1 = rt1.spawn(collector, box1)
@@ -728,10 +720,6 @@ def test_plain_function_process_runs_as_itself(run_on):
 
 def test_running_process_sees_status_running(run_on, kernel, request):
     """process_info(self()).status is "running" for the calling process."""
-    if kernel == "trio":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="labrt bug: on trio a process that has not yet "
-            "suspended reports status 'runnable' while it runs"))
 
     async def main():
         return labrt.process_info(self()).status
@@ -741,10 +729,6 @@ def test_running_process_sees_status_running(run_on, kernel, request):
 
 def test_killed_before_start_leaves_no_warning(run_on, kernel, request):
     """Killing a process before it first runs emits no 'coroutine was never awaited' warning."""
-    if kernel == "trio":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="labrt bug: the trio kernel drops a never-started "
-            "process's coroutine without closing it (RuntimeWarning)"))
     import gc
 
     async def main():

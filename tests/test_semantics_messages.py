@@ -403,9 +403,6 @@ def test_invalid_timeout_in_sleep_and_send_after(run_on):
     assert run_on(main) == ["badtimeout", "badtimeout"]
 
 
-@pytest.mark.xfail(strict=True, reason="labrt bug: timeout=math.inf is accepted as a "
-                   "finite time; on sim the clock jumps to inf and receive returns TIMEOUT "
-                   "(item 34: infinity never times out; Erlang's bound is 4294967295 ms)")
 def test_infinite_float_timeout_never_times_out(kernel):
     """receive(timeout=math.inf) never returns TIMEOUT: it waits (Deadlock on sim) or raises BadTimeout (item 34)."""
     if kernel != "sim":
@@ -418,8 +415,6 @@ def test_infinite_float_timeout_never_times_out(kernel):
         labrt.run(main, reports=None)
 
 
-@pytest.mark.xfail(strict=True, reason="labrt deviation: timeouts above Erlang's maximum "
-                   "(4294967295 ms) are accepted instead of raising BadTimeout (item 34)")
 def test_timeout_above_erlang_maximum_is_badtimeout(kernel):
     """A timeout above 4294967.295 s raises BadTimeout, as Erlang's timeout_value (item 34)."""
     if kernel != "sim":
