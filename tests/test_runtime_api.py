@@ -59,6 +59,7 @@ def test_spawn_numbers_pids_from_one():
     pids = [rt.spawn(idle) for _ in range(3)]
     assert [repr(p) for p in pids] == ["<0.1.0>", "<0.2.0>", "<0.3.0>"]
     assert all(isinstance(p, Pid) for p in pids)
+    rt.run()                                  # start them, so no coroutine is left unawaited
 
 
 def test_outside_send_and_run():
@@ -388,9 +389,8 @@ def test_deadlock_names_each_waiter_and_mailbox():
     assert "t=0.010" in lines[0]
 
 
-def test_deadlock_raised_on_both_kernels(kernel, request):
+def test_deadlock_raised_on_both_kernels(kernel):
     """labrt.run raises labrt.Deadlock (not a wrapper) when every process waits for ever."""
-
     async def main():
         await receive("never")
 
@@ -685,7 +685,7 @@ def test_two_runtimes_inside_processes():
     assert [t for tag, _, t in seen if tag == "b"] == [0.0, 1.0, 2.0]
 
 
-def test_pid_of_other_runtime_does_not_reach_across(request):
+def test_pid_of_other_runtime_does_not_reach_across():
     """Sending with rt2 to a pid that came from rt1 never delivers into rt1's process."""
     box1, box2 = [], []
     rt1, rt2 = labrt.Runtime(reports=None), labrt.Runtime(reports=None)
@@ -718,16 +718,15 @@ def test_plain_function_process_runs_as_itself(run_on):
     assert seen == [c]
 
 
-def test_running_process_sees_status_running(run_on, kernel, request):
+def test_running_process_sees_status_running(run_on):
     """process_info(self()).status is "running" for the calling process."""
-
     async def main():
         return labrt.process_info(self()).status
 
     assert run_on(main) == "running"
 
 
-def test_killed_before_start_leaves_no_warning(run_on, kernel, request):
+def test_killed_before_start_leaves_no_warning(run_on):
     """Killing a process before it first runs emits no 'coroutine was never awaited' warning."""
     import gc
 
