@@ -16,10 +16,10 @@ From outside (a notebook cell, a test)::
 See ``notes/labrt-api.md`` and the book for the whole story.
 """
 from ._core import (
-    ProcessInfo, Runtime, cancel_timer, current_runtime, demonitor, error_report,
+    ProcessInfo, Runtime, alias, cancel_timer, current_runtime, demonitor, error_report,
     exit, is_alive, link, make_ref, monitor, now, process_info, receive,
     register, registered, self, send, send_after, sleep, spawn, spawn_link,
-    spawn_monitor, trap_exit, unlink, unregister, whereis, isolate,
+    spawn_monitor, trap_exit, unalias, unlink, unregister, whereis, isolate,
 )
 from ._values import (
     ANY, TIMEOUT, BadArg, BadTimeout, CannotSend, Deadlock, Down, Exit, Exited,
@@ -45,9 +45,9 @@ __all__ = [
     "ANY", "TIMEOUT", "BadArg", "BadTimeout", "CannotSend", "Deadlock", "Down",
     "Event", "Exit", "Exited", "LabrtError", "NoProc", "NotInProcess", "Pid",
     "ProcessExit", "ProcessInfo", "Ref", "Runtime", "Timeout", "Trace",
-    "cancel_timer", "current_runtime", "demonitor", "error_report", "exit",
+    "alias", "cancel_timer", "current_runtime", "demonitor", "error_report", "exit",
     "format_reason", "is_alive", "isolate", "link", "make_ref", "monitor", "now",
     "process_info", "receive", "register", "registered", "run", "self", "send",
     "send_after", "sleep", "spawn", "spawn_link", "spawn_monitor", "trap_exit",
-    "unlink", "unregister", "whereis",
+    "unalias", "unlink", "unregister", "whereis",
 ]

@@ -91,7 +91,7 @@ class Process:
     __slots__ = ("pid", "rt", "coro", "function", "mailbox", "waiting",
                  "wait_clauses", "timer", "links", "monitors", "watchers",
                  "trap", "name", "status", "reason", "result", "wake_value",
-                 "task", "scope", "data", "from_outside", "pending")
+                 "task", "scope", "data", "from_outside", "pending", "aliases")
 
     def __init__(self, pid, rt, coro, function):
         self.pid = pid
@@ -116,6 +116,7 @@ class Process:
         self.data = None
         self.from_outside = False
         self.pending = None
+        self.aliases = None
 
     def __repr__(self):
         return f"<Process {self.pid} {self.function} {self.status}>"
@@ -265,6 +266,7 @@ class Runtime:
         self.names: dict[str, Process] = {}
         self.timers: list = []               # heap of [time, seq, fn, arg, alive]
         self.timer_refs: dict = {}
+        self.aliases: dict = {}              # alias ref -> owning process
         self._serial = 0
         self._refs = 0
         self._tseq = 0
@@ -286,6 +288,7 @@ class Runtime:
         else:
             raise ValueError(f"unknown kernel {kernel!r}: use 'sim' or 'trio'")
         self.kind = kernel
+        self.simulated = kernel == "sim"
 
     def __repr__(self):
         return (f"<Runtime {self.kind} t={self.now:.3f} "
@@ -427,6 +430,8 @@ class Runtime:
                 raise BadArg(f"send to {dest!r}: no process is registered under "
                              "that name (check whereis(name) first)")
             dest = p.pid
+        elif type(dest) is Ref:
+            p = self.aliases.get(dest)    # an inactive alias: dropped, like OTP
         elif type(dest) is tuple and len(dest) == 2 and type(dest[0]) is str:
             # {Name, Node} never fails (item 29), even when unregistered.
             p = self.names.get(dest[0]) if dest[1] == self.node_name else None
@@ -434,7 +439,8 @@ class Runtime:
             raise BadArg(f"send: {dest!r} is not a pid or a registered name")
         msg = isolate(msg)
         if self.tracing:
-            self._ev("send", sender_pid, dest if type(dest) is Pid else None, msg)
+            self._ev("send", sender_pid, p.pid if p is not None else
+                     (dest if type(dest) is Pid else None), msg)
         if p is not None and p.status is not EXITED:
             self._deliver(p, msg)
         return msg
@@ -490,7 +496,7 @@ class Runtime:
 
     def _drain(self):
         """Process queued exit signals until none are left."""
-        if self._draining:
+        if self._draining or not self._signals:
             return
         self._draining = True
         try:
@@ -571,7 +577,10 @@ class Runtime:
                     if wp.monitors:
                         wp.monitors.pop(ref, None)
                     self._send_down(wp, ref, obj, reason, pid)
-        p.links = p.monitors = p.watchers = None
+        if p.aliases:
+            for ref in p.aliases:
+                self.aliases.pop(ref, None)
+        p.links = p.monitors = p.watchers = p.aliases = None
         p.mailbox = None
         del self.procs[pid.num]
         pid._proc = None
@@ -899,8 +908,27 @@ def send(dest, msg):
     name that is not registered raises :class:`BadArg`.  The message is
     copied unless it is immutable, so the receiver cannot change your data.
     """
-    p = _me()
-    return p.rt._send(p.pid, dest, msg)
+    p = _running
+    if p is None:
+        p = _me()
+    rt = p.rt
+    if type(dest) is Pid and not rt.tracing:
+        # The hot path: a live local pid, no trace.  Same steps as _send.
+        q = dest._proc
+        if q is not None and q.rt is rt and q.status is not EXITED:
+            if type(msg) not in _IMMUTABLE:
+                msg = isolate(msg)
+            if q.waiting is True:
+                q.waiting = None
+                if q.timer is not None:
+                    q.timer[4] = False
+                    q.timer = None
+                q.status = RUNNABLE
+                rt.kernel.wake(q, msg)
+            else:
+                rt._deliver(q, msg)
+            return msg
+    return rt._send(p.pid, dest, msg)
 
 
 @types.coroutine
@@ -944,7 +972,10 @@ def receive(*clauses, timeout=None):
     p.waiting = _MATCH_ANY if match is None else match
     p.wait_clauses = clauses
     p.status = WAITING
-    value = yield from rt.kernel.suspend(p)
+    if rt.simulated:
+        value = yield                 # the simulated kernel resumes us directly
+    else:
+        value = yield from rt.kernel.suspend(p)
     if type(value) is _Raise:
         raise value.exc
     return value
@@ -1059,6 +1090,31 @@ def cancel_timer(ref):
 
 def make_ref() -> Ref:
     return _me().rt._new_ref()
+
+
+def alias() -> Ref:
+    """A new ref that others can ``send`` to, reaching this process until ``unalias``.
+
+    OTP 24's process aliases: a reply sent to an alias that is no longer active
+    is dropped, so a caller that gave up waiting never finds a stray reply.
+    """
+    p = _me()
+    ref = p.rt._new_ref()
+    p.rt.aliases[ref] = p
+    if p.aliases is None:
+        p.aliases = []
+    p.aliases.append(ref)
+    return ref
+
+
+def unalias(ref) -> bool:
+    """Deactivate an alias of this process; True if it was active."""
+    p = _me()
+    if p.rt.aliases.get(ref) is not p:
+        return False
+    del p.rt.aliases[ref]
+    p.aliases.remove(ref)
+    return True
 
 
 def current_runtime() -> Runtime:

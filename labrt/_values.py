@@ -44,7 +44,7 @@ class Pid:
                 and self.node == other.node)
 
     def __hash__(self):
-        return hash((self.node, self.num))
+        return self.num ^ (self.node << 40)
 
     def __lt__(self, other):
         return (self.node, self.num) < (other.node, other.num)

@@ -53,14 +53,11 @@ exits; it never runs on ``kill``.  Reasons other than ``normal``,
 Calls and late replies
 ----------------------
 A call monitors the server and sends ``("$gen_call", (caller, tag), req)``.
-Erlang (OTP 24+) makes late replies harmless with a process *alias* that
-stops accepting messages when the call gives up.  labrt's stand-in is a tiny
-helper process, the reply alias: a call with a timeout sends the reply to it,
-and it forwards the one reply to the caller.  When the call times out (or the
-server dies) the caller tells the alias to stop, waits until it is gone and
-takes any reply it forwarded; a reply that comes later goes to a dead
-process and is dropped, so it can never sit in the caller's mailbox.  A call
-with ``timeout=None`` cannot time out, so it needs no alias.  ``from_[0]`` is
+Erlang (OTP 24+) makes late replies harmless with a process *alias*, and
+so does labrt: the tag names an alias of the caller (``labrt.alias()``), and
+the caller deactivates it as soon as it stops waiting.  A reply sent after
+that is dropped by the runtime, so it can never sit in the caller's mailbox;
+one that arrived in time still counts.  ``from_[0]`` is
 always the caller's pid.
 
 How to build a behaviour on gen_server
@@ -194,14 +191,6 @@ def _is_down(ref):
     return lambda m: type(m) is Down and m.ref == ref
 
 
-async def _reply_alias(caller, ref):
-    """Forward the one reply for call ``ref`` to ``caller``; stop when told to."""
-    watch = labrt.monitor(caller)
-    msg = await labrt.receive(_is_reply(ref), ("$alias_stop", ref), _is_down(watch))
-    if type(msg) is tuple and msg[0] == ref:
-        labrt.send(caller, msg)
-
-_reply_alias.__qualname__ = "gen_server:reply_alias"
 
 
 async def _call(server, kind, request, timeout, where):
@@ -217,26 +206,17 @@ async def _call(server, kind, request, timeout, where):
     if pid == me:
         labrt.exit(("calling_self", where))
     mref = labrt.monitor(pid)
-    if timeout is None:
-        labrt.send(pid, (kind, (me, Tag(mref, me)), request))
-        msg = await labrt.receive(_is_reply(mref), _is_down(mref))
-        if type(msg) is Down:
-            labrt.exit((msg.reason, where))
-        labrt.demonitor(mref, flush=True)
-        return msg[1]
-    alias, aref = labrt.spawn_monitor(_reply_alias, me, mref)
-    labrt.send(pid, (kind, (me, Tag(mref, alias)), request))
+    # The reply goes to an alias (OTP 24+): once we give up and deactivate it,
+    # a late reply is dropped by the runtime and never reaches our mailbox.
+    aref = labrt.alias()
+    labrt.send(pid, (kind, (me, Tag(mref, aref)), request))
     msg = await labrt.receive(_is_reply(mref), _is_down(mref), timeout=timeout)
+    labrt.unalias(aref)
     if type(msg) is tuple:
         labrt.demonitor(mref, flush=True)
-        labrt.demonitor(aref, flush=True)
         return msg[1]
-    # Timed out, or the server is gone.  Stop the alias and wait until it is
-    # dead: after that nothing it forwarded can still be on its way, and a
-    # reply sent to it from now on is dropped.  A reply it did forward was
-    # sent before we gave up, so it counts (as in OTP).
-    labrt.send(alias, ("$alias_stop", mref))
-    await labrt.receive(_is_down(aref))
+    # Timed out, or the server is gone.  A reply that arrived before we gave
+    # up still counts (as in OTP); anything later is dropped.
     late = await _take(_is_reply(mref))
     labrt.demonitor(mref, flush=True)
     if late is not None:

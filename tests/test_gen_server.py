@@ -1044,30 +1044,24 @@ def test_init_finishing_at_the_timeout_leaves_no_ack():
 
 
 def test_call_protocol_trace():
-    """The exact events of one call with a timeout: monitor, alias, request, reply via the alias."""  # items 74, 77
+    """The exact events of one call: monitor, request, reply to the caller's alias, demonitor."""  # items 74, 77
     async def main():
         ok, pid = await gen_server.start(Probe, None)
         return await gen_server.call(pid, "get")
     _, rt = sim(main)
     assert [e.kind for e in rt.trace[1:6]] == ["spawn", "monitor", "send", "receive", "demonitor"]
-    call = rt.trace[6:19]                                    # after start's handshake
-    shown = [(e.kind, str(e.pid), str(e.other), e.data if e.kind in ("spawn", "exit") else None)
-             for e in call]
+    call = rt.trace[6:11]                                    # after start's handshake
+    shown = [(e.kind, str(e.pid), str(e.other), None) for e in call]
     assert shown == [
         ("monitor", "<0.1.0>", "<0.2.0>", None),             # watch the server
-        ("spawn", "<0.1.0>", "<0.3.0>", "gen_server:reply_alias"),
-        ("monitor", "<0.1.0>", "<0.3.0>", None),
         ("send", "<0.1.0>", "<0.2.0>", None),                # ("$gen_call", (caller, tag), "get")
         ("receive", "<0.2.0>", "None", None),
-        ("monitor", "<0.3.0>", "<0.1.0>", None),             # the alias watches the caller
-        ("send", "<0.2.0>", "<0.3.0>", None),                # the reply goes to the alias
-        ("receive", "<0.3.0>", "None", None),
-        ("send", "<0.3.0>", "<0.1.0>", None),                # ... which forwards it
+        ("send", "<0.2.0>", "<0.1.0>", None),                # the reply, sent to the caller's alias
         ("receive", "<0.1.0>", "None", None),
-        ("exit", "<0.3.0>", "None", "normal"),
-        ("send", "<0.3.0>", "<0.1.0>", None),                # its DOWN, flushed by the caller
-        ("demonitor", "<0.1.0>", "<0.2.0>", None),
     ]
-    request = call[3].data
+    assert rt.trace[11].kind == "demonitor"
+    request = call[1].data
     assert request[0] == "$gen_call" and request[1][0] == labrt.Pid(0, 1) and request[2] == "get"
-    assert call[9].data == (call[0].data, [])                 # (monitor ref, reply)
+    alias = request[1][1].to
+    assert isinstance(alias, labrt.Ref)                      # the tag names an alias, not a pid
+    assert call[3].data == (call[0].data, [])                 # (monitor ref, reply)
