@@ -1,0 +1,253 @@
+"""labrt.widgets: interactive widgets for the book.
+
+:class:`SupervisorPlayground` is a supervisor with three workers, ``w1``,
+``w2`` and ``w3``, running on a real labrt runtime (the simulated kernel).
+The reader picks a restart strategy and a restart intensity (MaxR restarts
+in MaxT seconds), clicks "crash" on a worker and watches the supervisor act:
+the tree is redrawn, the page says who was stopped and started, in what
+order, and the runtime's report log grows.  "wait 1 s" moves the virtual
+clock, so old restarts drop out of the intensity window.
+
+How it works: every button runs the runtime for zero virtual seconds
+(``run_until(now)``), then walks the tree with
+:func:`labrt.supervision_tree.snapshot`.  What happened is read back from
+the runtime's trace, so the widget shows what the supervisor did, not what
+we expect it to do.
+
+Callbacks need a live kernel.  A static page (the built book) shows the
+widget's saved state only, so :meth:`SupervisorPlayground.show` also prints
+the starting tree and an explanation as ordinary outputs.  Tests drive the
+widget with ``button.click()`` and by setting control values; no browser.
+"""
+from __future__ import annotations
+
+import html
+
+import ipywidgets as W
+
+import labrt
+from labrt import Exit, receive, spawn_link, supervision_tree, supervisor, trap_exit
+from labrt import sys as lsys
+from labrt.supervision_tree import Node, SupervisionTree
+from labrt.supervisor import ChildSpec, SupFlags
+
+__all__ = ["SupervisorPlayground"]
+
+WORKERS = ("w1", "w2", "w3")
+STRATEGIES = ("one_for_one", "one_for_all", "rest_for_one", "simple_one_for_one")
+LOG_LINES = 12
+
+
+# ---------------------------------------------------------------------------
+# The processes: workers, the supervisor's callback module, a keeper
+
+def _worker_named(wid):
+    """A worker process function whose name (in traces and reports) is ``wid``."""
+    async def worker():
+        while True:
+            if await receive() == "crash":
+                raise RuntimeError(f"{wid} crashed (crash button)")
+    worker.__name__ = worker.__qualname__ = wid
+    return worker
+
+
+def start_worker(wid):
+    """Start function of a child spec: a new worker, linked to the supervisor."""
+    return ("ok", spawn_link(_worker_named(wid)))
+
+
+class Playground:
+    """The supervisor's callback module: flags from the widget, one spec per worker."""
+
+    def init(self, flags):
+        if flags.strategy == "simple_one_for_one":
+            return ("ok", (flags, [ChildSpec("worker", (start_worker, ()))]))
+        return ("ok", (flags, [ChildSpec(w, (start_worker, (w,))) for w in WORKERS]))
+
+
+async def keeper(flags):
+    """Start the supervisor as "sup" and wait for it to give up (it traps exits)."""
+    trap_exit(True)
+    await supervisor.start_link(Playground, flags, name="sup")
+    if flags.strategy == "simple_one_for_one":
+        for w in WORKERS:
+            await supervisor.start_child("sup", [w])
+    return (await receive(Exit)).reason
+
+
+async def remembered_restarts():
+    """The restart times the supervisor remembers (whole seconds, newest first)."""
+    return list((await lsys.get_state("sup")).restarts)
+
+
+# ---------------------------------------------------------------------------
+# The widget
+
+class SupervisorPlayground:
+    """A supervision tree you can crash.  ``show()`` displays it in a notebook."""
+
+    def __init__(self, strategy="one_for_one", intensity=3, period=5):
+        self.strategy = W.Dropdown(options=STRATEGIES, value=strategy, description="strategy")
+        self.intensity = W.IntSlider(value=intensity, min=0, max=5, description="MaxR",
+                                     continuous_update=False)
+        self.period = W.IntSlider(value=period, min=1, max=10, description="MaxT (s)",
+                                  continuous_update=False)
+        self.crash_buttons = {w: W.Button(description=f"crash {w}", button_style="danger",
+                                          tooltip=f"make {w} raise an exception")
+                              for w in WORKERS}
+        self.wait_button = W.Button(description="wait 1 s", tooltip="advance the clock")
+        self.reset_button = W.Button(description="reset", tooltip="start a fresh runtime")
+        self.status = W.HTML()
+        self.picture = W.HTML()
+        self.happened = W.HTML()
+        self.log = W.HTML()
+        for w, b in self.crash_buttons.items():
+            b.on_click(lambda _b, w=w: self.crash(w))
+        self.wait_button.on_click(lambda _b: self.wait(1.0))
+        self.reset_button.on_click(lambda _b: self.reset())
+        for control in (self.strategy, self.intensity, self.period):
+            control.observe(lambda _change: self.reset(), names="value")
+        self.widget = W.VBox([
+            W.HBox([self.strategy, self.intensity, self.period]),
+            W.HBox([*self.crash_buttons.values(), self.wait_button, self.reset_button]),
+            self.status, self.picture, self.happened, self.log])
+        self.reset()
+
+    # -- actions (the button callbacks) ---------------------------------------
+    def reset(self):
+        """A fresh runtime with the chosen flags; the tree at t=0."""
+        self.flags = SupFlags(self.strategy.value, self.intensity.value, self.period.value)
+        self.rt = labrt.Runtime(reports=None)
+        self.keeper = self.rt.spawn(keeper, self.flags)
+        self.rt.run_until(0.0)
+        self.gave_up = False
+        self.story = ["A fresh supervisor started w1, w2 and w3, left to right."]
+        self._redraw()
+
+    def crash(self, wid):
+        """Make worker ``wid`` raise; let the supervisor react; redraw."""
+        pid = self.pids().get(wid)
+        if pid is None:
+            self.story = [f"{wid} is not running: nothing to crash. Press reset."]
+            return self._redraw()
+        mark = len(self.rt.trace)
+        self.rt.send(pid, "crash")
+        self.rt.run_until(self.rt.now)
+        self.story = [f"t={_secs(self.rt.now)}: you crashed {wid} {pid}."]
+        self.story += self._what_happened(mark)
+        self._redraw()
+
+    def wait(self, seconds):
+        """Advance the virtual clock: restarts older than MaxT are forgotten."""
+        self.rt.run_for(seconds)
+        self.story = [f"The clock moved to t={_secs(self.rt.now)}."]
+        self._redraw()
+
+    # -- reading the runtime --------------------------------------------------
+    def pids(self) -> dict:
+        """``{worker name: pid}`` of the running workers."""
+        if self.gave_up:
+            return {}
+        return {self._name(n.pid): n.pid for n in self.tree.root.children
+                if n.pid is not None}
+
+    def _name(self, pid) -> str:
+        """Worker processes are named after their worker (see _worker_named)."""
+        for e in self.rt.trace.filter(kind="spawn"):
+            if e.other == pid:
+                return e.data
+        return str(pid)
+
+    def _what_happened(self, mark) -> list[str]:
+        """Who exited, who was started, in trace order, since event ``mark``."""
+        lines, sup = [], self.tree.root.pid
+        for e in self.rt.trace[mark:]:
+            if e.kind == "exit" and e.pid in self._workers_seen():
+                why = _reason(e.data)
+                who = "exited" if e.data != "shutdown" else "was stopped by the supervisor"
+                lines.append(f"{self._name(e.pid)} {e.pid} {who}: {why}")
+            elif e.kind == "spawn" and e.pid == sup and e.data in WORKERS:
+                lines.append(f"{e.data} was restarted as {e.other}")
+            elif e.kind == "exit" and e.pid == sup:
+                lines.append(f"the supervisor gave up: more than {self.flags.intensity} "
+                             f"restart(s) in {self.flags.period} s; it exited with "
+                             f"{_reason(e.data)}, stopping its children")
+        return lines
+
+    def _workers_seen(self) -> set:
+        return {e.other for e in self.rt.trace.filter(kind="spawn") if e.data in WORKERS}
+
+    def _redraw(self):
+        if self.rt.whereis("sup") is not None:
+            self.tree = supervision_tree.snapshot(self.rt, "sup")
+            restarts = self._ask(remembered_restarts)
+        else:
+            self.gave_up = True
+            self.tree = _all_stopped(self.tree, self.rt.now)
+            restarts = []
+        self.status.value = _p(self._status_text(restarts))
+        self.picture.value = self.tree._repr_html_()
+        self.happened.value = ("<b>What happened</b><ul>"
+                               + "".join(f"<li>{html.escape(s)}</li>" for s in self.story)
+                               + "</ul>")
+        tail = self.rt.reports[-LOG_LINES:] or ["(no reports yet)"]
+        self.log.value = ("<b>Report log</b> (newest last)<pre style='white-space:pre-wrap;"
+                          "font-size:11px'>" + html.escape("\n".join(tail)) + "</pre>")
+
+    def _status_text(self, restarts) -> str:
+        f = self.flags
+        head = f"t={_secs(self.rt.now)}, strategy {f.strategy}, MaxR={f.intensity} in MaxT={f.period} s. "
+        if self.gave_up:
+            return head + "The supervisor is gone: press reset."
+        return head + (f"Restarts remembered (second of each, newest first): {restarts}; "
+                       f"the supervisor gives up when a restart would make it "
+                       f"{f.intensity + 1}.")
+
+    def _ask(self, fn):
+        pid = self.rt.spawn(fn)
+        self.rt.run_until(self.rt.now)
+        return self.rt.result(pid)
+
+    # -- display --------------------------------------------------------------
+    def explanation(self) -> str:
+        """What the static page shows under the widget (HTML)."""
+        return (
+            "<p><b>Without a running Python kernel the buttons above do nothing</b> "
+            "(this page is static). Run the notebook to play. This is the tree the "
+            f"playground starts from ({html.escape(self.flags.strategy)}, MaxR="
+            f"{self.flags.intensity} in MaxT={self.flags.period} s):</p>"
+            + self.tree._repr_html_()
+            + "<p>Pick a strategy, then click <i>crash w2</i>: with one_for_one only "
+              "w2 gets a new pid; with one_for_all w3 and w1 are stopped (right to left) "
+              "and all three start again (left to right); with rest_for_one only w2 and "
+              "w3 restart. Click fast enough to make more than MaxR restarts within MaxT "
+              "seconds and the supervisor gives up; <i>wait 1 s</i> lets old restarts "
+              "leave the window.</p>")
+
+    def show(self):
+        """Display the widget, then the static explanation (as plain HTML output)."""
+        from IPython.display import HTML, display
+        display(self.widget)
+        display(HTML(self.explanation()))
+
+
+def _all_stopped(tree: SupervisionTree, t) -> SupervisionTree:
+    """The last tree we saw, with every process drawn as stopped."""
+    def stop(n: Node) -> Node:
+        return Node(n.id, None, n.type, "undefined", n.strategy,
+                    tuple(stop(c) for c in n.children), n.dynamic)
+    title = f"The supervisor gave up at t={_secs(t)}: everything is stopped"
+    return SupervisionTree(stop(tree.root), time=t, title=title)
+
+
+def _reason(reason) -> str:
+    """An exit reason as Erlang prints it: atoms bare, the rest as labrt shows them."""
+    return reason if isinstance(reason, str) else labrt.format_reason(reason)
+
+
+def _secs(t) -> str:
+    return f"{t:g} s"
+
+
+def _p(text) -> str:
+    return f"<p>{html.escape(text)}</p>"
