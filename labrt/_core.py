@@ -211,15 +211,30 @@ _IMMUTABLE = {int, float, str, bytes, bool, complex, type(None), Pid, Ref,
               Exit, Down, range, type(TIMEOUT), type(ANY)}
 
 
+_frozen_fields: dict = {}      # class -> field names if a frozen dataclass, else None
+
+
 def _frozen_leaf(x) -> bool:
     t = type(x)
     if t in _IMMUTABLE:
         return True
     if t is tuple or t is frozenset:
-        return all(_frozen_leaf(y) for y in x)
-    if is_dataclass(x) and t.__dataclass_params__.frozen:
-        return all(_frozen_leaf(getattr(x, f.name)) for f in fields(x))
-    return False
+        for y in x:
+            if not _frozen_leaf(y):
+                return False
+        return True
+    try:
+        names = _frozen_fields[t]
+    except KeyError:
+        names = _frozen_fields[t] = (
+            tuple(f.name for f in fields(t))
+            if is_dataclass(t) and t.__dataclass_params__.frozen else None)
+    if names is None:
+        return False
+    for name in names:
+        if not _frozen_leaf(getattr(x, name)):
+            return False
+    return True
 
 
 def isolate(msg):

@@ -77,7 +77,7 @@ class Ref:
                 and self.node == other.node)
 
     def __hash__(self):
-        return hash(("ref", self.node, self.num))
+        return self.num ^ (self.node << 40)
 
     def __copy__(self):
         return self
