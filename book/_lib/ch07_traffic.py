@@ -1,0 +1,192 @@
+"""Steady traffic for chapter 7: clients keep asking while an operator upgrades the servers.
+
+A run is one labrt runtime on the simulated kernel with two kinds of processes:
+
+* an *operator*, an ``async`` function the chapter writes: it starts the servers, waits,
+  and performs the upgrade steps, each inside ``async with steps("label"):`` so that the
+  step's start and end times are recorded;
+* ``clients`` client processes, each sending one request after another with a random
+  pause between them (exponential, mean ``mean_gap`` seconds, from a seeded
+  ``random.Random``), until ``until`` seconds of virtual time have passed. Every request
+  goes through the chapter's ``ask(target, request)`` function, which returns the name of
+  the server that answered, or None if it gave up.
+
+Each client returns the list of its requests, and the operator returns its steps, so no
+process shares anything with another: the results are collected from the runtime after
+the run, with ``rt.result``. Everything is deterministic: same arguments, same numbers.
+"""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+import labrt
+from labrt import now, sleep
+
+
+@dataclass(frozen=True)
+class Request:
+    """One client request: when it was sent and answered, and who answered (None: failed)."""
+    start: float
+    end: float
+    kind: str                    # "get" or "put"
+    server: str | None
+
+    @property
+    def latency(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing the operator did, from ``start`` to ``end`` (virtual seconds)."""
+    start: float
+    end: float
+    label: str
+
+
+class Steps:
+    """Records the operator's steps: ``async with steps("upgrade b"): ...``."""
+
+    def __init__(self):
+        self.done: list[Step] = []
+
+    def __call__(self, label: str):
+        return _StepTimer(self, label)
+
+
+class _StepTimer:
+    def __init__(self, steps: Steps, label: str):
+        self.steps, self.label = steps, label
+
+    async def __aenter__(self):
+        self.start = now()
+
+    async def __aexit__(self, *exc):
+        self.steps.done.append(Step(self.start, now(), self.label))
+        return False
+
+
+@dataclass
+class Run:
+    """What one run measured."""
+    requests: list[Request]
+    steps: list[Step]
+    until: float
+    result: object = None                          # whatever else the operator returned
+    answered_by: Counter = field(init=False)
+
+    def __post_init__(self):
+        self.requests.sort(key=lambda r: (r.start, r.end))
+        self.answered_by = Counter(r.server for r in self.requests if r.server is not None)
+
+    @property
+    def failed(self) -> int:
+        return sum(r.server is None for r in self.requests)
+
+    @property
+    def slowest(self) -> float:
+        return max(r.latency for r in self.requests)
+
+    def summary(self) -> str:
+        by = ", ".join(f"{n} by {s}" for s, n in sorted(self.answered_by.items()))
+        return (f"{len(self.requests)} requests ({by}); failed: {self.failed}; "
+                f"slowest answer: {self.slowest * 1000:.0f} ms")
+
+
+async def _client(ask, i, until, mean_gap, seed, keys):
+    rng = random.Random(seed * 1000 + i)
+    target = "a"                  # every client starts with the master it was given
+    done = []
+    n = 0
+    while True:
+        await sleep(rng.expovariate(1 / mean_gap))
+        if now() >= until:
+            return done
+        key = f"k{rng.randrange(keys)}"
+        request = ("put", key, f"c{i}.{n}") if rng.random() < 0.5 else ("get", key)
+        start = now()
+        server = await ask(target, request)
+        done.append(Request(start, now(), request[0], server))
+        if server is not None:
+            target = server       # next time, go straight to whoever answered
+        n += 1
+
+
+def run(operator, ask, *, clients=20, until=10.0, mean_gap=0.1, keys=50, seed=2014) -> Run:
+    """Run ``operator`` and ``clients`` client processes on a fresh runtime.
+
+    ``operator(steps)`` gets a :class:`Steps` recorder and may return anything, which
+    lands in ``Run.result``. Crash reports are not printed (the chapter shows them where
+    it means to); ``Run`` holds the runtime's report list as ``reports``.
+    """
+    rt = labrt.Runtime(trace=False, reports=None)
+    steps = Steps()
+
+    async def operate():
+        return await operator(steps)
+
+    op = rt.spawn(operate)
+    pids = [rt.spawn(_client, ask, i, until, mean_gap, seed, keys) for i in range(clients)]
+    rt.run()
+    for pid in [op, *pids]:
+        reason = rt.exit_reason(pid)
+        if reason != "normal":
+            raise RuntimeError(f"{pid} ended with {labrt.format_reason(reason)}; "
+                               f"reports: {rt.reports}")
+    requests = [r for pid in pids for r in rt.result(pid)]
+    out = Run(requests, steps.done, until, rt.result(op))
+    out.reports = list(rt.reports)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The figure
+
+STYLE = {
+    "figure.dpi": 100, "savefig.dpi": 100, "font.size": 10, "axes.grid": True,
+    "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.titlesize": 10.5, "axes.titleweight": "bold", "legend.frameon": False,
+}
+COLOURS = {"a": "#1f6fb4", "b": "#e08a1e", None: "#c0392b", "step": "#d9d9d9"}
+
+
+def plot_runs(runs: dict, bin_width: float = 0.2):
+    """One panel per run: requests answered per bin, stacked by server, failures in red;
+    the operator's steps shaded grey and labelled."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    with plt.style.context("default"), plt.rc_context(STYLE):
+        fig, axes = plt.subplots(len(runs), 1, figsize=(8, 2.4 * len(runs) + 0.6),
+                                 sharex=True, squeeze=False)
+        top = 0.0
+        for ax, (title, r) in zip(axes[:, 0], runs.items()):
+            edges = np.arange(0.0, r.until + bin_width / 2, bin_width)
+            bottom = np.zeros(len(edges) - 1)
+            for server, label in (("a", "answered by a"), ("b", "answered by b"),
+                                  (None, "failed")):
+                starts = [q.start for q in r.requests if q.server == server]
+                counts, _ = np.histogram(starts, edges)
+                ax.bar(edges[:-1], counts, width=bin_width, bottom=bottom, align="edge",
+                       color=COLOURS[server], label=label, linewidth=0)
+                bottom += counts
+            top = max(top, bottom.max())
+            ax.set_title(f"{title}: {len(r.requests)} requests, {r.failed} failed")
+            ax.set_ylabel(f"requests per {bin_width:g} s")
+        for ax, r in zip(axes[:, 0], runs.values()):
+            ax.set_ylim(0, top * 1.6)
+            for k, s in enumerate(r.steps):
+                ax.axvspan(s.start, max(s.end, s.start + 0.04), color=COLOURS["step"],
+                           zorder=0, linewidth=0)
+                ax.axvline(s.start, color="#555555", lw=0.8, ls="--", zorder=0)
+                ax.text(s.start + 0.05, top * (1.47 - 0.14 * (k % 3)), s.label,
+                        fontsize=8.5, color="#333333")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=9)
+        axes[-1, 0].set_xlabel("virtual time (s)")
+        axes[-1, 0].set_xlim(0, max(r.until for r in runs.values()))
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
+    plt.close(fig)            # the caller displays it once
+    return fig
