@@ -24,7 +24,7 @@ import linecache
 import os
 import sysconfig
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
@@ -368,7 +368,7 @@ class TaskResult:
     number: int
     title: str
     points: int
-    max_points: int
+    max_points: int               # public points, plus hidden ones if they were run
     status: str                   # "passed", "partial", "failed", "not_done", or a grader status
     message: str = ""
     hidden_included: bool = False
@@ -380,9 +380,9 @@ class TaskResult:
         return f"Task {self.number} ({self.task})"
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        for c in d["cases"]:
-            c.pop("diagram", None)
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "cases"}
+        d["cases"] = [{f.name: getattr(c, f.name) for f in fields(c) if f.name != "diagram"}
+                      for c in self.cases]
         return d
 
     @classmethod
@@ -456,20 +456,27 @@ def _failed(exc: BaseException, base: dict) -> CaseResult:
 def run_task(task: Task, ns: dict, include_hidden: bool = False) -> TaskResult:
     """Run the public cases (and the hidden ones if asked) of ``task``."""
     cases = task.public_cases() + (task.hidden_cases() if include_hidden else [])
+    max_points = task.points if include_hidden else task.public_points
     results = []
+    missing = [n for n in task.defines if n not in ns]
+    if missing and cases:
+        names = ", ".join(f"`{n}`" for n in missing)
+        return TaskResult(task.notebook, task.name, task.number, task.title, 0, max_points,
+                          "failed", f"{names} {'is' if len(missing) == 1 else 'are'} not "
+                          f"defined: run the task's cell before its check, and keep the "
+                          f"names the task asks for", include_hidden, task.hidden_points, [])
     for case in cases:
-        if results and results[-1].status == "timeout":
+        if any(r.status == "timeout" for r in results):
             # One endless loop is enough: do not wait for it again in every case.
             results.append(CaseResult(case.title, case.hidden, 0, case.points, "skipped",
-                                      observed="not run: the case before it ran out of time"))
+                                      observed="not run: an earlier case ran out of time"))
             continue
         results.append(run_case(case, ns))
     if results and all(r.status == "not_done" for r in results):
         return TaskResult(task.notebook, task.name, task.number, task.title, 0,
-                          task.points, "not_done", results[0].observed,
+                          max_points, "not_done", results[0].observed,
                           include_hidden, task.hidden_points, results)
     points = sum(r.points for r in results)
-    max_points = task.points
     if points == sum(r.max_points for r in results):
         status = "passed"
     elif points > 0:

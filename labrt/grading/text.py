@@ -20,6 +20,8 @@ def case_lines(c: CaseResult, details: bool = True) -> list[str]:
     """A case as a few lines: a mark and title, then what went wrong."""
     mark = PASS if c.status == "passed" else FAIL
     kind = "hidden: " if c.hidden else ""
+    if c.hidden and not details:
+        return [f"  {mark} a hidden check ({c.points} of {_points(c.max_points)})"]
     if c.status == "passed":
         return [f"  {mark} {kind}{c.title} ({_points(c.points)})"]
     out = [f"  {mark} {kind}{c.title} (0 of {_points(c.max_points)})"]
@@ -35,7 +37,7 @@ def case_lines(c: CaseResult, details: bool = True) -> list[str]:
 
 def task_text(r: TaskResult, hidden_details: bool = True) -> str:
     """The text ``check()`` prints for a task (also used in reports)."""
-    public_max = r.max_points - (0 if r.hidden_included else r.hidden_points)
+    public_max = r.max_points
     if r.status == "not_done":
         return f"{FAIL} {r.message} (0 of {_points(public_max)})"
     if r.status == "passed" and not r.hidden_included:
