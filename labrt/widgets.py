@@ -87,11 +87,12 @@ class SupervisorPlayground:
     """A supervision tree you can crash.  ``show()`` displays it in a notebook."""
 
     def __init__(self, strategy="one_for_one", intensity=3, period=5):
-        self.strategy = W.Dropdown(options=STRATEGIES, value=strategy, description="strategy")
-        self.intensity = W.IntSlider(value=intensity, min=0, max=5, description="MaxR",
-                                     continuous_update=False)
-        self.period = W.IntSlider(value=period, min=1, max=10, description="MaxT (s)",
-                                  continuous_update=False)
+        self.strategy = W.Dropdown(options=STRATEGIES, value=strategy, description="strategy",
+                                   layout=W.Layout(width="270px"))
+        self.intensity = W.Dropdown(options=range(6), value=intensity, description="MaxR",
+                                    layout=W.Layout(width="140px"))
+        self.period = W.Dropdown(options=range(1, 11), value=period, description="MaxT (s)",
+                                 layout=W.Layout(width="140px"))
         self.crash_buttons = {w: W.Button(description=f"crash {w}", button_style="danger",
                                           tooltip=f"make {w} raise an exception")
                               for w in WORKERS}

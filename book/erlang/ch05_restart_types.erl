@@ -1,9 +1,9 @@
 %% ch05_restart_types.erl: book/ch05-supervisors.md, box "In Erlang".
 %% run: erlc ch05_restart_types.erl && erl -noshell -s ch05_restart_types main -s init stop
-%% For each restart type, a child ends with each of five reasons:
-%%   normal, shutdown, {shutdown,moved}, a crash (error(bug)), killed.
-%% restarted = new pid; kept = not restarted, spec kept (pid undefined);
-%% deleted = not restarted, spec gone.
+%% A child of each restart type ends with each of five reasons:
+%% normal, shutdown, {shutdown,moved}, a crash, killed.
+%% restarted: it has a new pid; kept: not restarted, spec kept
+%% (pid undefined); deleted: not restarted, spec gone.
 %% expect: {permanent,[restarted,restarted,restarted,restarted,restarted]}
 %% expect: {transient,[kept,kept,kept,restarted,restarted]}
 %% expect: {temporary,[deleted,deleted,deleted,deleted,deleted]}
@@ -12,11 +12,14 @@
 -export([main/0, init/1, start_ender/0]).
 
 init(Restart) ->
-    {ok, {#{}, [#{id => child, start => {?MODULE, start_ender, []}, restart => Restart}]}}.
+    Child = #{id => child, start => {?MODULE, start_ender, []},
+              restart => Restart},
+    {ok, {#{}, [Child]}}.
 
 start_ender() ->
     {ok, spawn_link(fun() -> receive {end_with, crash} -> error(bug);
-                                     {end_with, R} -> exit(R) end end)}.
+                                     {end_with, R} -> exit(R)
+                             end end)}.
 
 main() ->
     logger:set_primary_config(level, none),

@@ -8,42 +8,46 @@
 -behaviour(supervisor).
 -export([main/0, init/1, start_worker/0]).
 
-%% The callback module: three workers, the strategy we are given,
+%% The callback: three workers, the given strategy,
 %% at most 3 restarts in 5 seconds.
 init(Strategy) ->
     Flags = #{strategy => Strategy, intensity => 3, period => 5},
-    Specs = [#{id => Id, start => {?MODULE, start_worker, []}} || Id <- [w1, w2, w3]],
+    Specs = [#{id => Id, start => {?MODULE, start_worker, []}}
+             || Id <- [w1, w2, w3]],
     {ok, {Flags, Specs}}.
 
-%% A start function must link the child to the caller (the supervisor).
+%% A start function links the child to its caller.
 start_worker() ->
     {ok, spawn_link(fun() -> receive never -> ok end end)}.
 
 main() ->
-    logger:set_primary_config(level, none),      % keep the reports off stdout
+    logger:set_primary_config(level, none),  % reports off stdout
     process_flag(trap_exit, true),
     [renewed(S) || S <- [one_for_one, one_for_all, rest_for_one]],
-    %% A crash loop: the 4th restart within 5 s is one too many.
+    %% A crash loop: a 4th restart within 5 s is one too many.
     {ok, Sup} = supervisor:start_link(?MODULE, one_for_one),
     [crash(Sup, w1) || _ <- [1, 2, 3, 4]],
-    receive {'EXIT', Sup, Reason} -> io:format("~p~n", [{gave_up, Reason}]) end.
+    receive {'EXIT', Sup, Why} -> io:format("~p~n", [{gave_up, Why}])
+    end.
 
-%% Make w2 die; which children have new pids afterwards?
+%% Make w2 die: which children have new pids afterwards?
 renewed(Strategy) ->
     {ok, Sup} = supervisor:start_link(?MODULE, Strategy),
-    Before = children(Sup),
+    Old = children(Sup),
     crash(Sup, w2),
-    New = [Id || {Id, Pid} <- children(Sup), Pid =/= proplists:get_value(Id, Before)],
+    New = [Id || {Id, Pid} <- children(Sup),
+                 Pid =/= proplists:get_value(Id, Old)],
     io:format("~p~n", [{Strategy, New}]),
-    exit(Sup, shutdown),                          % from its parent: stop
+    exit(Sup, shutdown),                     % its parent says: stop
     receive {'EXIT', Sup, shutdown} -> ok end.
 
 children(Sup) ->
-    lists:sort([{Id, Pid} || {Id, Pid, worker, _} <- supervisor:which_children(Sup)]).
+    Children = supervisor:which_children(Sup),
+    lists:sort([{Id, Pid} || {Id, Pid, _, _} <- Children]).
 
 crash(Sup, Id) ->
     Pid = proplists:get_value(Id, children(Sup)),
     Ref = erlang:monitor(process, Pid),
     exit(Pid, boom),
     receive {'DOWN', Ref, process, Pid, boom} -> ok end,
-    timer:sleep(20).                              % let the supervisor react
+    timer:sleep(20).                         % let the supervisor act
