@@ -1,0 +1,206 @@
+"""The checks the browser tests make, as functions of one recorded page visit.
+
+Each returns what is wrong (an empty list or dict when all is well), so that the tests
+can assert `== []` and `test_checks.py` can show that every check does find problems.
+"""
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+from browserlib import ALLOWED_EXTERNAL, TOLERATED_CONSOLE, Site, Visit, known_defect
+
+# Diagram labels smaller than this (CSS px, as drawn at desktop width) are hard to read.
+MIN_DIAGRAM_FONT_PX = 8.0
+
+
+def unexpected(messages: list[str]) -> list[str]:
+    """Messages that are neither tolerated upstream noise nor a known, tracked defect."""
+    return [m for m in messages
+            if not any(p.search(m) for p in TOLERATED_CONSOLE.values()) and not known_defect(m)]
+
+
+def load_problems(v: Visit) -> dict[str, list[str]]:
+    """Console errors, uncaught exceptions and failed same-site requests."""
+    found = {"console errors": unexpected(v.console_errors),
+             "uncaught exceptions": unexpected(v.page_errors),
+             "failed requests": unexpected(v.failed_requests)}
+    return {k: m for k, m in found.items() if m}
+
+
+def external_requests(v: Visit) -> list[str]:
+    """Requests that tried to leave localhost and are not explicitly allowed."""
+    return [u for u in v.external if urllib.parse.urlsplit(u).netloc not in ALLOWED_EXTERNAL]
+
+
+def unrendered_figures(v: Visit) -> list[str]:
+    """Figures of the main content drawn with no size, and images that did not load."""
+    empty = [f'{m["name"]}: {m["w"]}x{m["h"]} px' for m in v.dom["media"]
+             if not (m["w"] > 0 and m["h"] > 0)]
+    broken = [f'{m["name"]}: did not load' for m in v.dom["media"]
+              if m["tag"] == "img" and not m["natural"]]
+    return empty + broken
+
+
+FILE_NAME = re.compile(r"(^[\w./-]+\.(png|jpe?g|gif|svg|webp)$)|_images/", re.I)
+
+
+def alt_text_problems(v: Visit) -> list[str]:
+    """Figures with no text alternative, and alt texts that are just a file name."""
+    problems = []
+    for m in v.dom["media"]:
+        if m["math"] or m["aria_hidden"] == "true" or m["role"] in ("presentation", "none"):
+            continue        # MathJax carries its own assistive MathML; decorative on purpose
+        texts = [m["alt"], m["aria_label"], m["labelledby"], m["title_attr"], m["title_child"],
+                 m["fallback"]]
+        if not any(t and t.strip() for t in texts):
+            problems.append(f'{m["name"]}: no alt/aria-label/title')
+    for img in v.dom["pageImages"]:     # the theme's images too (logo, launch buttons)
+        decorative = img["role"] in ("presentation", "none") or img["aria_hidden"] == "true"
+        if img["alt"] is None and not decorative and f'{img["name"]}: no alt/aria-label/title' \
+                not in problems:
+            problems.append(f'{img["name"]}: no alt attribute')
+        elif img["alt"] and FILE_NAME.search(img["alt"].strip()):
+            problems.append(f'{img["name"]}: alt is a file name ("{img["alt"]}")')
+    return problems
+
+
+def heading_problems(v: Visit) -> list[str]:
+    """The main content must start with its only h1 and never skip a level going down."""
+    headings = v.dom["headings"]
+    if not headings:
+        return ["no heading in the main content"]
+    problems = []
+    if headings[0]["level"] != 1:
+        problems.append(f'starts with h{headings[0]["level"]} "{headings[0]["text"]}"')
+    h1s = [h["text"] for h in headings if h["level"] == 1]
+    if len(h1s) > 1:
+        problems.append(f"{len(h1s)} h1 headings: {h1s}")
+    problems += [f'h{a["level"]} "{a["text"]}" is followed by h{b["level"]} "{b["text"]}"'
+                 for a, b in zip(headings, headings[1:]) if b["level"] > a["level"] + 1]
+    return problems
+
+
+def ids_in(html: str) -> set[str]:
+    """Every id (and <a name>) in an HTML text."""
+    found = re.findall(r"""\sid=["']([^"']+)["']""", html)
+    found += re.findall(r"""<a\s[^>]*\bname=["']([^"']+)["']""", html)
+    return {urllib.parse.unquote(i) for i in found}
+
+
+def link_problems(v: Visit, site: Site) -> list[str]:
+    """Same-site links that do not fetch with 200, or whose #anchor is not on the target."""
+    here = v.final_url.split("#")[0]
+    problems = set()
+    for link in v.dom["links"]:
+        if not site.is_local(link["href"]):
+            continue
+        target, _, fragment = link["href"].partition("#")
+        status, body = site.fetch(target)
+        if status != 200:
+            problems.add(f'{link["raw"]} ("{link["text"]}"): HTTP {status}')
+            continue
+        fragment = urllib.parse.unquote(fragment)
+        if fragment and fragment not in (set(v.dom["ids"]) if target == here else ids_in(body)):
+            problems.add(f'{link["raw"]} ("{link["text"]}"): no #{fragment} on the target')
+    return sorted(problems)
+
+
+def widget_problems(v: Visit) -> list[str]:
+    """Saved widget views that did not render, rendered empty or with an error, and any
+    widget page that tried to reach beyond localhost."""
+    views = v.dom["views"]
+    if not views:
+        return []
+    problems = []
+    if v.dom["state"] < 1:
+        problems.append("widget views but no saved widget state in the page")
+    for view in views:
+        where = f'widget {view["model"][:8]} in #{view["where"]}'
+        if not view["rendered"]:
+            problems.append(f"{where}: not rendered")
+        elif not view["text"]:
+            problems.append(f"{where}: rendered empty")
+        elif "Error displaying widget" in view["text"] or "not found" in view["text"]:
+            problems.append(f'{where}: {view["text"][:100]}')
+    problems += [f"widget page fetched {u}" for u in v.external]
+    return problems
+
+
+def _is_red(colour: str) -> bool:
+    m = re.fullmatch(r"#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})", colour.strip().lower())
+    if not m:
+        return colour.strip().lower() in ("red", "crimson", "darkred")
+    r, g, b = (int(x, 16) for x in m.groups())
+    return r >= 0x99 and g < 0x66 and b < 0x66
+
+
+def diagram_problems(diagram: dict) -> list[str]:
+    """What in one labrt diagram (sequence chart or supervision tree) is told by colour
+    only, or has no text alternative."""
+    problems = []
+    if diagram["role"] != "img" or not (diagram["aria_label"] or diagram["title"]):
+        problems.append("no role=img with an aria-label/title")
+    if not diagram["desc"].strip():
+        problems.append("no <desc> text alternative")
+    for g in diagram["groups"]:
+        words = " ".join(t["t"] for t in g["texts"]).strip()
+        kind = g["kind"] or ""
+        what = f"{kind} '{words[:40]}'"
+        if any(_is_red(c) for c in g["strokes"]) and \
+                not any(t["bold"] and t["t"].strip() for t in g["texts"]):
+            problems.append(f"{what}: red (abnormal) without a bold text label")
+        if kind == "exit_signal":
+            if not g["dashes"]:
+                problems.append(f"{what}: exit signal drawn with a solid line")
+            if "exit" not in words.lower():
+                problems.append(f"{what}: exit signal without an 'exit' label")
+            if not (g["heads"] or g["markers"]):
+                problems.append(f"{what}: exit signal without an arrowhead or marker")
+        elif kind == "send":
+            signal = words.startswith(("EXIT", "DOWN"))
+            if signal and not g["dashes"]:
+                problems.append(f"{what}: EXIT/DOWN message drawn like an ordinary message")
+            if not signal and g["dashes"]:
+                problems.append(f"{what}: ordinary message drawn dashed, like a signal")
+        elif kind == "exit" and not words:
+            problems.append(f"{what}: process exit without its reason written")
+        elif kind.startswith("node"):
+            state = kind.split()[-1]
+            if state in ("restarting", "undefined"):
+                if not g["dashes"]:
+                    problems.append(f"{what}: {state} node with a solid border")
+                if ("restarting" if state == "restarting" else "stopped") not in words:
+                    problems.append(f"{what}: {state} node without its state in words")
+            elif state == "running" and g["dashes"]:
+                problems.append(f"{what}: running node with a dashed border")
+    kinds = [g["kind"] or "" for g in diagram["groups"]]
+    if any(k.startswith("node") for k in kinds) and \
+            not any(g["kind"] == "legend" and g["texts"] for g in diagram["groups"]):
+        problems.append("supervision tree without a key")
+    return problems
+
+
+def colour_only_problems(v: Visit) -> dict[str, list[str]]:
+    """Per diagram on the page, what is told by colour alone."""
+    found = {d["name"]: diagram_problems(d) for d in v.dom["diagrams"]}
+    return {name: p for name, p in found.items() if p}
+
+
+def small_diagram_text(v: Visit, minimum: float = MIN_DIAGRAM_FONT_PX) -> list[str]:
+    """Diagrams scaled down so far that their smallest label is under `minimum` px."""
+    return [f'{d["name"]}: smallest label {d["min_font_px"]} px'
+            for d in v.dom["diagrams"]
+            if d["min_font_px"] is not None and d["min_font_px"] < minimum]
+
+
+def overflow_problems(v: Visit) -> list[str]:
+    """The page scrolls sideways, or something in the main content sticks out of the
+    screen without being inside an element that scrolls by itself."""
+    layout = v.layout
+    problems = [f'{s["what"]} spans x={s["left"]}..{s["right"]} on a {layout["viewport"]} px '
+                f'screen' for s in layout["sticking_out"]]
+    if layout["scroll_width"] > layout["viewport"]:
+        problems.append(f'the page scrolls sideways: {layout["scroll_width"]} px wide on a '
+                        f'{layout["viewport"]} px screen')
+    return problems

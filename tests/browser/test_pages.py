@@ -1,0 +1,142 @@
+"""Every page of the table of contents, opened in chromium: it loads cleanly and offline,
+its figures, links, widgets and diagrams work, it reads on a phone, and it is accessible
+at a basic level.  How pages are served, visited and recorded: browserlib.py; the checks
+themselves: checks.py."""
+from __future__ import annotations
+
+import pytest
+
+import checks
+from browserlib import (HTML, KNOWN_DEFECTS, KNOWN_PAGE_FAILURES, SHOTS, known_defect,
+                        page_url, shot_name, toc_docnames)
+
+
+def expect(request, check: str, docname: str) -> None:
+    """Mark the running test as a strict xfail if the page has a known, reported failure."""
+    reason = KNOWN_PAGE_FAILURES.get((check, docname))
+    if reason:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
+# -- loading --------------------------------------------------------------------------
+
+def test_page_is_built(docname):
+    """Every page the toc lists has a built HTML page."""
+    assert (HTML / page_url(docname)).is_file(), f"{page_url(docname)} is not in {HTML}"
+
+
+def test_page_loads_without_errors(request, visitor, docname):
+    """The page loads with no console error, no uncaught exception and no failed
+    request for the book's own files."""
+    expect(request, "load_problems", docname)
+    v = visitor.visit(docname, "desktop")
+    assert v.dom["has_main"], "no <article> main content found"
+    assert checks.load_problems(v) == {}
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_no_request_leaves_localhost(request, visitor, docname, viewport):
+    """The page makes no request to a host other than localhost (all are blocked and
+    recorded) except the explicitly allowed ones."""
+    expect(request, "external_requests", docname)
+    assert checks.external_requests(visitor.visit(docname, viewport)) == []
+
+
+def test_landing_page_is_the_root(site, visitor, toc):
+    """index.html sends the reader to the toc's root page."""
+    external: list[str] = []
+    context = visitor.new_context("desktop", external)
+    try:
+        page = context.new_page()
+        page.goto(site.base + "index.html")
+        page.wait_for_url(site.base + page_url(toc[0]), timeout=10_000)
+    finally:
+        context.close()
+    assert external == []
+
+
+# -- figures, alt text, headings --------------------------------------------------------
+
+def test_figures_are_rendered(request, visitor, docname):
+    """Every image and figure in the main content (img, svg, object) is drawn with a
+    non-zero size, and every image loaded."""
+    expect(request, "unrendered_figures", docname)
+    assert checks.unrendered_figures(visitor.visit(docname, "desktop")) == []
+
+
+def test_figures_have_alt_text(request, visitor, docname):
+    """Every img/svg/object figure has a text alternative (alt, aria-label,
+    aria-labelledby, title), and no alt text is just a file name."""
+    expect(request, "alt_text_problems", docname)
+    assert checks.alt_text_problems(visitor.visit(docname, "desktop")) == []
+
+
+def test_headings_are_in_order(request, visitor, docname):
+    """The main content starts with its one h1 and never skips a heading level."""
+    expect(request, "heading_problems", docname)
+    assert checks.heading_problems(visitor.visit(docname, "desktop")) == []
+
+
+# -- links, widgets, diagrams -----------------------------------------------------------
+
+def test_internal_links_resolve(request, site, visitor, docname):
+    """Every same-site link on the page fetches with 200, and its #anchor exists on
+    the target page."""
+    expect(request, "link_problems", docname)
+    assert checks.link_problems(visitor.visit(docname, "desktop"), site) == []
+
+
+def test_widgets_render_offline(request, visitor, docname):
+    """Every saved widget view renders from the saved state, non-empty, with nothing
+    fetched from beyond localhost."""
+    expect(request, "widget_problems", docname)
+    assert checks.widget_problems(visitor.visit(docname, "desktop")) == []
+
+
+def test_diagrams_encode_meaning_beyond_colour(request, visitor, docname):
+    """Sequence charts and supervision trees tell exit signals, abnormal exits and
+    process states by line pattern, markers and words, not by colour alone."""
+    expect(request, "colour_only_problems", docname)
+    assert checks.colour_only_problems(visitor.visit(docname, "desktop")) == {}
+
+
+def test_diagram_text_is_readable_on_desktop(request, visitor, docname):
+    """No diagram is scaled down so far (to fit the 1280 px layout) that its labels
+    drop under MIN_DIAGRAM_FONT_PX."""
+    expect(request, "small_diagram_text", docname)
+    assert checks.small_diagram_text(visitor.visit(docname, "desktop")) == []
+
+
+# -- layout and screenshots ---------------------------------------------------------------
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_no_horizontal_overflow(request, visitor, docname, viewport):
+    """The page does not scroll sideways and nothing in the main content sticks out of
+    the screen (code blocks and diagrams may scroll inside themselves)."""
+    expect(request, "overflow_problems", docname)
+    assert checks.overflow_problems(visitor.visit(docname, viewport)) == []
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_screenshot_saved(visitor, docname, viewport):
+    """A full-page screenshot of the page is saved under _build/screenshots/."""
+    visitor.visit(docname, viewport)
+    shot = SHOTS / viewport / shot_name(docname)
+    assert shot.is_file() and shot.stat().st_size > 5_000
+
+
+# -- known defects --------------------------------------------------------------------
+
+@pytest.mark.parametrize("defect", sorted(KNOWN_DEFECTS))
+def test_known_defect_is_fixed(request, visitor, defect):
+    """A known, reported defect no longer shows on any page (strict xfail until it is
+    fixed; then remove it from KNOWN_DEFECTS)."""
+    reason, _pattern = KNOWN_DEFECTS[defect]
+    request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    seen = []
+    for docname in toc_docnames():
+        for viewport in ("desktop", "phone"):
+            v = visitor.visit(docname, viewport)
+            seen += [f"{docname}: {m}" for m in v.console_errors + v.page_errors
+                     + v.failed_requests if known_defect(m) == defect]
+    assert seen == []
