@@ -327,6 +327,11 @@ def watchdog_scenario(t: Trial, services, interval, timeout, duration, incidents
         elif isinstance(got, list) and any(isinstance(g, tuple) and len(g) == 3 and g[2] == "noproc"
                                            for g in got):
             hint = "look the name up again at every probe: a restarted service has a new pid"
+        elif isinstance(got, list) and len(got) < len(want) and not any(
+                isinstance(g, tuple) and g[2] == "killed" for g in got) and not any(
+                r == "killed" for _, _, r in want):
+            hint = ("keep the monitor between probes: a crash between two probes must be "
+                    "recorded when it happens")
         elif any(r == "killed" for _, _, r in want) and not any(
                 e.kind == "exit_signal" and e.pid == w for e in rt.trace):
             hint = ("a service that does not answer within timeout is hung: kill it "

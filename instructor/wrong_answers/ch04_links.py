@@ -1,0 +1,154 @@
+"""Wrong answers for exercises/ch04-links.ipynb (see ch02_functional.py for the format)."""
+KEEP = '''
+async def keep_alive(name, worker, limit):
+    trap_exit(True)
+    restarts = 0
+    pid = spawn_link(worker)
+    register(name, pid)
+    while True:
+        match await receive(Exit):
+            case Exit(p, "normal") if p == pid:
+                return restarts
+            case Exit(p, _) if p == pid:
+                if restarts == limit:
+                    exit("too_many_restarts")
+                restarts += 1
+                pid = spawn_link(worker)
+                register(name, pid)
+'''
+WATCH = '''
+async def watchdog(name, interval, timeout, duration):
+    incidents = []
+    refs = {}
+    end = now() + duration
+    next_probe = now() + interval
+
+    def record(down):
+        incidents.append((now(), down.pid, down.reason))
+        refs.pop(down.pid, None)
+
+    def watch():
+        pid = whereis(name)
+        if pid is not None and pid not in refs:
+            refs[pid] = monitor(pid)
+        return pid
+
+    watch()
+    while True:
+        msg = await receive(Down, timeout=max(0.0, min(next_probe, end) - now()))
+        if isinstance(msg, Down):
+            record(msg)
+            continue
+        if now() >= end:
+            return incidents
+        next_probe += interval
+        pid = watch()
+        if pid is None:
+            continue
+        ref = refs[pid]
+        send(pid, ("ping", self(), ref))
+        reply = await receive(("pong", ref), lambda m: isinstance(m, Down) and m.ref == ref,
+                              timeout=timeout)
+        if reply is TIMEOUT:
+            exit(pid, "kill")
+            record(await receive(lambda m: isinstance(m, Down) and m.ref == ref))
+        elif isinstance(reply, Down):
+            record(reply)
+'''
+
+WRONG = [
+    dict(task="collect", label="forgets trap_exit: dies with the first crash", says="trap_exit(True)",
+         code='''
+async def collect(funs):
+    index = {spawn_link(f): i for i, f in enumerate(funs)}
+    ended = []
+    while len(ended) < len(funs):
+        match await receive(Exit):
+            case Exit(pid, reason):
+                ended.append((index[pid], reason))
+    return ended
+'''),
+    dict(task="collect", label="waits for the processes in spawn order", says="in the order the processes ended",
+         code='''
+async def collect(funs):
+    trap_exit(True)
+    pids = [spawn_link(f) for f in funs]
+    ended = []
+    for i, pid in enumerate(pids):
+        msg = await receive(lambda m: isinstance(m, Exit) and m.pid == pid)
+        ended.append((i, msg.reason))
+    return ended
+'''),
+    dict(task="collect", label="returns pids instead of indexes", says="index in funs",
+         code='''
+async def collect(funs):
+    trap_exit(True)
+    for f in funs:
+        spawn_link(f)
+    ended = []
+    while len(ended) < len(funs):
+        match await receive(Exit):
+            case Exit(pid, reason):
+                ended.append((pid, reason))
+    return ended
+'''),
+    dict(task="keep_alive", label="forgets trap_exit", says="trap exits",
+         code=KEEP.replace("    trap_exit(True)\n", "")),
+    dict(task="keep_alive", label="restarts a worker that finished normally", says="not restarted",
+         code='''
+async def keep_alive(name, worker, limit):
+    trap_exit(True)
+    restarts = 0
+    pid = spawn_link(worker)
+    register(name, pid)
+    while True:
+        match await receive(Exit):
+            case Exit(p, _) if p == pid:
+                if restarts == limit:
+                    exit("too_many_restarts")
+                restarts += 1
+                pid = spawn_link(worker)
+                register(name, pid)
+'''),
+    dict(task="keep_alive", label="off by one: gives up one restart early", says="one too few",
+         code=KEEP.replace("if restarts == limit:", "if restarts == limit - 1:")),
+    dict(task="keep_alive", label="off by one: one restart too many", says="one too many",
+         code=KEEP.replace("if restarts == limit:", "if restarts == limit + 1:")),
+    dict(task="keep_alive", label="forgets to register the new worker", says="never registered",
+         code=KEEP.replace('''                pid = spawn_link(worker)
+                register(name, pid)''', '''                pid = spawn_link(worker)''')),
+    dict(task="watchdog", label="notices hangs but never kills", says="kill it",
+         code=WATCH.replace('''            exit(pid, "kill")
+            record(await receive(lambda m: isinstance(m, Down) and m.ref == ref))''', '''            pass''')),
+    dict(task="watchdog", label="stops a hung service with 'shutdown'", says="'kill' is the one signal",
+         code=WATCH.replace('exit(pid, "kill")', 'exit(pid, "shutdown")')),
+    dict(task="watchdog", label="links to the service instead of monitoring it", says="use monitor, not link",
+         code=WATCH.replace("refs[pid] = monitor(pid)", "link(pid); refs[pid] = make_ref()").replace(
+             "async def watchdog", "from labrt import link, make_ref\nasync def watchdog")),
+    dict(task="watchdog", label="records a kill, then its Down again", says="record it once",
+         code=WATCH.replace('''            exit(pid, "kill")
+            record(await receive(lambda m: isinstance(m, Down) and m.ref == ref))''', '''            exit(pid, "kill")
+            incidents.append((now(), pid, "killed"))''')),
+    dict(task="watchdog", label="monitors only during a probe", says="between probes",
+         code='''
+async def watchdog(name, interval, timeout, duration):
+    incidents = []
+    end = now() + duration
+    while now() + interval <= end:
+        await sleep(interval)
+        pid = whereis(name)
+        if pid is None:
+            continue
+        ref = monitor(pid)
+        send(pid, ("ping", self(), ref))
+        reply = await receive(("pong", ref), timeout=timeout)
+        if reply is TIMEOUT:
+            exit(pid, "kill")
+            down = await receive(lambda m: isinstance(m, Down) and m.ref == ref)
+            incidents.append((now(), pid, down.reason))
+        else:
+            demonitor(ref, flush=True)
+    await sleep(max(0.0, end - now()))
+    return incidents
+'''),
+]
