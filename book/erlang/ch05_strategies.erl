@@ -11,26 +11,34 @@
 %% The callback: three workers, the given strategy,
 %% at most 3 restarts in 5 seconds.
 init(Strategy) ->
-    Flags = #{strategy => Strategy, intensity => 3, period => 5},
-    Specs = [#{id => Id, start => {?MODULE, start_worker, []}}
+    Flags = #{strategy => Strategy,
+              intensity => 3, period => 5},
+    Start = {?MODULE, start_worker, []},
+    Specs = [#{id => Id, start => Start}
              || Id <- [w1, w2, w3]],
     {ok, {Flags, Specs}}.
 
 %% A start function links the child to its caller.
 start_worker() ->
-    {ok, spawn_link(fun() -> receive never -> ok end end)}.
+    {ok, spawn_link(fun() -> receive stop -> ok end end)}.
 
 main() ->
-    logger:set_primary_config(level, none),  % reports off stdout
+    %% Keep the supervisor's reports off stdout.
+    logger:set_primary_config(level, none),
     process_flag(trap_exit, true),
-    [renewed(S) || S <- [one_for_one, one_for_all, rest_for_one]],
-    %% A crash loop: a 4th restart within 5 s is one too many.
-    {ok, Sup} = supervisor:start_link(?MODULE, one_for_one),
+    [renewed(S) || S <- [one_for_one, one_for_all,
+                         rest_for_one]],
+    %% A crash loop: a 4th restart within 5 s is one
+    %% too many, and the supervisor exits.
+    {ok, Sup} = supervisor:start_link(?MODULE,
+                                      one_for_one),
     [crash(Sup, w1) || _ <- [1, 2, 3, 4]],
-    receive {'EXIT', Sup, Why} -> io:format("~p~n", [{gave_up, Why}])
+    receive
+        {'EXIT', Sup, Why} ->
+            io:format("~p~n", [{gave_up, Why}])
     end.
 
-%% Make w2 die: which children have new pids afterwards?
+%% Make w2 die: which children have new pids?
 renewed(Strategy) ->
     {ok, Sup} = supervisor:start_link(?MODULE, Strategy),
     Old = children(Sup),
@@ -38,16 +46,18 @@ renewed(Strategy) ->
     New = [Id || {Id, Pid} <- children(Sup),
                  Pid =/= proplists:get_value(Id, Old)],
     io:format("~p~n", [{Strategy, New}]),
-    exit(Sup, shutdown),                     % its parent says: stop
+    %% Its parent (we) tells it to stop.
+    exit(Sup, shutdown),
     receive {'EXIT', Sup, shutdown} -> ok end.
 
 children(Sup) ->
-    Children = supervisor:which_children(Sup),
-    lists:sort([{Id, Pid} || {Id, Pid, _, _} <- Children]).
+    Kids = supervisor:which_children(Sup),
+    lists:sort([{Id, Pid} || {Id, Pid, _, _} <- Kids]).
 
+%% Kill a child; give the supervisor time to act.
 crash(Sup, Id) ->
     Pid = proplists:get_value(Id, children(Sup)),
     Ref = erlang:monitor(process, Pid),
     exit(Pid, boom),
     receive {'DOWN', Ref, process, Pid, boom} -> ok end,
-    timer:sleep(20).                         % let the supervisor act
+    timer:sleep(20).
