@@ -13,27 +13,33 @@
 init(none) -> {ok, #{}}.
 
 handle_call({get, Key}, _From, Store) ->
-    {reply, maps:get(Key, Store), Store};          % crashes if Key is missing
+    {reply, maps:get(Key, Store), Store};  % may crash
 handle_call({slow, Ms}, _From, Store) ->
     timer:sleep(Ms),
     {reply, finally, Store}.
 
 handle_cast(_, Store) -> {noreply, Store}.
 
-%% A failed call exits the caller; catch the exit to look at its reason.
+%% A failed call exits the caller: catch it, show why.
 try_call(Args) ->
     try apply(gen_server, call, Args)
-    catch exit:{{Error, Stack}, Where} when is_list(Stack) -> {Error, Where};
-          exit:Reason -> Reason
+    catch
+        exit:{{Error, Stack}, Where} when is_list(Stack) ->
+            {Error, Where};          % drop the stack trace
+        exit:Reason ->
+            Reason
     end.
 
 main() ->
-    logger:set_primary_config(level, none),        % no crash report on the console
-    {ok, _Pid} = gen_server:start({local, fragile}, ?MODULE, none, []),
-    io:format("~p~n", [try_call([nobody, {get, alice}])]),
-    io:format("~p~n", [try_call([fragile, {slow, 200}, 100])]),
-    timer:sleep(300),                              % the server replied at 200 ms
+    logger:set_primary_config(level, none),  % no reports
+    {ok, _} = gen_server:start({local, fragile}, ?MODULE,
+                               none, []),
+    p(try_call([nobody, {get, alice}])),
+    p(try_call([fragile, {slow, 200}, 100])),
+    timer:sleep(300),           % it replied at 200 ms
     {messages, Late} = process_info(self(), messages),
-    io:format("~p~n", [{mailbox_after_the_late_reply, Late}]),
-    io:format("~p~n", [try_call([fragile, {get, alice}])]),
-    io:format("~p~n", [try_call([fragile, {get, alice}])]).
+    p({mailbox_after_the_late_reply, Late}),
+    p(try_call([fragile, {get, alice}])),
+    p(try_call([fragile, {get, alice}])).
+
+p(Term) -> io:format("~p~n", [Term]).

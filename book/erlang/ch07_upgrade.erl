@@ -14,58 +14,71 @@ v1() -> "
 -module(kv).
 -export([init/1, handle_call/3, handle_cast/2]).
 init(none) -> {ok, #{}}.
-handle_call({get, Key}, _From, Store) -> {reply, maps:get(Key, Store, none), Store};
-handle_call({put, Key, Value}, _From, Store) -> {reply, ok, Store#{Key => Value}}.
+handle_call({get, K}, _From, Store) ->
+    {reply, maps:get(K, Store, none), Store};
+handle_call({put, K, V}, _From, Store) ->
+    {reply, ok, Store#{K => V}}.
 handle_cast(_, Store) -> {noreply, Store}.
 ".
 
 v2() -> "
 -module(kv).
--export([init/1, handle_call/3, handle_cast/2, code_change/3]).
+-export([init/1, handle_call/3, handle_cast/2,
+         code_change/3]).
 init(none) -> {ok, #{}}.
-handle_call({get, Key}, _From, Store) -> {reply, maps:get(Key, Store, none), Store};
-handle_call({put, Key, Value}, _From, Store) ->
-    {_, Version} = maps:get(Key, Store, {none, 0}),
-    {reply, {ok, Version + 1}, Store#{Key => {Value, Version + 1}}}.
+handle_call({get, K}, _From, Store) ->
+    {reply, maps:get(K, Store, none), Store};
+handle_call({put, K, V}, _From, Store) ->
+    {_, N} = maps:get(K, Store, {none, 0}),
+    {reply, {ok, N + 1}, Store#{K => {V, N + 1}}}.
 handle_cast(_, Store) -> {noreply, Store}.
-code_change(1, Store, _Extra) -> {ok, maps:map(fun(_Key, Value) -> {Value, 1} end, Store)}.
+code_change(1, Store, _Extra) ->
+    {ok, maps:map(fun(_K, V) -> {V, 1} end, Store)}.
 ".
 
 main() ->
-    logger:set_primary_config(level, none),        % no crash report on the console
+    logger:set_primary_config(level, none),  % no reports
     %% The naive way: load version 2 under a running server.
     load(v1()),
     {ok, _} = gen_server:start({local, kv}, kv, none, []),
     ok = gen_server:call(kv, {put, alice, 500}),
     load(v2()),
-    io:format("~p~n", [{v2_get, gen_server:call(kv, {get, alice})}]),
+    p({v2_get, gen_server:call(kv, {get, alice})}),
     try gen_server:call(kv, {put, alice, 600})
-    catch exit:{{{badmatch, V}, _Stack}, {gen_server, call, Args}} ->
-        io:format("~p~n", [{crashed, {badmatch, V}, Args}])
+    catch
+        exit:{{{badmatch, V}, _Stack}, {gen_server, call, A}}
+          -> p({crashed, {badmatch, V}, A})
     end,
-    io:format("~p~n", [{kv_still_there, whereis(kv)}]),
+    p({kv_still_there, whereis(kv)}),
     %% The recipe: suspend, load, change_code, resume.
     load(v1()),
     {ok, Pid} = gen_server:start({local, kv}, kv, none, []),
     ok = gen_server:call(kv, {put, alice, 500}),
     ok = sys:suspend(kv),
     Self = self(),
-    spawn(fun() -> Self ! {late, gen_server:call(kv, {put, alice, 600})} end),
+    spawn(fun() ->
+              Reply = gen_server:call(kv, {put, alice, 600}),
+              Self ! {late, Reply}
+          end),
     timer:sleep(100),
-    io:format("~p~n", [process_info(Pid, message_queue_len)]),
+    p(process_info(Pid, message_queue_len)),
     load(v2()),
-    io:format("~p~n", [{change_code, sys:change_code(kv, kv, 1, none)}]),
+    p({change_code, sys:change_code(kv, kv, 1, none)}),
     ok = sys:resume(kv),
-    receive {late, Reply} -> io:format("~p~n", [{late_call_answered_by_v2, Reply}]) end,
-    io:format("~p~n", [{state, sys:get_state(kv)}]).
+    receive {late, R} -> p({late_call_answered_by_v2, R}) end,
+    p({state, sys:get_state(kv)}).
 
-%% Compile a module from source text and load it, as a new version.
+%% Compile a module from source text; load the new version.
 load(Source) ->
     {ok, Tokens, _} = erl_scan:string(Source),
-    Forms = [begin {ok, F} = erl_parse:parse_form(T), F end || T <- forms(Tokens, [])],
-    {ok, Module, Binary} = compile:forms(Forms),
-    {module, Module} = code:load_binary(Module, atom_to_list(Module) ++ ".erl", Binary).
+    Forms = [begin {ok, F} = erl_parse:parse_form(T), F end
+             || T <- forms(Tokens, [])],
+    {ok, Mod, Bin} = compile:forms(Forms),
+    {module, Mod} = code:load_binary(Mod, "kv.erl", Bin).
 
 forms([], []) -> [];
-forms([{dot, _} = Dot | Rest], Acc) -> [lists:reverse([Dot | Acc]) | forms(Rest, [])];
+forms([{dot, _} = Dot | Rest], Acc) ->
+    [lists:reverse([Dot | Acc]) | forms(Rest, [])];
 forms([Token | Rest], Acc) -> forms(Rest, [Token | Acc]).
+
+p(Term) -> io:format("~p~n", [Term]).

@@ -12,11 +12,17 @@ ticker(Vsn) -> "
 -module(ticker).
 -export([local/0, remote/0]).
 vsn() -> " ++ integer_to_list(Vsn) ++ ".
-local() -> receive {From, which} -> From ! {local, vsn()} end, local().
-remote() -> receive {From, which} -> From ! {remote, vsn()} end, ticker:remote().
+local() ->
+    receive {From, which} -> From ! {local, vsn()} end,
+    local().                   % local call: same version
+remote() ->
+    receive {From, which} -> From ! {remote, vsn()} end,
+    ticker:remote().           % qualified: current version
 ".
 
-which(Pids) -> [begin P ! {self(), which}, receive Answer -> Answer end end || P <- Pids].
+which(Pids) ->
+    [begin P ! {self(), which}, receive A -> A end end
+     || P <- Pids].
 
 main() ->
     load(ticker(1)),
@@ -24,21 +30,27 @@ main() ->
     Remote = spawn(ticker, remote, []),
     Ref = monitor(process, Local),
     load(ticker(2)),
-    io:format("~p~n", [{after_loading_v2, which([Local, Remote])}]),
-    io:format("~p~n", [{and_now, which([Local, Remote])}]),
-    io:format("~p~n", [{soft_purge, code:soft_purge(ticker)}]),
-    load(ticker(3)),                               % a third version: version 1 must go
-    receive {'DOWN', Ref, process, Local, Why} -> io:format("~p~n", [{local_ended, Why}]) end,
+    p({after_loading_v2, which([Local, Remote])}),
+    p({and_now, which([Local, Remote])}),
+    p({soft_purge, code:soft_purge(ticker)}),
+    load(ticker(3)),            % a third: version 1 must go
+    receive {'DOWN', Ref, process, Local, Why} ->
+        p({local_ended, Why})
+    end,
     [Answer] = which([Remote]),
-    io:format("~p~n", [Answer]).
+    p(Answer).
 
-%% Compile a module from source text and load it, as a new version.
+%% Compile a module from source text; load the new version.
 load(Source) ->
     {ok, Tokens, _} = erl_scan:string(Source),
-    Forms = [begin {ok, F} = erl_parse:parse_form(T), F end || T <- forms(Tokens, [])],
-    {ok, Module, Binary} = compile:forms(Forms),
-    {module, Module} = code:load_binary(Module, atom_to_list(Module) ++ ".erl", Binary).
+    Forms = [begin {ok, F} = erl_parse:parse_form(T), F end
+             || T <- forms(Tokens, [])],
+    {ok, Mod, Bin} = compile:forms(Forms),
+    {module, Mod} = code:load_binary(Mod, "ticker.erl", Bin).
 
 forms([], []) -> [];
-forms([{dot, _} = Dot | Rest], Acc) -> [lists:reverse([Dot | Acc]) | forms(Rest, [])];
+forms([{dot, _} = Dot | Rest], Acc) ->
+    [lists:reverse([Dot | Acc]) | forms(Rest, [])];
 forms([Token | Rest], Acc) -> forms(Rest, [Token | Acc]).
+
+p(Term) -> io:format("~p~n", [Term]).
