@@ -128,6 +128,7 @@ def _add_case(task: Task, hidden: bool, points: int, title: str | None, limit: f
     def register(fn):
         name = title or fn.__doc__ or fn.__name__
         name = " ".join(name.split())
+        _OUR_FILES.add(fn.__code__.co_filename)     # a case's own code is never the student's
         case = Case(task, name, points, fn, hidden, limit)
         # Loading a module twice (tests, a notebook re-run) replaces, not duplicates.
         task.cases[:] = [c for c in task.cases if not (c.title == name and c.hidden == hidden)]
@@ -166,13 +167,16 @@ for _key in ("stdlib", "platstdlib", "purelib", "platlib"):
         pass
 
 
+_OUR_FILES: set[str] = set()
+
+
 def add_our_directory(path) -> None:
     """Code under ``path`` (hidden checks) is ours, not the student's."""
     _OURS.append(str(Path(path).resolve()))
 
 
 def is_student_file(filename: str) -> bool:
-    if filename.startswith("<frozen") or filename.startswith("<string"):
+    if filename.startswith("<frozen") or filename.startswith("<string") or filename in _OUR_FILES:
         return False
     if filename.startswith("<"):
         return True            # "<Task 2 (ring)>": a cell compiled by the grader
