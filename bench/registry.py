@@ -26,6 +26,7 @@ METRICS = {
     "call": ("call round trip", "calls/s", "rate"),
     "restart": ("restart latency", "per restart", "seconds"),
     "sup_children": ("simple_one_for_one", "", "pair"),
+    "idle_hour": ("a simulated hour", "", "seconds"),
 }
 
 CORE = ("pingpong", "oneway", "spawn_exit", "idle_bytes")
@@ -39,6 +40,7 @@ SIZES = {
     "call": 50_000,
     "restart": 2_000,
     "sup_children": 10_000,
+    "idle_hour": 1_000,
 }
 
 # Slow systems get smaller sizes so that one repetition takes about a second.
@@ -61,6 +63,7 @@ QUICK_SIZES = {
     "call": 500,
     "restart": 50,
     "sup_children": 200,
+    "idle_hour": 100,
 }
 
 
@@ -69,7 +72,7 @@ def cells():
     out = [(system, metric) for system in SYSTEMS for metric in CORE]
     out += [("labrt-sim", "call"), ("labrt-trio", "call"), ("asyncio", "call"),
             ("pykka", "call"), ("labrt-sim", "restart"), ("labrt-sim", "sup_children"),
-            ("labrt-sim", "million")]
+            ("labrt-sim", "idle_hour"), ("labrt-sim", "million")]
     return out
 
 

@@ -112,3 +112,36 @@ def million(n, kernel, report):
         report(time.perf_counter() - t0, peak_rss_bytes(), base)
 
     _run(main, kernel)
+
+
+def idle_hour(n, kernel):
+    """n mostly idle processes for one simulated hour; wall seconds it takes.
+
+    Each process wakes once a minute (a receive timeout) and pings a random
+    peer now and then, like the idle workers of a quiet service.
+    """
+    async def worker(i):
+        peers = None
+        while True:
+            msg = await receive(timeout=60.0)
+            if msg == "stop":
+                return
+            if type(msg) is tuple:
+                peers = msg
+            elif msg is labrt.TIMEOUT and peers and i % 10 == 0:
+                send(peers[(i * 7 + int(labrt.now())) % len(peers)], "ping")
+
+    async def main():
+        t0 = time.perf_counter()
+        pids = tuple(spawn(worker, i) for i in range(n))
+        for pid in pids:
+            send(pid, pids)
+        await sleep(3600.0)
+        elapsed = time.perf_counter() - t0
+        for pid in pids:
+            send(pid, "stop")
+        return elapsed
+
+    if kernel != "sim":
+        raise ValueError("a simulated hour needs the simulated kernel")
+    return _run(main, kernel)
