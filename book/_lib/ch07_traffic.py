@@ -141,6 +141,16 @@ def run(operator, ask, *, clients=20, until=10.0, mean_gap=0.1, keys=50, seed=20
     return out
 
 
+def table(runs: dict) -> str:
+    """One line per run: requests, failed, slowest answer, answered by a and by b."""
+    lines = [f"{'':28}{'requests':>9}{'failed':>7}{'slowest':>10}{'by a':>6}{'by b':>6}"]
+    for title, r in runs.items():
+        lines.append(f"{title:28}{len(r.requests):9}{r.failed:7}"
+                     f"{r.slowest * 1000:7.0f} ms{r.answered_by['a']:6}"
+                     f"{r.answered_by['b']:6}")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------
 # The figure
 
