@@ -3,6 +3,7 @@
 #   make test   build the book, then run the tests (the CI command)
 #   make lab    read the book live in JupyterLab
 #   make bench  run the benchmarks
+#   make exercises  regenerate exercises/ from solutions/ (re-running the solutions first)
 #   make clean  remove build output (keeps .venv; `make distclean` removes it too)
 # Needs only Python 3.11+ and make; everything else is installed into .venv from
 # the pinned requirements.txt.
@@ -21,19 +22,21 @@ BOOK_FLAGS ?=
 PYTEST_ARGS ?=
 # Notebook checks: every .ipynb under these folders runs under nbval in `make test`.
 # NBVAL_MODE is --nbval-lax (cells must run without error) or --nbval (outputs must
-# also match the stored ones).
-NBVAL_DIRS ?= solutions exercises
-NBVAL_MODE ?= --nbval-lax
+# also match the stored ones), plus nbval options. The solutions run strictly. The
+# exercises are left out on purpose: unsolved, they must fail at every check cell, and
+# tests/test_workbook.py runs them under --nbval-lax and asserts exactly that.
+NBVAL_DIRS ?= solutions
+NBVAL_MODE ?= --nbval --nbval-current-env --nbval-cell-timeout=120
 NBVAL_NOTEBOOKS = $(shell find $(NBVAL_DIRS) -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
 
 # What `make lock` resolves; requirements.txt is its pip freeze.
 LOCK_PKGS := 'jupyter-book>=1,<2' myst-nb ipywidgets simpy trio nbval pytest pytest-timeout \
 	hypothesis matplotlib pykka playwright nbformat nbclient ipykernel jupyterlab jupytext
 
-.PHONY: help venv book test bench lab lock clean distclean
+.PHONY: help venv book test bench lab lock clean distclean exercises
 
 help:
-	@sed -n '2,7p' Makefile | sed 's/^# *//'
+	@sed -n '2,8p' Makefile | sed 's/^# *//'
 
 venv: $(STAMP)
 
@@ -73,6 +76,12 @@ test: book
 
 bench: $(STAMP)
 	$(VPY) bench/run.py
+
+# The workbook's single source is solutions/: re-run each solution notebook (storing its
+# outputs, which `make test` compares strictly), then generate exercises/ from it.
+# Commit both folders together; tests/test_workbook.py fails when they are out of sync.
+exercises: $(STAMP)
+	$(VPY) -m labrt.grading.assign --execute
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) book/intro.md
