@@ -33,6 +33,9 @@ def grade_main(argv) -> int:
     parser.add_argument("--notebook", default=None,
                         help="which workbook notebook the submissions are (e.g. ch03-processes), "
                              "for files that cannot say (default: what the files say)")
+    parser.add_argument("--student", default=None,
+                        help="name every submission after this student (e.g. in a student's "
+                             "own repository); default: the file or folder name")
     parser.add_argument("--public-only", action="store_true", help="run the public checks only")
     parser.add_argument("--hide-hidden-details", action="store_true",
                         help="in the Markdown, show hidden checks as points only (for students)")
@@ -74,7 +77,10 @@ def grade_main(argv) -> int:
     out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     csv_path, md_path = out.with_name(out.name + ".csv"), out.with_name(out.name + ".md")
-    csv_path.write_text(to_csv(subs), encoding="utf-8")
+    if args.student:
+        for sub in subs:
+            sub.student = args.student
+    csv_path.write_text(to_csv(subs, hidden_details=not args.hide_hidden_details), encoding="utf-8")
     md = to_markdown(subs, hidden_details=not args.hide_hidden_details,
                      include_hidden=include_hidden)
     md_path.write_text(md, encoding="utf-8")

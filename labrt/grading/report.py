@@ -14,14 +14,18 @@ CSV_FIELDS = ["student", "file", "notebook", "task", "number", "points", "max_po
               "status", "failed_checks", "message"]
 
 
-def to_csv(subs) -> str:
+def to_csv(subs, hidden_details: bool = True) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for s in sorted(subs, key=lambda s: (s.notebook or "", s.student)):
         base = dict(student=s.student, file=s.path, notebook=s.notebook or "")
         for t in s.tasks:
-            failed = [c.title for c in t.cases if c.status != "passed"]
+            failed = [c.title for c in t.cases if c.status != "passed"
+                      and (hidden_details or not c.hidden)]
+            secret = sum(1 for c in t.cases if c.status != "passed" and c.hidden)
+            if secret and not hidden_details:
+                failed.append(f"{secret} hidden check(s)")
             writer.writerow({**base, "task": t.task, "number": t.number, "points": t.points,
                              "max_points": t.max_points, "status": t.status,
                              "failed_checks": "; ".join(failed),
