@@ -116,8 +116,8 @@ class GenServer:
     def terminate(self, reason, state):
         return None
 
-    def code_change(self, old_vsn, state, extra):
-        return ("ok", state)
+    # No default code_change: as in OTP, an upgrade of a module that does not
+    # define it fails with ("EXIT", "undef") and the state stays as it was.
 
 
 class Throw(Exception):
@@ -581,7 +581,10 @@ class _Server:
             if not self.suspended:
                 return reply(from_, ("error", ("unknown_system_msg", req)))
             _, _module, old_vsn, extra = req
-            ok, res = await self.apply("code_change", old_vsn, self.state, extra)
+            ok, res = await self.apply("code_change", old_vsn, self.state, extra,
+                                       optional=True)
+            if res is _MISSING:                 # OTP: the call fails with undef
+                return reply(from_, ("error", ("EXIT", "undef")))
             if not ok:
                 return reply(from_, ("error", ("EXIT", res[1])))
             if type(res) is tuple and len(res) == 2 and res[0] == "ok":
@@ -598,10 +601,16 @@ class _Server:
             new = fun(self.state)
             if inspect.isawaitable(new):
                 new = await new
+        except Throw as t:                    # Erlang's {Class, Reason} pairs
+            failure = ("throw", t.value)
+        except ProcessExit as e:
+            failure = ("exit", e.reason)
         except Exception as e:
-            return ("error", ("callback_failed", ("gen_server", "system_replace_state"), e))
-        self.state = new
-        return ("ok", new)
+            failure = ("error", e)
+        else:
+            self.state = new
+            return ("ok", new)
+        return ("error", ("callback_failed", ("gen_server", "system_replace_state"), failure))
 
 
 _MISSING = object()

@@ -33,19 +33,6 @@ needs_erl = pytest.mark.skipif(
 # and fails, which is the signal to delete the entry.
 KNOWN_DIFFERENCES: dict[str, str] = {
     # Hot upgrade (beam_upgrade.escript), found when those scenarios were added:
-    "sys_replace_state_crash_reason": (
-        "item 92: OTP's reason is {callback_failed,{gen_server,system_replace_state},"
-        "{Class,Reason}}, e.g. {error,badarith} or {throw,fail}; labrt's CallbackFailed "
-        "carries the bare exception (badarith) and a Throw raised in the fun stays a "
-        "Python exception ('python:Throw') instead of {throw,fail}"),
-    "sys_replace_state_fun_exits": (
-        "item 92: an exit(bye) in the replace fun is caught by OTP ({callback_failed,...,"
-        "{exit,bye}}, server alive, state unchanged); in labrt the ProcessExit escapes "
-        "_replace_state's `except Exception` and the server dies with bye"),
-    "sys_change_code_missing_callback": (
-        "item 91 (gen_server_SUITE undef_code_change): a module without code_change "
-        "makes sys:change_code return {error,{'EXIT',undef}}; labrt's GenServer base "
-        "class supplies a default code_change, so change_code returns ok"),
     "code_return_address_in_old_code": (
         "items 94-95: a process blocked in v2 inside a non-tail qualified call made "
         "from v1 still has v1 on its stack, so loading v3 kills it on the BEAM; labrt "
@@ -56,6 +43,9 @@ KNOWN_DIFFERENCES: dict[str, str] = {
 #   killed_kills_nontrapping_link: the caller of exit(B, kill) died inside exit/2
 #     when B was linked to it; on the BEAM exit/2 returns true (items 11, 21).
 #   unlink_non_pid: unlink("foo") returned True; the BEAM raises badarg.
+# and in gen_server: sys_replace_state_crash_reason, sys_replace_state_fun_exits
+#   (callback_failed carries OTP's {Class, Reason}; an exit in the fun is caught),
+#   sys_change_code_missing_callback (no default code_change, as in OTP).
 
 
 # OTP 25 vs 26+ (item 73, reference section 2): OTP 26 made a failed init
