@@ -76,7 +76,11 @@ async def keeper(flags):
 
 
 async def remembered_restarts():
-    """The restart times the supervisor remembers (whole seconds, newest first)."""
+    """The restart times the supervisor remembers (whole seconds, newest first).
+
+    ``sys.get_state`` returns the supervisor's state, which keeps them in
+    ``restarts``, as OTP's supervisor does in its state record.
+    """
     return list((await lsys.get_state("sup")).restarts)
 
 
@@ -161,18 +165,18 @@ class SupervisorPlayground:
 
     def _what_happened(self, mark) -> list[str]:
         """Who exited, who was started, in trace order, since event ``mark``."""
-        lines, sup = [], self.tree.root.pid
+        lines, sup, workers = [], self.tree.root.pid, self._workers_seen()
         for e in self.rt.trace[mark:]:
-            if e.kind == "exit" and e.pid in self._workers_seen():
+            if e.kind == "exit" and e.pid in workers:
                 why = _reason(e.data)
                 who = "exited" if e.data != "shutdown" else "was stopped by the supervisor"
                 lines.append(f"{self._name(e.pid)} {e.pid} {who}: {why}")
             elif e.kind == "spawn" and e.pid == sup and e.data in WORKERS:
                 lines.append(f"{e.data} was restarted as {e.other}")
             elif e.kind == "exit" and e.pid == sup:
-                lines.append(f"the supervisor gave up: more than {self.flags.intensity} "
-                             f"restart(s) in {self.flags.period} s; it exited with "
-                             f"{_reason(e.data)}, stopping its children")
+                lines.append(f"the supervisor gave up (more than {self.flags.intensity} "
+                             f"restart(s) in {self.flags.period} s): it stopped its "
+                             f"children and exited with {_reason(e.data)}")
         return lines
 
     def _workers_seen(self) -> set:
