@@ -385,7 +385,7 @@ def _variant(base: dict, task: str, source: str) -> dict:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Grade a folder of seven submissions with the command line, once."""
+    """Grade a folder of ten submissions with the command line, once."""
     folder = tmp_path_factory.mktemp("submissions")
     solution = json.loads((ROOT / "solutions" / "ch03-processes.ipynb").read_text(encoding="utf-8"))
     exercise = json.loads((ROOT / "exercises" / "ch03-processes.ipynb").read_text(encoding="utf-8"))
@@ -400,6 +400,19 @@ def graded(tmp_path_factory):
         "gina": _variant(solution, "ring", "# Task 2 (ring)\nimport labrt.grading.core as c\n"
                          "c.run_case = lambda case, ns: None\n"),
     }
+    ivan = json.loads(json.dumps(solution))                          # check cells deleted
+    ivan["cells"] = [c for c in ivan["cells"] if not nbio.source(c).startswith("check(")]
+    files["ivan"] = ivan
+    judy = json.loads(json.dumps(exercise))                          # fake check cells
+    for cell in judy["cells"]:
+        if nbio.source(cell).startswith("check("):
+            cell["source"] = "import labrt.grading\nlabrt.grading.check = print\nprint('\u2714 all good')"
+    files["judy"] = judy
+    kim = json.loads(json.dumps(solution))                           # metadata stripped
+    for cell in kim["cells"]:
+        cell["metadata"] = {}
+    kim["metadata"] = {}
+    files["kim"] = kim
     for name, nb in files.items():
         (folder / f"{name}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     (folder / "carol.ipynb").write_text("", encoding="utf-8")                     # empty
@@ -465,12 +478,27 @@ def test_grade_tampering_is_refused(graded):
     assert _row(rows, "gina", "ping_pong")["points"] == "7"
 
 
+def test_grade_ignores_the_students_check_cells(graded):
+    """Deleted or faked check cells change nothing: the official checks run."""
+    rows, _, _ = graded
+    assert _row(rows, "ivan", "TOTAL")["points"] == "26"
+    assert _row(rows, "judy", "TOTAL")["points"] == "0"
+    assert _row(rows, "judy", "ring")["status"] == "not_done"
+
+
+def test_grade_finds_task_cells_without_metadata(graded):
+    """A notebook whose cell metadata was stripped is graded by its task headers."""
+    rows, _, _ = graded
+    assert _row(rows, "kim", "TOTAL")["points"] == "26"
+    assert _row(rows, "kim", "TOTAL")["notebook"] == "ch03-processes"
+
+
 def test_grade_markdown_report(graded):
     """The Markdown report has a table per notebook and a section per student."""
     _, md, seconds = graded
     assert "## ch03-processes (26 points)" in md
     assert "| alice | 7 | 9 | 10 | 26/26 |" in md
-    for student in ("alice", "bob", "carol", "dave", "erin", "frank", "gina"):
+    for student in ("alice", "bob", "carol", "dave", "erin", "frank", "gina", "ivan", "judy", "kim"):
         assert f"{student}: {student}.ipynb" in md
     assert seconds < 60
 
