@@ -198,7 +198,7 @@ def test_task_headings_announce_the_registered_points():
     """Each task's heading, '## Task N: ... (P points: X public, Y hidden)', matches its checks."""
     for path in SOLUTIONS:
         nb = json.loads(path.read_text(encoding="utf-8"))
-        text = "".join(nbio.source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+        text = "\n".join(nbio.source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
         found = {int(n): tuple(map(int, rest)) for n, *rest in re.findall(
             r"^## Task (\d+): .*\((\d+) points: (\d+) public, (\d+) hidden\)", text, flags=re.M)}
         want = {t.number: (t.points, t.public_points, t.hidden_points) for t in tasks_of(path.stem)}
