@@ -167,7 +167,7 @@ def run_workers(notebook: str, steps: list[dict], hidden_dir: str | None,
                 pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=err, env=env, start_new_session=True)
             os.close(w)
-            current, why, done = None, None, False
+            current, phase, why, done = None, None, None, False
             buf = b""
             last = time.monotonic()
             try:
@@ -195,7 +195,7 @@ def run_workers(notebook: str, steps: list[dict], hidden_dir: str | None,
                         last = time.monotonic()
                         kind = event.get("event")
                         if kind == "start":
-                            current = event["task"]
+                            current, phase = event["task"], event.get("phase")
                         elif kind == "result":
                             results[event["task"]] = TaskResult.from_dict(event["result"])
                             current = None
@@ -243,7 +243,9 @@ def run_workers(notebook: str, steps: list[dict], hidden_dir: str | None,
                        f"all the memory?")
             status = "crashed"
         results[current] = _blank(task, status, message, include_hidden)
-        skip.add(current)
+        if phase == "cells":
+            skip.add(current)       # its cells are the problem: never run them again
+        # (if its checks were the problem, its cells still run, for the tasks after it)
     return {t.name: results[t.name] for t in tasks}, notes
 
 
