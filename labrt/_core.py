@@ -154,11 +154,16 @@ def _pattern(p):
         n = len(subs)
         return lambda m: (type(m) is tuple and len(m) == n
                           and all(f(x) for f, x in zip(subs, m)))
+    if is_dataclass(p):          # Exit(ANY, "normal"): field by field, like a tuple
+        cls = type(p)
+        subs = tuple((f.name, _pattern(getattr(p, f.name))) for f in fields(p))
+        return lambda m: (type(m) is cls
+                          and all(g(getattr(m, name)) for name, g in subs))
     return lambda m: m == p
 
 
 def _clause(c):
-    if isinstance(c, type) or c is ANY or type(c) is tuple:
+    if isinstance(c, type) or c is ANY or type(c) is tuple or is_dataclass(c):
         return _pattern(c)
     if callable(c):
         return c
@@ -617,9 +622,10 @@ class Runtime:
             tb = tb.tb_next
         if tb is not None:
             code = tb.tb_frame.f_code
-            fname = code.co_filename.replace("\\", "/").rsplit("/", 1)[-1]
-            if fname.startswith("<") or fname.startswith("ipykernel_"):
-                fname = "<cell>"
+            path = code.co_filename.replace("\\", "/")
+            fname = path.rsplit("/", 1)[-1]
+            if fname.startswith("<") or "/ipykernel_" in path:
+                fname = "<cell>"      # a notebook cell: its temp path varies
             where = f" in {code.co_name} ({fname}, line {tb.tb_lineno})"
         self.report(f"=CRASH REPORT==== t={self.now:.3f} process {p.pid} "
                     f"({p.function}) crashed: {format_reason(exc)}{where}")
@@ -694,7 +700,7 @@ class Runtime:
         if tp is None or tp.status is EXITED:               # item 23
             if self.tracing:
                 self._ev("monitor", p.pid, obj if type(obj) is Pid else None, ref)
-            self._send_down(p, ref, obj, "noproc", None)
+            self._send_down(p, ref, obj, "noproc", target if type(target) is Pid else None)
         else:
             self._add_monitor(p, tp, ref, obj)
         return ref
@@ -953,7 +959,8 @@ def receive(*clauses, timeout=None):
     No clause means any message.  A clause is a class (``isinstance``), a
     predicate function, or a pattern (a value; tuples match element by
     element; ``ANY`` matches anything).  Messages that do not match stay in
-    the mailbox, in order.  ``timeout`` is in seconds (``None``: forever;
+    the mailbox, in order.  A dataclass value is a pattern too, matched field
+    by field: ``receive(Exit(ANY, "normal"))``.  ``timeout`` is in seconds (``None``: forever;
     ``0``: just look); on timeout, :data:`TIMEOUT` is returned.
     """
     p = _me()
