@@ -27,6 +27,8 @@ PYTEST_ARGS ?=
 # tests/test_workbook.py runs them under --nbval-lax and asserts exactly that.
 NBVAL_DIRS ?= solutions
 NBVAL_MODE ?= --nbval --nbval-current-env --nbval-cell-timeout=120
+# The book's pages, as executed by `make book`, are re-run under strict nbval too:
+# every output must come out the same again (PYTHONPATH lets them import book/_lib).
 NBVAL_NOTEBOOKS = $(shell find $(NBVAL_DIRS) -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
 
 # What `make lock` resolves; requirements.txt is its pip freeze.
@@ -67,7 +69,8 @@ book: $(STAMP) $(BUILD)/.page-deps
 
 test: book
 	@set +e; \
-	$(VPY) -m pytest $(if $(NBVAL_NOTEBOOKS),$(NBVAL_MODE) tests $(NBVAL_NOTEBOOKS)) $(PYTEST_ARGS); \
+	PYTHONPATH=$(CURDIR)/book $(VPY) -m pytest $(NBVAL_MODE) tests $(NBVAL_NOTEBOOKS) \
+	  $$(find $(BUILD)/jupyter_execute/book -name '*.ipynb' 2>/dev/null | sort) $(PYTEST_ARGS); \
 	rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 	  echo "make test: pytest ran no tests (exit 5: none collected, or all deselected); a run that tests nothing is a failure."; \
