@@ -380,7 +380,7 @@ class _Server:
         self.state = None
         self.suspended = False
         self.mode = None               # the pending action: None, seconds, "hibernate"
-        self.last = "init"             # what was being handled, for reports
+        self.last = ("init", None)     # what was being handled, for reports (formatted lazily)
         self.cs = _code.server()
         self.pid = labrt.self()
         self._inst = (None, None)      # (version, instance) of the last callback
@@ -468,7 +468,7 @@ class _Server:
         """Receive and handle messages until a callback stops the server."""
         while True:
             while type(action) is tuple:                # ("continue", C), item 84
-                self.last = f"continue {action[1]!r}"
+                self.last = ("continue", action[1])
                 action = await self.noreply("handle_continue", action[1], self.state)
             self.mode = action
             if self.suspended:                          # items 90, 92
@@ -488,18 +488,18 @@ class _Server:
         """Handle one message; return the next action."""
         if type(msg) is tuple:
             if len(msg) == 3 and msg[0] == "$gen_call":
-                self.last = f"call {msg[2]!r}"
+                self.last = ("call", msg[2])
                 return await self.handle_call(msg[1], msg[2])
             if len(msg) == 2 and msg[0] == "$gen_cast":
-                self.last = f"cast {msg[1]!r}"
+                self.last = ("cast", msg[1])
                 return await self.noreply("handle_cast", msg[1], self.state)
             if len(msg) == 3 and msg[0] == "$system":
                 await self.system(msg[1], msg[2])
                 return self.mode                          # as before (item 90)
         if type(msg) is Exit and msg.pid == self.parent:  # item 86: only when trapping
-            self.last = f"EXIT from parent {msg.reason!r}"
+            self.last = ("EXIT from parent", msg.reason)
             await self.terminate("exit", msg.reason)
-        self.last = f"info {msg!r}"
+        self.last = ("info", msg)
         ok, res = await self.apply("handle_info", msg, self.state, optional=True)
         if ok and res is _MISSING:
             _warn_unhandled(self.modname, msg)
@@ -560,7 +560,7 @@ class _Server:
         labrt.error_report(
             f"=ERROR REPORT==== t={labrt.now():.3f} gen_server {who} "
             f"{self.modname} {what}: {labrt.format_reason(reason)}; "
-            f"last message: {self.last}")
+            f"last message: {_describe_last(self.last)}")
 
     # -- system messages (labrt.sys) -----------------------------------------
     async def system(self, from_, req):
@@ -592,7 +592,7 @@ class _Server:
                 return reply(from_, "ok")
             return reply(from_, ("error", res))
         if type(req) is tuple and len(req) == 2 and req[0] == "terminate":
-            self.last = f"system terminate {req[1]!r}"
+            self.last = ("system terminate", req[1])
             await self.terminate("exit", req[1])
         return reply(from_, ("error", ("unknown_system_msg", req)))
 
@@ -614,6 +614,11 @@ class _Server:
 
 
 _MISSING = object()
+
+
+def _describe_last(last):
+    kind, what = last
+    return kind if kind == "init" else f"{kind} {what!r}"
 
 
 def _warn_unhandled(modname, msg):
