@@ -1,0 +1,116 @@
+"""Wrong answers for exercises/ch05-supervisors.ipynb (see ch02_functional.py for the format)."""
+SUPERVISE = '''
+async def supervise(worker, max_r, max_t):
+    trap_exit(True)
+    restarts = []
+    pid = spawn_link(worker)
+    while True:
+        match await receive(Exit):
+            case Exit(p, "normal") if p == pid:
+                return restarts
+            case Exit(p, _) if p == pid:
+                recent = [r for r in restarts if now() - r <= max_t]
+                if len(recent) + 1 > max_r:
+                    exit("shutdown")
+                restarts.append(now())
+                pid = spawn_link(worker)
+'''
+STORAGE = '''
+class Storage:
+    def init(self, arg):
+        flags = SupFlags(strategy="rest_for_one", intensity=3, period=10)
+        children = [ChildSpec("db", (start_db, ())),
+                    ChildSpec("cache", (start_cache, ())),
+                    ChildSpec("warmup", (start_warmup, ()), restart="transient")]
+        return ("ok", (flags, children))
+'''
+HANDLERS = '''
+class Handlers:
+    def init(self, arg):
+        flags = SupFlags(strategy="simple_one_for_one")
+        template = ChildSpec("handler", (start_handler, ()), restart="temporary")
+        return ("ok", (flags, [template]))
+'''
+REQUEST = '''
+async def request(req, timeout):
+    ref = make_ref()
+    started = await supervisor.start_child("handlers", [req, self(), ref])
+    if started[0] != "ok":
+        return started
+    pid = started[1]
+    mref = monitor(pid)
+    mine = lambda m: isinstance(m, Down) and m.ref == mref
+    match await receive((ref, ANY), mine, timeout=timeout):
+        case (_, answer):
+            demonitor(mref, flush=True)
+            return ("ok", answer)
+        case Down(reason=reason):
+            return ("error", reason)
+        case _:
+            await supervisor.terminate_child("handlers", pid)
+            demonitor(mref, flush=True)
+            return ("error", "timeout")
+'''
+
+WRONG = [
+    dict(task="supervise", label="forgets trap_exit: dies with the first crash", says="trap_exit(True)",
+         code=SUPERVISE.replace("    trap_exit(True)\n", "")),
+    dict(task="supervise", label="off by one: gives up when the count reaches max_r", says="one too few",
+         code=SUPERVISE.replace("len(recent) + 1 > max_r", "len(recent) + 1 >= max_r")),
+    dict(task="supervise", label="off by one: allows max_r + 1 restarts", says="one too many",
+         code=SUPERVISE.replace("len(recent) + 1 > max_r", "len(recent) > max_r")),
+    dict(task="supervise", label="counts every restart ever, not those in the window", says="no longer count",
+         code=SUPERVISE.replace("recent = [r for r in restarts if now() - r <= max_t]", "recent = restarts")),
+    dict(task="supervise", label="gives up with its own reason instead of 'shutdown'", says="'shutdown'",
+         code=SUPERVISE.replace('exit("shutdown")', 'exit("too_many_restarts")')),
+    dict(task="supervise", label="restarts a worker that finished normally", says="ends normally",
+         code=SUPERVISE.replace('''            case Exit(p, "normal") if p == pid:
+                return restarts
+''', "")),
+    dict(task="supervise", label="an exclusive window (t - r < max_t)", says="one too many", public=False,
+         code=SUPERVISE.replace("now() - r <= max_t", "now() - r < max_t")),
+    dict(task="storage", label="one_for_one: the cache keeps a dead db's pid", says="one_for_one",
+         code=STORAGE.replace("rest_for_one", "one_for_one")),
+    dict(task="storage", label="one_for_all: a cache crash restarts the db", says="one_for_all",
+         code=STORAGE.replace("rest_for_one", "one_for_all")),
+    dict(task="storage", label="the warmup is permanent: restarted after it finished", says="permanent",
+         code=STORAGE.replace(', restart="transient"', "")),
+    dict(task="storage", label="the warmup is temporary: not restarted after a crash", says="temporary",
+         code=STORAGE.replace('restart="transient"', 'restart="temporary"')),
+    dict(task="storage", label="the cache is started before the db", says="start order",
+         code=STORAGE.replace('''        children = [ChildSpec("db", (start_db, ())),
+                    ChildSpec("cache", (start_cache, ())),''', '''        children = [ChildSpec("cache", (start_cache, ())),
+                    ChildSpec("db", (start_db, ())),''')),
+    dict(task="storage", label="keeps the default intensity (1 restart in 5 s)", says="3 times within 10 s",
+         code=STORAGE.replace("intensity=3, period=10", "intensity=1, period=5")),
+    dict(task="handlers", label="transient handlers: a bad request is retried until the pool gives up",
+         says="must never be restarted", code=HANDLERS.replace("temporary", "transient") + REQUEST),
+    dict(task="handlers", label="permanent handlers", says="must never be restarted",
+         code=HANDLERS.replace(', restart="temporary"', "") + REQUEST),
+    dict(task="handlers", label="one_for_one pool: start_child needs a whole spec", says="simple_one_for_one",
+         code=HANDLERS.replace('"simple_one_for_one"', '"one_for_one"') + REQUEST),
+    dict(task="handlers", label="no monitor: a crash is noticed only at the timeout", says="monitor the handler",
+         code=HANDLERS + '''
+async def request(req, timeout):
+    ref = make_ref()
+    started = await supervisor.start_child("handlers", [req, self(), ref])
+    if started[0] != "ok":
+        return started
+    pid = started[1]
+    match await receive((ref, ANY), timeout=timeout):
+        case (_, answer):
+            return ("ok", answer)
+        case _:
+            await supervisor.terminate_child("handlers", pid)
+            return ("error", "timeout")
+'''),
+    dict(task="handlers", label="a timed-out handler is left running", says="terminate_child",
+         code=HANDLERS + REQUEST.replace('            await supervisor.terminate_child("handlers", pid)\n', "")),
+    dict(task="handlers", label="starts handlers itself, outside the pool", says="through the pool",
+         code=HANDLERS + REQUEST.replace('started = await supervisor.start_child("handlers", [req, self(), ref])',
+                                         'started = ("ok", spawn_link(handler, req, self(), ref))').replace(
+             'await supervisor.terminate_child("handlers", pid)', 'exit(pid, "kill")')),
+    dict(task="handlers", label="leaves a Down in the mailbox after each answer", says="left over", public=False,
+         code=HANDLERS + REQUEST.replace('''        case (_, answer):
+            demonitor(mref, flush=True)''', '''        case (_, answer):''')),
+]
