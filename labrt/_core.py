@@ -163,6 +163,8 @@ def _pattern(p):
 
 
 def _clause(c):
+    if type(c) is types.FunctionType:
+        return c
     if isinstance(c, type) or c is ANY or type(c) is tuple or is_dataclass(c):
         return _pattern(c)
     if callable(c):
@@ -175,6 +177,8 @@ _compiled: dict = {}
 
 def compile_clauses(clauses):
     """Turn ``receive``'s clauses into one predicate (cached when hashable)."""
+    if len(clauses) == 1 and type(clauses[0]) is types.FunctionType:
+        return clauses[0]                 # a lone predicate is its own matcher
     try:
         f = _compiled.get(clauses)
     except TypeError:          # an unhashable pattern: compile every time
