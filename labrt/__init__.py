@@ -15,11 +15,12 @@ From outside (a notebook cell, a test)::
 
 See ``notes/labrt-api.md`` and the book for the whole story.
 """
-from ._core import (
-    ProcessInfo, Runtime, alias, cancel_timer, current_runtime, demonitor, error_report,
+from ._core import ProcessInfo, Runtime, isolate
+from ._api import (
+    alias, cancel_timer, current_runtime, demonitor, error_report,
     exit, is_alive, link, make_ref, monitor, now, process_info, receive,
     register, registered, self, send, send_after, sleep, spawn, spawn_link,
-    spawn_monitor, trap_exit, unalias, unlink, unregister, whereis, isolate,
+    spawn_monitor, trap_exit, unalias, unlink, unregister, whereis,
 )
 from ._values import (
     ANY, TIMEOUT, BadArg, BadTimeout, CannotSend, Deadlock, Down, Exit, Exited,
