@@ -1,0 +1,56 @@
+"""Hidden checks for exercises/ch07-upgrades.ipynb (instructors only).
+
+Other lifetimes and upgrade times, other versions to refuse, a downgrade
+before anything expired, two upgrades in a row, a slow conversion, and the
+pair with the other master, another start time and shuffled schedules.
+"""
+from labrt.grading import hidden
+from labrt.grading.checks.ch07_upgrades import (
+    EXPIRY, ROLLING, UPGRADE, AccountV2, AccountV2Broken, AccountV3, downgrade_scenario,
+    expiry_scenario, refuse_scenario, rolling_scenario, upgrade_scenario)
+
+
+@hidden(EXPIRY, points=1, title="a longer extra, an upgrade at t=2, on a shuffled schedule")
+def _expiry_later(t):
+    expiry_scenario(t, extra=5.0, at=2.0, seed=3)
+
+
+@hidden(EXPIRY, points=1, title="version 0 and a downgrade request are refused too")
+def _expiry_refuse_more(t):
+    refuse_scenario(t, 0)
+    refuse_scenario(t, ("down", 3))
+
+
+@hidden(EXPIRY, points=1, title="a downgrade before anything expired keeps every key")
+def _expiry_down_early(t):
+    downgrade_scenario(t, up_at=0.5, ttl=10.0, down_at=2.0)
+
+
+@hidden(UPGRADE, points=1, title="two upgrades in a row: version 1, 2, then 3")
+def _upgrade_twice(t):
+    upgrade_scenario(t, [(1.0, AccountV2, 0.2), (2.0, AccountV3, 0.2)], ["ok", "ok"])
+
+
+@hidden(UPGRADE, points=1, title="a slower conversion (0.6 s): calls wait, none fails")
+def _upgrade_slow(t):
+    upgrade_scenario(t, [(1.0, AccountV2, 0.6)], ["ok"], seed=2)
+
+
+@hidden(UPGRADE, points=1, title="a failed upgrade on a shuffled schedule")
+def _upgrade_rollback_shuffled(t):
+    upgrade_scenario(t, [(1.5, AccountV2Broken, 0.3)], ["error"], seed=5)
+
+
+@hidden(ROLLING, points=1, title="an early upgrade (t=1), on a shuffled schedule")
+def _rolling_early(t):
+    rolling_scenario(t, master="a", start_at=1.0, until=6.0, seed=4)
+
+
+@hidden(ROLLING, points=1, title="b is the master, on a shuffled schedule")
+def _rolling_b_shuffled(t):
+    rolling_scenario(t, master="b", start_at=2.5, until=7.0, seed=7)
+
+
+@hidden(ROLLING, points=1, title="a late upgrade (t=4): a bigger store, longer conversions")
+def _rolling_late(t):
+    rolling_scenario(t, master="a", start_at=4.0, until=9.0)
