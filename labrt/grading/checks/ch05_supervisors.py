@@ -95,7 +95,9 @@ def supervise_scenario(t: Trial, worker, max_r, max_t, restarts, gives_up=False,
     end_at = exits[pid][0] if pid in exits else None
 
     if not kids:
-        raise Fail(f"{call} starts the worker at t=0", "it started no process",
+        raise Fail(f"{call} starts the worker at t=0",
+                   "it started no process" + (f" and ended with {describe_reason(ended[0])}"
+                                              if ended is not None else ""),
                    "start the worker with spawn_link, so that its death reaches you",
                    diagram=(rt, SMALL))
     # A worker that ended normally must not be restarted.

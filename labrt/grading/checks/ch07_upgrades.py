@@ -49,6 +49,22 @@ def _need_class(t: Trial, name: str):
     return obj
 
 
+class _Window:
+    """What a failed check draws: the part of a long run around ``at``."""
+
+    def __init__(self, rt, at, before=0.3, after=0.6, names=("a", "b")):
+        from labrt.trace import Trace
+        self.trace = Trace(e for e in rt.trace if at - before <= e.time <= at + after
+                           and e.kind in ("send", "receive", "exit", "exit_signal", "spawn"))
+        pids = {e.data: e.pid for e in rt.trace if e.kind == "register" and e.data in names}
+        self.options = dict(max_events=80, processes=list(pids.values()),
+                            names={p: n for n, p in pids.items()},
+                            title=f"from t={max(0.0, at - before):g} to t={at + after:g}")
+
+    def diagram(self):
+        return (self, self.options)
+
+
 def _died(rt, name):
     """(time, reason) of the death of the server registered as ``name``, or None."""
     pids = {e.pid for e in rt.trace if e.kind == "register" and e.data == name}
@@ -464,7 +480,7 @@ def upgrade_scenario(t: Trial, steps, outcomes, until=4.0, seed=None) -> None:
                     "with the new code: load the old version back before resuming")
         raise Fail(f"the account keeps serving while it is upgraded ({names})",
                    f"it crashed at t={at:g}: {describe_reason(reason)}", hint,
-                   diagram=(rt, SMALL))
+                   diagram=_Window(rt, at, before=0.4, after=0.1, names=("acct",)).diagram())
     if fin is None:
         raise Fail(f"upgrade('acct', 'acct', ...) returns ({names})",
                    f"it has not returned by t={rt.now:g}",
@@ -501,7 +517,8 @@ def upgrade_scenario(t: Trial, steps, outcomes, until=4.0, seed=None) -> None:
             hint = "keep the server suspended only from before the load until after change_code"
         raise Fail(f"no client call fails while the account is upgraded ({names})",
                    f"{len(failed)} call(s) failed, the first {show(req)} at t={at:g}: "
-                   f"{describe_reason(why)}", hint, diagram=(rt, SMALL))
+                   f"{describe_reason(why)}", hint,
+                   diagram=_Window(rt, at, before=0.2, after=1.1, names=("acct",)).diagram())
     want_final = next((c for (_, c, _), o in zip(reversed(steps), reversed(outcomes)) if o == "ok"),
                       AccountV1)
     if current is not want_final:
@@ -650,7 +667,7 @@ def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None) -
                         "must apply updates in both formats")
             raise Fail(f"both nodes keep running through the upgrade ({setup})",
                        f"node {node} crashed at t={died[0]:g}: {describe_reason(died[1])}",
-                       hint, diagram=(rt, SMALL))
+                       hint, diagram=_Window(rt, died[0], after=0.1).diagram())
     if fin is None:
         raise Fail(f"rolling(PairV2) returns ({setup})", f"it has not returned by t={rt.now:g}",
                    diagram=(rt, SMALL))
@@ -680,7 +697,7 @@ def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None) -
             hint = "clients fail over only once: keep one node answering at every moment"
         raise Fail(f"no request fails during the upgrade ({setup})",
                    f"{len(failed)} request(s) failed, the first {show(failed[0][1])} at "
-                   f"t={failed[0][0]:g}", hint, diagram=(rt, SMALL))
+                   f"t={failed[0][0]:g}", hint, diagram=_Window(rt, failed[0][0]).diagram())
     states = res["states"]
     roles = {n: getattr(s, "role", None) for n, s in states.items()}
     new_master = next((n for n, r in roles.items() if r == "master"), None)
@@ -690,10 +707,20 @@ def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None) -
                    f"roles: a is {roles['a']}, b is {roles['b']}",
                    "after the hand-over, the old master is a standby: it must join the new "
                    "master, which sends it a copy of the data", diagram=(rt, SMALL))
+    bad = [n for n in ("a", "b") if res["current"][n] is not PairV2]
+    if bad:
+        raise Fail(f"both modules, kv@a and kv@b, run PairV2 at the end ({setup})",
+                   f"kv@{bad[0]} runs {getattr(res['current'][bad[0]], '__name__', '?')}",
+                   "load the new version into each node's module, one node at a time",
+                   diagram=(rt, SMALL))
     data = states[new_master].data
+
+    def value(v):
+        return v[0] if isinstance(v, tuple) and len(v) == 2 else v
+
     acked = [(at, req) for at, req, who, reply in logs if who is not None and req[0] == "put"]
     lost = [(at, req) for at, req in acked
-            if not (isinstance(data.get(req[1]), tuple) and data[req[1]][0] == req[2])]
+            if req[1] not in data or value(data[req[1]]) != req[2]]
     if lost:
         at, req = lost[0]
         hint = ("updates that the version-1 master replicated to the upgraded slave arrive in "
@@ -703,12 +730,7 @@ def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None) -
         raise Fail(f"no write is lost: every acknowledged put is in the final data ({setup})",
                    f"{len(lost)} acknowledged put(s) are missing or stale, the first "
                    f"{show(req)} at t={at:g}: the master has {show(data.get(req[1]))}",
-                   hint, diagram=(rt, SMALL))
-    bad = [n for n in ("a", "b") if res["current"][n] is not PairV2]
-    if bad:
-        raise Fail("both modules, kv@a and kv@b, run PairV2 at the end",
-                   f"kv@{bad[0]} runs {getattr(res['current'][bad[0]], '__name__', '?')}",
-                   diagram=(rt, SMALL))
+                   hint, diagram=_Window(rt, at, before=0.1, after=0.2).diagram())
     slave_data = states[other(new_master)].data
     if slave_data != data or not all(isinstance(v, tuple) and len(v) == 2 for v in data.values()):
         raise Fail("the slave holds the same data as the master, all in version 2's format",
