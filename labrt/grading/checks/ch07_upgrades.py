@@ -49,13 +49,31 @@ def _need_class(t: Trial, name: str):
     return obj
 
 
-class _Window:
-    """What a failed check draws: the part of a long run around ``at``."""
+def _label(data):
+    """A short label for a message in a diagram: what it asks or answers."""
+    from labrt import Ref
+    if isinstance(data, tuple) and data[:1] == ("$system",):
+        req = data[2]
+        return f"sys: {req if isinstance(req, str) else req[0]}"
+    if isinstance(data, tuple) and data[:1] == ("$gen_call",):
+        return f"call {show(data[2])}"
+    if isinstance(data, tuple) and data[:1] == ("$gen_cast",):
+        return f"cast {show(data[1])}"
+    if isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], Ref):
+        return f"reply {show(data[1])}"
+    return data
 
-    def __init__(self, rt, at, before=0.3, after=0.6, names=("a", "b")):
+
+class _Window:
+    """What a failed check draws: the part of a long run around ``at``, with
+    short labels (the references and tags that make messages unique are left out)."""
+
+    def __init__(self, rt, at, before=0.05, after=0.6, names=("a", "b")):
+        import dataclasses
         from labrt.trace import Trace
-        self.trace = Trace(e for e in rt.trace if at - before <= e.time <= at + after
-                           and e.kind in ("send", "receive", "exit", "exit_signal", "spawn"))
+        self.trace = Trace(dataclasses.replace(e, data=_label(e.data)) if e.kind == "send" else e
+                           for e in rt.trace if at - before <= e.time <= at + after
+                           and e.kind in ("send", "exit", "exit_signal", "spawn"))
         pids = {e.data: e.pid for e in rt.trace if e.kind == "register" and e.data in names}
         self.options = dict(max_events=80, processes=list(pids.values()),
                             names={p: n for n, p in pids.items()},
