@@ -35,7 +35,7 @@ NBVAL_NOTEBOOKS = $(shell find $(NBVAL_DIRS) -name '*.ipynb' -not -path '*/.ipyn
 LOCK_PKGS := 'jupyter-book>=1,<2' myst-nb ipywidgets simpy trio nbval pytest pytest-timeout \
 	hypothesis matplotlib pykka playwright nbformat nbclient ipykernel jupyterlab jupytext
 
-.PHONY: help venv book test bench lab lock clean distclean exercises
+.PHONY: help venv book test bench lab lock clean distclean exercises lite
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# *//'
@@ -88,6 +88,11 @@ exercises: $(STAMP)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) book/intro.md
+
+# The workbook (exercises/) as a JupyterLite site running labrt in Pyodide, offline, in
+# _build/lite. Needs npm; not part of `make test` (tests/browser/JUPYTERLITE.md).
+lite: $(STAMP)
+	$(VPY) tests/browser/jupyterlite/build.py
 
 # Re-resolve requirements.txt from LOCK_PKGS in a throwaway venv.
 lock:

@@ -64,10 +64,11 @@ KNOWN_DEFECTS = {
         "in _config.yml",
         re.compile(r"^Got invalid theme mode: \. Resetting to auto\.")),
     "widget-fonts-404": (
-        "embed-amd.js looks for its Font Awesome files at <page dir>/@jupyter-widgets/"
-        "html-manager/dist/ (404) instead of _static/jupyter-widgets/; fix: a requirejs "
-        "paths entry before embed-amd.js loads (book/_widgets)",
-        re.compile(r"/@jupyter-widgets/html-manager/dist/[0-9a-f]+\.(woff2?|ttf|eot|svg)")),
+        "embed-amd.js looks for its Font Awesome files under <page dir>/@jupyter-widgets/ "
+        "(404; the folder it derives from its AMD module id) instead of "
+        "_static/jupyter-widgets/; fix: a requirejs paths entry before embed-amd.js loads "
+        "(book/_widgets)",
+        re.compile(r"/@jupyter-widgets/(html-manager/dist/)?[0-9a-f]+\.(woff2?|ttf|eot|svg)\b")),
     "widget-mathjax2-hub": (
         "ipywidgets' description labels call MathJax 2's MathJax.Hub.Queue, but the book "
         "loads MathJax 3 (no Hub): one TypeError per widget label; fix: a MathJax.Hub shim "
@@ -265,6 +266,12 @@ COLLECT_JS = r"""() => {
         const sizes = [...s.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize));
         return sizes.length ? Math.round(Math.min(...sizes) * scale * 10) / 10 : null; })(),
       title: (s.querySelector(':scope > title') || {}).textContent || '',
+      // labels that did not fit and were cut with an ellipsis (their <title> has them whole)
+      cut_headings: [...s.querySelectorAll(':scope > text')].map(t => t.textContent)
+                      .filter(t => t.endsWith('\u2026')),
+      labels: s.querySelectorAll('g[data-kind] text').length,
+      cut_labels: [...s.querySelectorAll('g[data-kind] text')].map(t => t.textContent)
+                      .filter(t => t.endsWith('\u2026')),
       desc: (s.querySelector(':scope > desc') || {}).textContent || '',
       groups: [...s.querySelectorAll('g[data-kind], g.node, g.legend')].map(g => ({
         kind: g.getAttribute('data-kind') || g.getAttribute('class'),
@@ -312,6 +319,21 @@ LAYOUT_JS = r"""() => {
   return {viewport: vw, scroll_width: document.documentElement.scrollWidth,
           body_scroll_width: document.body.scrollWidth, sticking_out: out};
 }"""
+
+
+def settle(page, inflight: set, quiet: float = 0.5, limit: float = 10.0) -> bool:
+    """Wait until no request has been in flight for `quiet` seconds (at most `limit`).
+    Playwright's own "networkidle" wait sometimes never fires on pages whose requests
+    are aborted (seen on the widget pages), so the page's requests are counted here."""
+    deadline = time.monotonic() + limit
+    busy = time.monotonic()
+    while time.monotonic() < deadline:
+        if inflight:
+            busy = time.monotonic()
+        elif time.monotonic() - busy >= quiet:
+            return True
+        page.wait_for_timeout(100)
+    return False
 
 
 class Visitor:
@@ -362,6 +384,10 @@ class Visitor:
                 .append(f"{r.url} ({r.failure})"))
         page.on("response", lambda r: r.status >= 400 and self.site.is_local(r.url) and
                 v.failed_requests.append(f"{r.url} (HTTP {r.status})"))
+        inflight: set = set()
+        page.on("request", lambda r: inflight.add(r))
+        page.on("requestfinished", lambda r: inflight.discard(r))
+        page.on("requestfailed", lambda r: inflight.discard(r))
         start = time.monotonic()
         try:
             response = page.goto(v.url, wait_until="load")
@@ -369,7 +395,7 @@ class Visitor:
             if v.status != 200:
                 return v
             page.evaluate(WAIT_JS)
-            page.wait_for_load_state("networkidle")
+            settle(page, inflight)
             v.seconds = time.monotonic() - start
             v.final_url = page.url
             shot = self.shots / viewport / shot_name(docname)

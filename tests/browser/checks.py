@@ -194,6 +194,12 @@ def small_diagram_text(v: Visit, minimum: float = MIN_DIAGRAM_FONT_PX) -> list[s
             if d["min_font_px"] is not None and d["min_font_px"] < minimum]
 
 
+def cut_diagram_titles(v: Visit) -> list[str]:
+    """Diagram titles drawn cut short with an ellipsis (the headline of the picture)."""
+    return [f'{d["name"]}: title drawn as "{t}"' for d in v.dom["diagrams"]
+            for t in d["cut_headings"]]
+
+
 def overflow_problems(v: Visit) -> list[str]:
     """The page scrolls sideways, or something in the main content sticks out of the
     screen without being inside an element that scrolls by itself."""

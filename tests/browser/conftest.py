@@ -2,6 +2,8 @@
 visitor that opens each page once per viewport (see browserlib.py).
 
 Skips (with the reason) only when the book is not built or no chromium is installed.
+The fixtures are per test module, so that chromium is closed before the rest of the
+test suite runs.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pytest
 from browserlib import CHROMIUM, CHROMIUM_ARGS, HTML, Visitor, serve, toc_docnames
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def site():
     """The built book, served on localhost."""
     if not (HTML / "index.html").is_file():
@@ -24,7 +26,7 @@ def site():
     served.server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     """Debian's chromium, headless, launched by Playwright with its own fresh temporary
     profile (Playwright's launch() always creates a new --user-data-dir)."""
@@ -40,8 +42,9 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def visitor(site, browser):
+    """Opens book pages, once per page and viewport, and keeps what it saw."""
     return Visitor(site, browser)
 
 

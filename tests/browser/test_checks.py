@@ -26,6 +26,7 @@ BAD_BODY = """
 <div style="width: 1600px">a paragraph wider than any screen</div>
 <svg role="img" aria-label="tiny chart" viewBox="0 0 2000 100" width="100%" font-size="12">
   <title>tiny chart</title><desc>a chart drawn too wide</desc>
+  <text x="10" y="10">A title too long to fi…</text>
   <g data-kind="exit_signal"><line x1="0" y1="5" x2="50" y2="5" stroke="#c62828"/>
      <text fill="#c62828">boom</text></g>
   <g data-kind="send"><line x1="0" y1="9" x2="50" y2="9" stroke="#222222"/>
@@ -97,6 +98,7 @@ def test_checks_find_every_planted_problem(fake):
                      "supervision tree without a key"):
         assert expected in colour
     assert checks.small_diagram_text(v) != []
+    assert checks.cut_diagram_titles(v) == ['svg "tiny chart": title drawn as "A title too long to fi…"']
     assert any("1600" in p or "scrolls sideways" in p for p in checks.overflow_problems(phone))
 
 
@@ -112,4 +114,5 @@ def test_checks_pass_a_clean_page(fake):
     assert checks.link_problems(v, site) == []
     assert checks.widget_problems(v) == []
     assert checks.colour_only_problems(v) == {}
+    assert checks.small_diagram_text(v) == [] and checks.cut_diagram_titles(v) == []
     assert checks.overflow_problems(visitor.visit("good", "phone")) == []

@@ -107,6 +107,12 @@ def test_diagram_text_is_readable_on_desktop(request, visitor, docname):
     assert checks.small_diagram_text(visitor.visit(docname, "desktop")) == []
 
 
+def test_diagram_titles_are_whole(request, visitor, docname):
+    """No diagram's title is drawn cut short with an ellipsis."""
+    expect(request, "cut_diagram_titles", docname)
+    assert checks.cut_diagram_titles(visitor.visit(docname, "desktop")) == []
+
+
 # -- layout and screenshots ---------------------------------------------------------------
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])

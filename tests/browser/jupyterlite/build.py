@@ -1,0 +1,221 @@
+"""Build the workbook as a JupyterLite site that runs labrt in Pyodide, fully offline.
+
+    python tests/browser/jupyterlite/build.py        (or: make lite)
+
+Output: _build/lite/ (serve it with `python -m http.server --directory _build/lite`, open
+/lab/index.html). Needs Python 3.11+, npm and the package registries (PyPI, npm); nothing
+is fetched from anywhere else, and the built site fetches nothing from outside itself.
+
+Why this is more than `jupyter lite build`: jupyterlite-pyodide-kernel does not ship
+Pyodide; by default the site loads it, and every package, from a CDN.  Here:
+
+1. Pyodide's core (the interpreter, its standard library, pyodide-lock.json) comes from
+   the `pyodide` npm package, at the version the kernel was built for.
+2. The npm package has no package wheels, and the kernel needs some to start (micropip,
+   then IPython and its dependencies).  They are pure-Python wheels that PyPI has at the
+   exact versions the lock names; PyPI's files are not byte-identical to Pyodide's
+   rebuilds, so their sha256 in our copy of the lock is replaced by the downloaded one.
+3. labrt (built from this checkout), its dependencies not in the lock (trio, outcome) and
+   comm (the kernel installs it) are added to the lock as well, and labrt is preloaded
+   when the kernel starts, so a workbook notebook's `import labrt` works as it is.
+4. The site is told never to fall back to PyPI (disablePyPIFallback).
+
+Everything is cached under _build/lite-cache/ (a tool venv, the npm tarball, wheels).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import venv
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+CACHE = ROOT / "_build" / "lite-cache"
+OUTPUT = ROOT / "_build" / "lite"
+CONTENTS = ROOT / "exercises"
+
+JUPYTERLITE = "0.8.6"                 # jupyterlite-core and jupyterlite-pyodide-kernel
+TOOLS = [f"jupyterlite-core=={JUPYTERLITE}", f"jupyterlite-pyodide-kernel=={JUPYTERLITE}",
+         "jupyter-server"]             # jupyter-server: needed to add --contents
+# What the kernel loads from the Pyodide distribution when it starts (plus their
+# dependencies in the lock), and labrt's own dependencies.
+KERNEL_PACKAGES = ["micropip", "packaging", "ipython", "jedi"]
+# Pure-Python wheels the lock lacks: labrt's dependencies (as pinned in requirements.txt)
+# and comm, which the kernel installs at start.
+EXTRA = ["outcome==1.3.0.post0", "trio==0.35.0", "comm==0.2.3"]
+PRELOAD = ["labrt"]
+
+
+def run(*cmd, **kw) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def tool_python() -> Path:
+    """A venv with jupyterlite, apart from the project's pinned .venv."""
+    env = CACHE / "venv"
+    py = env / "bin" / "python"
+    stamp = env / ".installed"
+    if not stamp.exists() or stamp.read_text() != " ".join(TOOLS):
+        venv.create(env, with_pip=True)
+        run(py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *TOOLS)
+        stamp.write_text(" ".join(TOOLS))
+    return py
+
+
+def pyodide_version(py: Path) -> str:
+    out = subprocess.run([str(py), "-c", "from jupyterlite_pyodide_kernel.constants import "
+                          "PYODIDE_VERSION; print(PYODIDE_VERSION)"],
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def pyodide_core(version: str) -> Path:
+    """The `pyodide` npm package, unpacked: interpreter, stdlib, lock, no wheels."""
+    unpacked = CACHE / f"pyodide-npm-{version}"
+    if not (unpacked / "pyodide-lock.json").exists():
+        if not shutil.which("npm"):
+            sys.exit("npm is needed to fetch Pyodide's core (apt-get install npm)")
+        CACHE.mkdir(parents=True, exist_ok=True)
+        run("npm", "pack", "--silent", f"pyodide@{version}", cwd=CACHE)
+        with tarfile.open(CACHE / f"pyodide-{version}.tgz") as tar:
+            tar.extractall(CACHE / "npm-tmp", filter="data")
+        shutil.rmtree(unpacked, ignore_errors=True)
+        (CACHE / "npm-tmp" / "package").rename(unpacked)
+        shutil.rmtree(CACHE / "npm-tmp")
+    return unpacked
+
+
+def lock_closure(lock: dict, names: list[str]) -> list[str]:
+    """`names` and everything they depend on, as the lock says."""
+    found, todo = [], [normal(n) for n in names]
+    while todo:
+        name = todo.pop()
+        if name not in found and name in lock["packages"]:
+            found.append(name)
+            todo += [normal(d) for d in lock["packages"][name]["depends"]]
+    return sorted(found)
+
+
+def normal(name: str) -> str:
+    """A distribution name as the lock's keys spell it (PEP 503: prompt_toolkit ->
+    prompt-toolkit); the lock's `depends` lists do not always."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def wheel_requires(wheel: Path) -> list[str]:
+    """Names of a wheel's unconditional requirements (from its METADATA)."""
+    with zipfile.ZipFile(wheel) as z:
+        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = z.read(meta).decode().splitlines()
+    names = []
+    for line in lines:
+        if line.startswith("Requires-Dist:") and ";" not in line:
+            name = re.match(r"[A-Za-z0-9._-]+", line.split(":", 1)[1].strip()).group()
+            names.append(normal(name))
+    return names
+
+
+def pyodide_distribution(py: Path, version: str) -> Path:
+    """Pyodide core + the wheels the kernel and labrt need, with a matching lock, as the
+    tarball `jupyter lite build --pyodide` takes."""
+    core = pyodide_core(version)
+    lock = json.loads((core / "pyodide-lock.json").read_text())
+    python = ".".join(lock["info"]["python"].split(".")[:2])
+    dist = CACHE / "dist" / "pyodide"
+    shutil.rmtree(dist.parent, ignore_errors=True)
+    shutil.copytree(core, dist, ignore=shutil.ignore_patterns(
+        "*.map", "*.d.ts", "*.html", "README.md", "package.json"))
+    wheels = CACHE / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+
+    # labrt from this checkout, and its requirements the lock does not have
+    for old in wheels.glob("labrt-*.whl"):
+        old.unlink()
+    run(py, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
+        "-w", wheels, ROOT)
+    run(py, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+        "--only-binary=:all:", "--python-version", python, "-d", wheels, *EXTRA)
+    extra_names = {"labrt"} | {e.split("==")[0] for e in EXTRA}
+    extra = sorted(p for p in wheels.glob("*.whl") if p.name.split("-")[0].lower() in extra_names)
+
+    # the kernel's packages and the lock's packages that labrt's stack needs
+    wanted = KERNEL_PACKAGES + [r for w in extra for r in wheel_requires(w)]
+    names = lock_closure(lock, wanted)
+    specs = [f'{lock["packages"][n]["name"]}=={lock["packages"][n]["version"]}' for n in names]
+    run(py, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+        "--only-binary=:all:", "--python-version", python, "-d", wheels, *specs)
+    for name in names:
+        entry = lock["packages"][name]
+        wheel = wheels / entry["file_name"]
+        if not wheel.exists():
+            sys.exit(f"PyPI has no {entry['file_name']} (needed by the Pyodide kernel)")
+        shutil.copy(wheel, dist / wheel.name)
+        entry["sha256"] = sha256(wheel)     # PyPI's file, not Pyodide's rebuild
+
+    # labrt and the extra wheels become lock packages too (labrt is preloaded)
+    for wheel in extra:
+        name = wheel.name.split("-")[0].lower()
+        top = {n.split("/")[0] for n in zipfile.ZipFile(wheel).namelist()
+               if not n.split("/")[0].endswith((".dist-info", ".data"))}
+        lock["packages"][name] = {
+            "name": name, "version": wheel.name.split("-")[1], "file_name": wheel.name,
+            "install_dir": "site", "sha256": sha256(wheel), "package_type": "package",
+            "imports": sorted(t.removesuffix(".py") for t in top),
+            "depends": [r for r in wheel_requires(wheel)
+                        if r in lock["packages"] or r in extra_names],
+            "unvendored_tests": False}
+        shutil.copy(wheel, dist / wheel.name)
+
+    (dist / "pyodide-lock.json").write_text(json.dumps(lock))
+    tarball = CACHE / f"pyodide-{version}-offline.tar.bz2"
+    with tarfile.open(tarball, "w:bz2") as tar:
+        tar.add(dist, arcname="pyodide")
+    return tarball
+
+
+def build(py: Path, tarball: Path) -> None:
+    lite_dir = CACHE / "lite-dir"
+    shutil.rmtree(lite_dir, ignore_errors=True)
+    lite_dir.mkdir(parents=True)
+    shutil.rmtree(OUTPUT, ignore_errors=True)
+    jupyter = py.parent / "jupyter"
+    # cwd: doit keeps its task database (.jupyterlite.doit.db) in the working directory
+    run(jupyter, "lite", "build", "--lite-dir", lite_dir, "--contents", CONTENTS,
+        "--output-dir", OUTPUT, "--pyodide", tarball, cwd=lite_dir)
+    config = OUTPUT / "jupyter-lite.json"
+    data = json.loads(config.read_text())
+    cfg = data["jupyter-config-data"]
+    cfg["appName"] = "Robust Systems workbook"
+    kernel = cfg.setdefault("litePluginSettings", {}).setdefault(
+        "@jupyterlite/pyodide-kernel-extension:kernel", {})
+    kernel["disablePyPIFallback"] = True
+    kernel.setdefault("loadPyodideOptions", {})["packages"] = PRELOAD
+    config.write_text(json.dumps(data, indent=2))
+
+
+def main() -> None:
+    if not CONTENTS.is_dir():
+        sys.exit(f"no {CONTENTS} to publish")
+    py = tool_python()
+    version = pyodide_version(py)
+    tarball = pyodide_distribution(py, version)
+    build(py, tarball)
+    size = sum(p.stat().st_size for p in OUTPUT.rglob("*") if p.is_file()) / 2**20
+    print(f"\nJupyterLite workbook (Pyodide {version}, {size:.0f} MiB) in {OUTPUT}\n"
+          f"  {sys.executable} -m http.server --directory {OUTPUT} 8001\n"
+          f"  then open http://localhost:8001/lab/index.html")
+
+
+if __name__ == "__main__":
+    main()
