@@ -80,7 +80,12 @@ KNOWN_DEFECTS = {
 # Pages that fail one check for a known, reported reason: (check, docname) -> reason.
 # The test is a strict xfail there, so fixing the page makes the run fail until the entry
 # is removed here.
-KNOWN_PAGE_FAILURES: dict[tuple[str, str], str] = {}
+KNOWN_PAGE_FAILURES: dict[tuple[str, str], str] = {
+    ("overflow_problems[phone]", "exercises/ch05-supervisors"):
+        "Task 3's inline code `supervisor.terminate_child(\"handlers\", pid)` has no break "
+        "point, so the page is 405 px wide on a 390 px phone and scrolls sideways; fix: "
+        "shorter inline code, or CSS `.bd-article code.literal {overflow-wrap: anywhere}`",
+}
 
 
 def known_defect(text: str) -> str | None:

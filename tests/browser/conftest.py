@@ -59,4 +59,4 @@ def pytest_generate_tests(metafunc):
     """Parametrize `docname` with every page of the table of contents."""
     if "docname" in metafunc.fixturenames:
         names = toc_docnames()
-        metafunc.parametrize("docname", names, ids=[n.split("/")[-1] for n in names])
+        metafunc.parametrize("docname", names, ids=names)

@@ -11,9 +11,18 @@ from browserlib import (HTML, KNOWN_DEFECTS, KNOWN_PAGE_FAILURES, SHOTS, known_d
                         page_url, shot_name, toc_docnames)
 
 
-def expect(request, check: str, docname: str) -> None:
-    """Mark the running test as a strict xfail if the page has a known, reported failure."""
-    reason = KNOWN_PAGE_FAILURES.get((check, docname))
+def none(problems) -> None:
+    """Fail with every problem on its own line (pytest would truncate a list diff)."""
+    if isinstance(problems, dict):
+        problems = [f"{k}: {m}" for k, v in problems.items() for m in v]
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+
+
+def expect(request, check: str, docname: str, viewport: str = "") -> None:
+    """Mark the running test as a strict xfail if the page has a known, reported failure
+    (keyed by check, or check[viewport], and docname)."""
+    reason = (KNOWN_PAGE_FAILURES.get((check, docname))
+              or KNOWN_PAGE_FAILURES.get((f"{check}[{viewport}]", docname)))
     if reason:
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
@@ -31,15 +40,15 @@ def test_page_loads_without_errors(request, visitor, docname):
     expect(request, "load_problems", docname)
     v = visitor.visit(docname, "desktop")
     assert v.dom["has_main"], "no <article> main content found"
-    assert checks.load_problems(v) == {}
+    none(checks.load_problems(v))
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_no_request_leaves_localhost(request, visitor, docname, viewport):
     """The page makes no request to a host other than localhost (all are blocked and
     recorded) except the explicitly allowed ones."""
-    expect(request, "external_requests", docname)
-    assert checks.external_requests(visitor.visit(docname, viewport)) == []
+    expect(request, "external_requests", docname, viewport)
+    none(checks.external_requests(visitor.visit(docname, viewport)))
 
 
 def test_landing_page_is_the_root(site, visitor, toc):
@@ -61,20 +70,20 @@ def test_figures_are_rendered(request, visitor, docname):
     """Every image and figure in the main content (img, svg, object) is drawn with a
     non-zero size, and every image loaded."""
     expect(request, "unrendered_figures", docname)
-    assert checks.unrendered_figures(visitor.visit(docname, "desktop")) == []
+    none(checks.unrendered_figures(visitor.visit(docname, "desktop")))
 
 
 def test_figures_have_alt_text(request, visitor, docname):
     """Every img/svg/object figure has a text alternative (alt, aria-label,
     aria-labelledby, title), and no alt text is just a file name."""
     expect(request, "alt_text_problems", docname)
-    assert checks.alt_text_problems(visitor.visit(docname, "desktop")) == []
+    none(checks.alt_text_problems(visitor.visit(docname, "desktop")))
 
 
 def test_headings_are_in_order(request, visitor, docname):
     """The main content starts with its one h1 and never skips a heading level."""
     expect(request, "heading_problems", docname)
-    assert checks.heading_problems(visitor.visit(docname, "desktop")) == []
+    none(checks.heading_problems(visitor.visit(docname, "desktop")))
 
 
 # -- links, widgets, diagrams -----------------------------------------------------------
@@ -83,34 +92,34 @@ def test_internal_links_resolve(request, site, visitor, docname):
     """Every same-site link on the page fetches with 200, and its #anchor exists on
     the target page."""
     expect(request, "link_problems", docname)
-    assert checks.link_problems(visitor.visit(docname, "desktop"), site) == []
+    none(checks.link_problems(visitor.visit(docname, "desktop"), site))
 
 
 def test_widgets_render_offline(request, visitor, docname):
     """Every saved widget view renders from the saved state, non-empty, with nothing
     fetched from beyond localhost."""
     expect(request, "widget_problems", docname)
-    assert checks.widget_problems(visitor.visit(docname, "desktop")) == []
+    none(checks.widget_problems(visitor.visit(docname, "desktop")))
 
 
 def test_diagrams_encode_meaning_beyond_colour(request, visitor, docname):
     """Sequence charts and supervision trees tell exit signals, abnormal exits and
     process states by line pattern, markers and words, not by colour alone."""
     expect(request, "colour_only_problems", docname)
-    assert checks.colour_only_problems(visitor.visit(docname, "desktop")) == {}
+    none(checks.colour_only_problems(visitor.visit(docname, "desktop")))
 
 
 def test_diagram_text_is_readable_on_desktop(request, visitor, docname):
     """No diagram is scaled down so far (to fit the 1280 px layout) that its labels
     drop under MIN_DIAGRAM_FONT_PX."""
     expect(request, "small_diagram_text", docname)
-    assert checks.small_diagram_text(visitor.visit(docname, "desktop")) == []
+    none(checks.small_diagram_text(visitor.visit(docname, "desktop")))
 
 
 def test_diagram_titles_are_whole(request, visitor, docname):
     """No diagram's title is drawn cut short with an ellipsis."""
     expect(request, "cut_diagram_titles", docname)
-    assert checks.cut_diagram_titles(visitor.visit(docname, "desktop")) == []
+    none(checks.cut_diagram_titles(visitor.visit(docname, "desktop")))
 
 
 # -- layout and screenshots ---------------------------------------------------------------
@@ -119,8 +128,8 @@ def test_diagram_titles_are_whole(request, visitor, docname):
 def test_no_horizontal_overflow(request, visitor, docname, viewport):
     """The page does not scroll sideways and nothing in the main content sticks out of
     the screen (code blocks and diagrams may scroll inside themselves)."""
-    expect(request, "overflow_problems", docname)
-    assert checks.overflow_problems(visitor.visit(docname, viewport)) == []
+    expect(request, "overflow_problems", docname, viewport)
+    none(checks.overflow_problems(visitor.visit(docname, viewport)))
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
