@@ -60,8 +60,8 @@ TOLERATED_CONSOLE = {
 KNOWN_DEFECTS = {
     "theme-mode-unset": (
         "pydata-sphinx-theme logs console.error('Got invalid theme mode: .') on a reader's "
-        "first visit, because default_mode is empty; fix: html_theme_options.default_mode "
-        "in _config.yml",
+        "first visit, because default_mode is empty; fix (tried): `html_context: "
+        "{default_mode: auto}` under sphinx.config in _config.yml",
         re.compile(r"^Got invalid theme mode: \. Resetting to auto\.")),
     "widget-fonts-404": (
         "embed-amd.js looks for its Font Awesome files under <page dir>/@jupyter-widgets/ "
@@ -80,12 +80,7 @@ KNOWN_DEFECTS = {
 # Pages that fail one check for a known, reported reason: (check, docname) -> reason.
 # The test is a strict xfail there, so fixing the page makes the run fail until the entry
 # is removed here.
-KNOWN_PAGE_FAILURES: dict[tuple[str, str], str] = {
-    ("overflow_problems[phone]", "exercises/ch05-supervisors"):
-        "Task 3's inline code `supervisor.terminate_child(\"handlers\", pid)` has no break "
-        "point, so the page is 405 px wide on a 390 px phone and scrolls sideways; fix: "
-        "shorter inline code, or CSS `.bd-article code.literal {overflow-wrap: anywhere}`",
-}
+KNOWN_PAGE_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def known_defect(text: str) -> str | None:
