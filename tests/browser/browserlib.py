@@ -58,11 +58,6 @@ TOLERATED_CONSOLE = {
 # fixed that test XPASSes, which fails the run, so the entry is removed and the general
 # checks guard against it again.
 KNOWN_DEFECTS = {
-    "theme-mode-unset": (
-        "pydata-sphinx-theme logs console.error('Got invalid theme mode: .') on a reader's "
-        "first visit, because default_mode is empty; fix (tried): `html_context: "
-        "{default_mode: auto}` under sphinx.config in _config.yml",
-        re.compile(r"^Got invalid theme mode: \. Resetting to auto\.")),
     "widget-fonts-404": (
         "embed-amd.js looks for its Font Awesome files under <page dir>/@jupyter-widgets/ "
         "(404; the folder it derives from its AMD module id) instead of "
