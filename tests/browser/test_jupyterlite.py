@@ -79,10 +79,6 @@ def test_labrt_runs_in_pyodide_offline(lite, browser):
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(strict=True, reason=(
-    "labrt.grading.guard's wall-clock limit needs SIGALRM or a watchdog thread; Pyodide "
-    "has neither (RuntimeError: can't start new thread), so every check fails in "
-    "JupyterLite. With the guard switched off all first checks pass (see JUPYTERLITE.md)"))
 def test_exercise_checks_pass_in_pyodide(lite, browser):
     """In JupyterLite, the solution of each exercise's first task passes its check."""
     exercises = sorted(p.name for p in (LITE / "files").glob("*.ipynb"))
