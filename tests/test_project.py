@@ -117,7 +117,8 @@ def test_offline_javascript_is_vendored():
     """The widget and MathJax scripts the config points at exist in book/_widgets, not in _static."""
     config = book_config()["sphinx"]["config"]
     static_dirs = [ROOT / d for d in config["html_static_path"]]
-    assert [d.name for d in static_dirs] == ["_widgets"]
+    assert [d.name for d in static_dirs] == ["_widgets", "_css"]   # scripts, then our CSS
+    assert all(d.is_dir() for d in static_dirs)
     scripts = list(config["nb_ipywidgets_js"]) + [config["mathjax_path"]]
     for script in scripts:
         assert "://" not in script
@@ -191,6 +192,7 @@ def test_saved_widget_renders_from_vendored_scripts(tmp_path):
         pytest.skip("jupyter-book is not installed next to this Python (use .venv)")
     shutil.copy(ROOT / "_config.yml", tmp_path)
     shutil.copytree(ROOT / "book" / "_widgets", tmp_path / "book" / "_widgets")
+    shutil.copytree(ROOT / "book" / "_css", tmp_path / "book" / "_css")
     shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book")
     (tmp_path / "book" / "widget.md").write_text(WIDGET_PAGE, encoding="utf-8")
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/widget\n", encoding="utf-8")
