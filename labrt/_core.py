@@ -436,7 +436,7 @@ class Runtime:
         if type(dest) is Pid:
             p = dest._proc
             if p is None or p.rt is not self:
-                return None
+                return None           # dead, or a pid from another runtime
             return p
         if type(dest) is str:
             return self.names.get(dest)
@@ -445,9 +445,7 @@ class Runtime:
     # -- sending -----------------------------------------------------------
     def _send(self, sender_pid, dest, msg):
         if type(dest) is Pid:
-            p = dest._proc
-            if p is not None and p.rt is not self:
-                p = None              # a pid from another runtime: unknown here
+            p = self.lookup(dest)
         elif type(dest) is str:
             p = self.names.get(dest)
             if p is None:
@@ -727,9 +725,9 @@ class Runtime:
         return found if info else True
 
     def _exit2(self, p_pid, target, reason):
-        tp = self.lookup(target) if type(target) is Pid else None
         if type(target) is not Pid:
             raise BadArg(f"exit: {target!r} is not a pid")
+        tp = self.lookup(target)
         if tp is not None:
             self._signal(p_pid, tp, reason, False)
             self._drain()
