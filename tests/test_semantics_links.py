@@ -22,36 +22,15 @@ from labrt import (
     spawn_link, spawn_monitor, trap_exit, unlink, whereis,
 )
 
+from _semantics import drain, wait_down, settle, idle
+
 # ---------------------------------------------------------------------------
 # helpers
-
-
-async def drain():
-    """Take every message that is in the mailbox now, oldest first."""
-    out = []
-    while (m := await receive(timeout=0)) is not TIMEOUT:
-        out.append(m)
-    return out
-
-
-async def wait_down(ref):
-    """Wait for the DOWN of monitor ``ref``."""
-    return await receive(lambda m: isinstance(m, Down) and m.ref == ref)
 
 
 async def wait_exit(pid):
     """Wait for a trapped EXIT from ``pid``."""
     return await receive(lambda m: isinstance(m, Exit) and m.pid == pid)
-
-
-async def settle():
-    """Give any stray work a chance to run (instant on the simulated kernel)."""
-    await sleep(0.02)
-
-
-async def idle():
-    """Wait forever (until an exit signal ends the process)."""
-    await receive("never sent")
 
 
 async def die_on(reason):

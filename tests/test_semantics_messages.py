@@ -15,29 +15,9 @@ from labrt import (
     sleep, spawn, spawn_monitor, unregister, whereis,
 )
 
+from _semantics import drain, wait_down, idle, dead_pid
+
 NODE = "nonode@nohost"
-
-
-async def drain():
-    """Take every message that is in the mailbox now, oldest first."""
-    out = []
-    while (m := await receive(timeout=0)) is not TIMEOUT:
-        out.append(m)
-    return out
-
-
-async def wait_down(ref):
-    return await receive(lambda m: isinstance(m, Down) and m.ref == ref)
-
-
-async def idle():
-    await receive("never sent")
-
-
-async def dead_pid():
-    pid, ref = spawn_monitor(lambda: None)
-    await wait_down(ref)
-    return pid
 
 
 async def echo():

@@ -13,28 +13,9 @@ from labrt import (
     spawn_monitor, trap_exit, unregister,
 )
 
+from _semantics import drain, wait_down, settle, idle, dead_pid
+
 NODE = "nonode@nohost"
-
-
-async def drain():
-    """Take every message that is in the mailbox now, oldest first."""
-    out = []
-    while (m := await receive(timeout=0)) is not TIMEOUT:
-        out.append(m)
-    return out
-
-
-async def wait_down(ref):
-    return await receive(lambda m: isinstance(m, Down) and m.ref == ref)
-
-
-async def settle():
-    """Give any stray work a chance to run (instant on the simulated kernel)."""
-    await sleep(0.02)
-
-
-async def idle():
-    await receive("never sent")
 
 
 async def die_on(reason):
@@ -44,12 +25,6 @@ async def die_on(reason):
         raise reason
     if reason != "normal":
         exit(reason)
-
-
-async def dead_pid():
-    pid, ref = spawn_monitor(lambda: None)
-    await wait_down(ref)
-    return pid
 
 
 # ---------------------------------------------------------------------------
