@@ -27,8 +27,8 @@ dashed amber border         restarting (a restart failed and is retried)
 dotted grey border, grey    stopped: the spec is kept, pid ``undefined``
 ==========================  =============================================
 
-Children are drawn left to right in start order (the reverse of what
-``which_children`` returns), so "start left to right, stop right to left"
+Children are drawn left to right in start order (for static children the
+reverse of what ``which_children`` returns), so "start left to right, stop right to left"
 can be read off the picture.  A supervisor with many children (a
 ``simple_one_for_one`` pool) shows the first ``max_children`` and a "more"
 box; the text alternative (``<desc>``, :attr:`SupervisionTree.description`)
@@ -109,7 +109,8 @@ async def _walk_supervisor(pid, cid, dynamic=False) -> Node:
         return Node(cid, pid, "supervisor", "running", "?", (), dynamic)
     simple = flags.strategy == "simple_one_for_one"
     kids = []
-    for child_id, child, ctype, _mods in reversed(listing):     # start order
+    # start order: static children come newest first, dynamic ones oldest first
+    for child_id, child, ctype, _mods in (listing if simple else reversed(listing)):
         if isinstance(child, Pid):
             if ctype == "supervisor":
                 kids.append(await _walk_supervisor(child, child_id, simple))

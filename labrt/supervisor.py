@@ -19,7 +19,8 @@ Static children live in ``_Sup.children`` (id -> :class:`_Child`) and
 ``_Sup.ids`` (the ids in *start* order; OTP keeps the reverse, which is why
 ``which_children`` lists the newest child first).  A
 ``simple_one_for_one`` supervisor keeps one template spec and a dict of
-dynamic children keyed by pid, in start order.
+dynamic children keyed by pid; ``which_children`` lists them as OTP 25 does,
+oldest first (ascending pid), with restarting children last.
 
 Each child is in one of three explicit states (:class:`ChildState`):
 
@@ -954,9 +955,16 @@ def _modules(spec: ChildSpec):
 
 def _which_children(sup: _Sup) -> list:
     if sup.simple:
+        # OTP 25 keeps dynamic children in a map keyed by pid (a restarting
+        # child by {restarting, OldPid}, a tuple, which sorts after every pid),
+        # so for a pool of up to 32 children which_children lists running
+        # children in ascending pid order (oldest first) and restarting ones
+        # last.  Larger OTP pools come back in hash order; labrt keeps this
+        # order at every size.
         t = sup.template
-        return [(UNDEFINED, c.shown, t.type, _modules(t))
-                for c in reversed(list(sup.dynamic.values()))]
+        order = sorted(sup.dynamic.values(),
+                       key=lambda c: (c.state is ChildState.RESTARTING, c.pid))
+        return [(UNDEFINED, c.shown, t.type, _modules(t)) for c in order]
     return [(c.spec.id, c.shown, c.spec.type, _modules(c.spec))
             for c in reversed(sup.in_order())]
 

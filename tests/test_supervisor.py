@@ -1034,10 +1034,26 @@ def test_simple_one_for_one():
         await kill(s, a)
         return a, b, wc1, await sup.which_children(s)
     a, b, wc1, wc2 = run(main)
-    assert wc1 == [("undefined", b, "worker", [__name__]), ("undefined", a, "worker", [__name__])]
+    # oldest first, as OTP 25 lists a small pool (ascending pid order)
+    assert wc1 == [("undefined", a, "worker", [__name__]), ("undefined", b, "worker", [__name__])]
     assert started() == ["a", "b", "a"]                            # same args again
     assert len(wc2) == 2 and all(i == "undefined" for i, *_ in wc2)
     assert a not in {p for _, p, *_ in wc2} and b in {p for _, p, *_ in wc2}
+
+
+def test_simple_one_for_one_lists_children_oldest_first():
+    """which_children lists dynamic children in ascending pid order; a restarted one moves last."""
+    # item 46; OTP 25 lists a small pool in pid order (tests/differential sup_simple_children_order)
+    async def main():
+        s = await start_sup("simple_one_for_one", [dyn_spec()], intensity=5)
+        a, b, c = [(await sup.start_child(s, [x]))[1] for x in "abc"]
+        before = [p for _, p, *_ in await sup.which_children(s)]
+        await kill(s, b)
+        after = [p for _, p, *_ in await sup.which_children(s)]
+        return (a, b, c), before, after
+    (a, b, c), before, after = run(main)
+    assert before == [a, b, c]
+    assert after[:2] == [a, c] and after[2] not in (a, b, c) and after[2] > c
 
 
 def test_simple_one_for_one_needs_exactly_one_spec():

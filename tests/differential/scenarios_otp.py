@@ -89,6 +89,12 @@ async def kids(sup):
             for cid, c, _, _ in await supervisor.which_children(sup)]
 
 
+async def dyn_kids(sup):
+    """which_children of a simple_one_for_one supervisor, in its order, by registered name."""
+    return [(cid, labrt.process_info(c).name if isinstance(c, Pid) else c)
+            for cid, c, _, _ in await supervisor.which_children(sup)]
+
+
 async def counts(sup):
     return [n for _, n in await supervisor.count_children(sup)]
 
@@ -553,14 +559,15 @@ async def sup_simple_one_for_one(t):
     S = supervisor
     sup = await start_sup_link(t, {"strategy": "simple_one_for_one"},
                                [ChildSpec("ignored", start=(start_dyn, (a,)))])
-    t.log("sup", "kids", await kids(sup))
+    t.log("sup", "kids", await dyn_kids(sup))
     t.log("sup", "counts", await counts(sup))
     t.log("a", "start_child", await S.start_child(sup, ["d1"]))
     t.log("a", "start_child", await S.start_child(sup, ["d2"]))
     await reports(t)
-    t.log("sup", "kids", await kids(sup))
+    t.log("sup", "kids", await dyn_kids(sup))
     send("d1", ("crash", "boom"))
     await reports(t)
+    t.log("sup", "kids", await dyn_kids(sup))
     t.log("sup", "counts", await counts(sup))
     d1 = whereis("d1")
     t.log("a", "terminate_child", "id", await S.terminate_child(sup, "d1"))
