@@ -62,12 +62,12 @@ def send(dest, msg):
             if type(msg) not in _IMMUTABLE:
                 msg = isolate(msg)
             if q.waiting is True:
-                q.waiting = None
+                rt.kernel.wake(q, msg)      # the call first, then plain stores
+                q.waiting = None            # (see "Running out of stack" in _core)
                 if q.timer is not None:
                     q.timer[4] = False
                     q.timer = None
                 q.status = RUNNABLE
-                rt.kernel.wake(q, msg)
             else:
                 rt._deliver(q, msg)
             return msg
@@ -144,9 +144,7 @@ def sleep(t: float):
 def link(pid) -> bool:
     """Link this process to ``pid`` (idempotent)."""
     p = _me()
-    r = p.rt._link(p, pid)
-    p.rt._drain()
-    return r
+    return p.rt._link(p, pid)
 
 
 def unlink(pid) -> bool:

@@ -21,6 +21,22 @@ that both kernels share it:
 * Signals are processed from a queue, not by recursion, so a chain of ten
   thousand linked processes can die without overflowing the Python stack.
 
+Running out of stack
+--------------------
+A process's code and the runtime's bookkeeping share one Python stack.  A
+process that recurses without end (``return await loop(n + 1)``) hits the
+recursion limit somewhere; if that somewhere were half-way through the
+runtime's own work (a receiver marked runnable but never queued, a process
+removed from a table but not from the other), the whole simulation would go
+wrong, and what went wrong would depend on how deep the caller's stack
+happened to be.  Two rules make the verdict exact at any depth: the hot
+paths (``send`` to a waiting process, ``receive``, timers) make their one
+call that can fail *before* their plain stores, so a ``RecursionError``
+leaves nothing half done; and every other operation a process calls runs
+under :func:`_roomy`, which lends it ``ROOM`` extra levels of recursion for
+its bounded bookkeeping.  Either way the process that ran out of stack dies
+of its own ``RecursionError``, and everyone else carries on.
+
 A *kernel* decides where time and concurrency come from.  It only has to
 start a process, suspend it until someone wakes it with a value, wake it, and
 drop a process that was killed.  ``_sim.py`` does this with a run queue and a
@@ -72,6 +88,64 @@ def _me():
                 "cell or a test, use a Runtime's methods (rt.spawn, rt.send, ...) "
                 "or labrt.run(main)")
     return p
+
+
+# Stack room for the runtime's own work (see "Running out of stack" above).
+
+ROOM = 100                   # extra recursion levels lent to the bookkeeping
+_getlimit, _setlimit = sys.getrecursionlimit, sys.setrecursionlimit
+_lent = False                # is the room lent right now?
+_owed = None                 # a limit that was too deep to put back
+
+
+def _pay():
+    """Put back a limit that could not be lowered where it was raised."""
+    global _owed
+    try:
+        _setlimit(_owed)
+        _owed = None
+    except RecursionError:
+        pass                 # still too deep: the next operation tries again
+
+
+def _roomy(method):
+    """Run ``method`` with ``ROOM`` extra levels, so it never stops half-way."""
+    def guarded(*args, **kw):
+        global _lent, _owed
+        if _lent:                      # an enclosing operation already lent it
+            return method(*args, **kw)
+        if _owed is not None:
+            _pay()
+        limit = _getlimit()
+        _setlimit(limit + ROOM)        # if this fails, nothing has changed yet
+        _lent = True
+        try:
+            return method(*args, **kw)
+        finally:
+            _lent = False
+            try:
+                _setlimit(limit)
+            except RecursionError:     # one level from the limit: lower it later
+                _owed = limit
+    guarded.__name__ = method.__name__
+    guarded.__qualname__ = method.__qualname__
+    guarded.__doc__ = method.__doc__
+    return guarded
+
+
+def _user_code(fn, args):
+    """Call ``fn(*args)`` (a process's own code) without the lent room."""
+    global _lent
+    if not _lent:
+        return fn(*args)
+    limit = _getlimit()
+    _setlimit(limit - ROOM)            # may fail (too deep): fn's own crash
+    _lent = False
+    try:
+        return fn(*args)
+    finally:
+        _lent = True
+        _setlimit(limit)
 
 
 # Process states (only _spawn, _wait, _wake and _terminate change them).
@@ -267,6 +341,8 @@ def isolate(msg):
         return msg
     try:
         return copy.deepcopy(msg)
+    except RecursionError:
+        raise                   # the sender is out of stack: its own crash
     except Exception as e:
         raise CannotSend(
             f"cannot send a {t.__name__}: it holds something that cannot be "
@@ -326,8 +402,8 @@ class Runtime:
     def _timer(self, when, fn, arg):
         self._tseq += 1
         entry = [when, self._tseq, fn, arg, True]
-        heapq.heappush(self.timers, entry)
         self.kernel.timer_added(when)
+        heapq.heappush(self.timers, entry)     # last: nothing can fail after it
         return entry
 
     def next_timer(self):
@@ -366,6 +442,7 @@ class Runtime:
         self._refs += 1
         return Ref(self.node, self._refs)
 
+    @_roomy
     def _spawn(self, parent, fn, args, link=False, monitor=False):
         if not callable(fn):
             raise BadArg(f"spawn needs a function, got {fn!r}")
@@ -394,7 +471,7 @@ class Runtime:
         token = _task_process.set(p)
         failure = None
         try:
-            coro = fn(*args)
+            coro = fn(*args) if parent is None else _user_code(fn, args)
         except BaseException as e:                # a plain function that failed
             failure = e
         finally:
@@ -443,6 +520,7 @@ class Runtime:
         return None
 
     # -- sending -----------------------------------------------------------
+    @_roomy
     def _send(self, sender_pid, dest, msg):
         if type(dest) is Pid:
             p = self.lookup(dest)
@@ -496,13 +574,13 @@ class Runtime:
         mb.append(msg)
 
     def _wake(self, p, value):
+        self.kernel.wake(p, value)         # the call first, then plain stores
         p.waiting = None
         t = p.timer
         if t is not None:
             t[4] = False
             p.timer = None
         p.status = RUNNABLE
-        self.kernel.wake(p, value)
 
     def _wait_timeout(self, p):
         p.timer = None
@@ -635,6 +713,8 @@ class Runtime:
     # -- the end of a process (called by the kernels) ------------------------
     def finish(self, p, outcome, value=None):
         """A process's coroutine ended: ``outcome`` is the exception or None."""
+        if _owed is not None:
+            _pay()
         if p.status is EXITED:
             return
         if outcome is None:
@@ -644,7 +724,13 @@ class Runtime:
             self._terminate(p, _reason_of(outcome))
 
     # -- process-side operations -------------------------------------------
+    @_roomy
     def _link(self, p, target):
+        r = self._link1(p, target)
+        self._drain()
+        return r
+
+    def _link1(self, p, target):
         if type(target) is not Pid:
             raise BadArg(f"link: {target!r} is not a pid")
         if target == p.pid:
@@ -661,6 +747,7 @@ class Runtime:
             self._add_link(p, tp)
         return True
 
+    @_roomy
     def _handle_pending(self, p):
         """Handle exit signals that arrived while ``p`` itself was running."""
         pending, p.pending = p.pending, None
@@ -674,6 +761,7 @@ class Runtime:
         if p.status is EXITED:
             raise _Killed()
 
+    @_roomy
     def _unlink(self, p, target):
         if type(target) is not Pid:
             raise BadArg(f"unlink: {target!r} is not a pid")
@@ -686,6 +774,7 @@ class Runtime:
                 self._ev("unlink", p.pid, target, None)
         return True
 
+    @_roomy
     def _monitor(self, p, target):
         ref = self._new_ref()
         if type(target) is str:
@@ -707,6 +796,7 @@ class Runtime:
             self._add_monitor(p, tp, ref, obj)
         return ref
 
+    @_roomy
     def _demonitor(self, p, ref, flush=False, info=False):
         found = False
         if p.monitors and ref in p.monitors:
@@ -724,6 +814,7 @@ class Runtime:
                     break
         return found if info else True
 
+    @_roomy
     def _exit2(self, p_pid, target, reason):
         if type(target) is not Pid:
             raise BadArg(f"exit: {target!r} is not a pid")
@@ -733,6 +824,7 @@ class Runtime:
             self._drain()
         return True
 
+    @_roomy
     def _register(self, name, target):
         if type(name) is not str or name == "undefined" or not name:
             raise BadArg(f"register: the name must be a non-empty string other "
@@ -751,6 +843,7 @@ class Runtime:
             self._ev("register", tp.pid, None, name)
         return True
 
+    @_roomy
     def _unregister(self, name):
         p = self.names.pop(name, None) if type(name) is str else None
         if p is None:
@@ -760,6 +853,7 @@ class Runtime:
             self._ev("unregister", p.pid, None, name)
         return True
 
+    @_roomy
     def _send_after(self, t, dest, msg, sender):
         if _check_timeout(t) is None:
             raise BadTimeout("send_after needs a finite number of seconds")
@@ -777,6 +871,7 @@ class Runtime:
         except BadArg:
             pass                      # a name that is gone by then: Erlang drops it
 
+    @_roomy
     def _cancel_timer(self, ref):
         entry = self.timer_refs.pop(ref, None)
         if entry is None or not entry[4]:

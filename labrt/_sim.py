@@ -35,8 +35,8 @@ class SimKernel:
         self.ready.append(p)
 
     def wake(self, p, value):
+        self.ready.append(p)        # first: the one step that can fail (see _core)
         p.wake_value = value
-        self.ready.append(p)
 
     @staticmethod
     def suspend(p):

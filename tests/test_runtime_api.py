@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pytest
 
 import labrt
+import labrt.code
 from labrt import (
     TIMEOUT, BadArg, CannotSend, Deadlock, Down, Event, Exit, Exited, LabrtError,
     NotInProcess, Pid, ProcessExit, exit, link, monitor, now, receive, register,
@@ -823,3 +824,133 @@ def test_checklist_map_is_true():
             assert re.search(rf"\bitems? [^)]*\b{item}\b", doc) or re.search(
                 r"items? (\d+)-(\d+)", doc), f"{name}'s docstring does not name item {item}"
             assert "\n" not in doc, f"{name}'s docstring is not one line"
+
+
+# ---------------------------------------------------------------------------
+# Running out of stack: the verdict does not depend on the caller's depth
+
+def _frames():
+    f, n = sys._getframe(1), 0
+    while f is not None:
+        n, f = n + 1, f.f_back
+    return n
+
+
+def _at_depth(k, fn, *args, **kw):
+    """Call ``fn(*args, **kw)`` with ``k`` extra frames below it."""
+    return _at_depth(k - 1, fn, *args, **kw) if k else fn(*args, **kw)
+
+
+class _Hopper:
+    """Chapter 7's hopping loop: each message, a qualified call to itself."""
+
+    async def hop(self, n):
+        client = await receive()
+        send(client, n)
+        return await labrt.code.apply("hopper", "hop", n + 1)
+
+
+async def _hopping_main():
+    labrt.code.load("hopper", _Hopper)
+    pid = labrt.code.spawn("hopper", "hop", 0)
+    ref = monitor(pid)
+    for _ in range(5000):
+        send(pid, self())
+        m = await receive()
+        if type(m) is Down:
+            return m.ref == ref, type(m.reason).__name__
+    return "it never ran out of stack"
+
+
+@pytest.mark.parametrize("k", range(8))
+def test_recursion_error_verdict_at_any_caller_depth(k):
+    """A process that recurses without end dies of RecursionError, whatever the caller's stack depth."""
+    limit = sys.getrecursionlimit()
+    assert _at_depth(k, labrt.run, _hopping_main, reports=None) == (True, "RecursionError")
+    assert sys.getrecursionlimit() == limit
+
+
+async def _echo_forever(main):
+    trap_exit(True)
+    while True:
+        send(main, ("echo", await receive()))
+
+
+def _child(main):
+    send(main, ("echo", "child"))
+
+
+_OPS = {
+    "send": lambda c: send(c["peer"], "m"),
+    "send_copy": lambda c: send(c["peer"], ["m"]),
+    "send_name": lambda c: send("peer", "m"),
+    "send_name_node": lambda c: send(("peer", "nonode@nohost"), "m"),
+    "receive": lambda c: receive(timeout=0.001),
+    "receive_pattern": lambda c: receive("none", timeout=0.001),
+    "sleep": lambda c: sleep(0.001),
+    "spawn": lambda c: spawn(_child, c["main"]),
+    "spawn_link": lambda c: spawn_link(_child, c["main"]),
+    "spawn_monitor": lambda c: spawn_monitor(_child, c["main"]),
+    "monitor": lambda c: monitor(c["peer"]),
+    "demonitor": lambda c: labrt.demonitor(monitor(c["peer"]), flush=True),
+    "link": lambda c: link(c["peer"]),
+    "unlink": lambda c: labrt.unlink(c["peer"]),
+    "kill": lambda c: exit(c["victim"], "kill"),
+    "exit_peer": lambda c: exit(c["peer"], "bye"),
+    "register": lambda c: register("w", self()),
+    "send_after": lambda c: send_after(0.001, c["peer"], "m"),
+    "alias": lambda c: send(labrt.alias(), "x"),
+}
+
+
+def _consistent(rt):
+    """What must hold between operations: each process is where its status says."""
+    ready = {id(p) for p in rt.kernel.ready}
+    bad = [f"{p} is runnable but not queued" for p in rt.procs.values()
+           if p.status == "runnable" and id(p) not in ready]
+    bad += [f"{p} waits for nothing" for p in rt.procs.values()
+            if p.status == "waiting" and p.waiting is None]
+    bad += [f"{p} has exited but is in the table" for p in rt.procs.values()
+            if p.status == "exited"]
+    bad += [f"{n} names {p}" for n, p in rt.names.items() if p.name != n]
+    return bad
+
+
+def _run_op_near_the_limit(op, gap, tracing):
+    """A process does ``op`` ``gap`` frames below the recursion limit, then recurses to death."""
+    async def worker(ctx):
+        async def down(k):
+            if k <= 0:
+                r = op(ctx)
+                return await r if hasattr(r, "__await__") else r
+            return await down(k - 1)
+        await down(sys.getrecursionlimit() - _frames() - gap)
+        await down(10 ** 6)
+
+    async def main():
+        me = self()
+        peer = spawn(_echo_forever, me)
+        register("peer", peer)
+        ctx = {"peer": peer, "main": me, "victim": spawn(idle)}
+        _, ref = spawn_monitor(worker, ctx)
+        down = await wait_down(ref)
+        send(peer, "last")                  # everyone else still works
+        while await receive() != ("echo", "last"):
+            pass
+        return type(down.reason).__name__
+
+    rt = labrt.Runtime(trace=tracing, reports=None)
+    pid = rt.spawn(main)
+    rt.run()
+    return rt.finished.get(pid), _consistent(rt)
+
+
+@pytest.mark.parametrize("tracing", [False, True])
+@pytest.mark.parametrize("name", sorted(_OPS))
+def test_out_of_stack_inside_any_operation_leaves_the_runtime_whole(name, tracing):
+    """Whatever operation a process is in when it runs out of stack, it dies of RecursionError and nothing is half done."""
+    limit = sys.getrecursionlimit()
+    for gap in range(45):
+        outcome, broken = _run_op_near_the_limit(_OPS[name], gap, tracing)
+        assert (outcome, broken) == (("normal", "RecursionError"), []), f"gap {gap}"
+        assert sys.getrecursionlimit() == limit
