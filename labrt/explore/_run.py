@@ -1,0 +1,233 @@
+"""One run of a scenario under one schedule, and what it leaves behind.
+
+Design
+------
+A *scenario* is an ``async def`` function, run as the first process, exactly
+as ``labrt.run(main)`` would run it.  :func:`execute` builds a fresh
+runtime in schedule mode (``_kernel.py``), spawns the scenario and then asks
+a *chooser* for an action at every state until no action is left.  The
+chooser is a function ``choose(run, actions, default) -> action``; it may
+return ``None`` to stop the run early (the systematic search does this when
+every remaining action would repeat a schedule it has already explored).
+
+Everything the run did is kept in a :class:`Run`: the scenario's result and
+exit reason, the runtime's trace and crash reports, and the list of
+:class:`Step` records, one per choice, which says what was chosen, what the
+default kernel would have done instead, and whether the choice was a
+*deviation* from it (a ``preemption``: another process ran while the last
+one could have gone on; a ``delay``: something else happened while a signal
+was ready to be delivered; a ``reorder``: another runnable process went
+first).  The number of deviations is the measure the explorer minimises:
+the default schedule has none.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import _core, _values
+from .._sim import deadlock_report
+from ..trace import Trace, _plain, show
+from ._kernel import ScheduleError, ScheduleKernel
+
+
+@dataclass(frozen=True)
+class Step:
+    """One choice of a run: ``action`` was taken out of ``options`` actions."""
+    index: int
+    action: tuple
+    who: str            # the process that acts (run) or receives (deliver)
+    op: str             # the operation, or "deliver <signal kind>"
+    value: str          # its arguments, or the signal's content and sender
+    deviation: str | None = None    # None, "preemption", "delay" or "reorder"
+    instead: str = ""   # what the default kernel would have done
+    options: int = 1
+    at_event: int = 0   # len(trace) when the step was taken (for drawing)
+
+    def text(self) -> str:
+        line = f"{self.index + 1:>3}. {self.who:<16} {self.op:<16} {self.value}"
+        if self.deviation:
+            line += f"   <- {self.deviation}: instead of {self.instead}"
+        return line.rstrip()
+
+
+@dataclass
+class Run:
+    """What one run of a scenario did (passed to the user's check)."""
+    result: object = None          # the scenario's return value
+    reason: object = None          # its exit reason ("normal" when it returned)
+    finished: bool = False         # False: it was still waiting when nothing could run
+    trace: Trace = None
+    reports: list = field(default_factory=list)
+    steps: list = field(default_factory=list)
+    truncated: bool = False        # stopped by max_steps
+    stopped: bool = False          # the chooser stopped it early
+    deadlock: str = ""
+    rt: object = None
+
+    @property
+    def choices(self) -> list:
+        return [s.action for s in self.steps]
+
+    @property
+    def deviations(self) -> list:
+        return [s for s in self.steps if s.deviation]
+
+    @property
+    def exits(self) -> dict:
+        """Exit reason of every process that ended, by pid text."""
+        return {show(e.pid): e.data for e in self.trace if e.kind == "exit"}
+
+
+def _fmt(value) -> str:
+    if callable(value) and hasattr(value, "__qualname__"):
+        return value.__qualname__
+    return show(value)
+
+
+def _describe_run(st) -> tuple[str, str, str]:
+    p = st.p
+    fn = p.function if len(p.function) <= 10 else p.function[:9] + "~"
+    who = f"{p.pid} {fn}"
+    args = dict(st.args)
+    if st.op == "end":
+        return who, "end", _plain(args["reason"])
+    if st.op == "receive":
+        clauses = args.get("clauses") or ()
+        parts = [_fmt(c) for c in clauses] or ["any"]
+        if args.get("timeout") is not None:
+            parts.append(f"timeout={_fmt(args['timeout'])}")
+        return who, "receive", ", ".join(parts)
+    parts = []
+    for name, v in st.args:
+        if name == "args" and type(v) is tuple:      # *args
+            parts.extend(_fmt(x) for x in v)
+        elif name in ("flush", "info") and v is False:
+            continue
+        else:
+            parts.append(_fmt(v))
+    return who, st.op, ", ".join(parts)
+
+
+def describe_action(kernel, act) -> tuple[str, str, str]:
+    """(who, op, value) of an action in the current state."""
+    if act[0] == "run":
+        return _describe_run(kernel.ps[act[1]])
+    sig = kernel.head(act)
+    kind = getattr(sig, "kind", "signal")
+    target = getattr(sig, "target", None)
+    sender = getattr(sig, "sender", None)
+    payload = getattr(sig, "payload", None)
+    src = "outside" if sender is None else show(sender)
+    if kind in ("link", "unlink"):
+        what = f"from {src}"
+    elif kind == "exit":
+        what = f"{_fmt(payload)} from {src}" + (" (link)" if getattr(sig, "link", False) else "")
+    elif kind == "down" and type(payload) is tuple and len(payload) == 3:
+        what = f"DOWN {_fmt(payload[2])} from {src}"
+    else:
+        what = f"{_fmt(payload)} from {src}"
+    return show(target), f"deliver {kind}", what
+
+
+def _short(kernel, act) -> str:
+    who, op, value = describe_action(kernel, act)
+    if act[0] == "run":
+        return f"{who.split()[0]} {op}"
+    return f"{op} {who.split()[0]} <- {value}"
+
+
+def _classify(kernel, act, default) -> str | None:
+    if act == default:
+        return None
+    if default[0] == "deliver":
+        return "delay"
+    if default[1] == kernel.last:
+        return "preemption"
+    return "reorder"
+
+
+def execute(scenario, args, choose, max_steps=2000) -> Run:
+    """Run ``scenario(*args)`` in schedule mode, asking ``choose`` at each state."""
+    rt = _core.Runtime(kernel="sim", trace=True, reports=None)
+    kernel = ScheduleKernel(rt, max_steps)
+    rt.kernel = kernel
+    rt.transit = kernel
+    rt.preempt = kernel.preempt
+    run = Run(trace=rt.trace, reports=rt.reports, rt=rt)
+    try:
+        with _hooked():
+            pid = rt.spawn(scenario, *args)
+            kernel.settle()
+            while True:
+                acts = kernel.enabled()
+                if not acts:
+                    entry = rt.next_timer()
+                    if entry is None:
+                        break
+                    kernel.clock = entry[0]
+                    rt.fire_due(kernel.clock)
+                    kernel.settle()
+                    continue
+                if len(run.steps) >= max_steps:
+                    run.truncated = True
+                    break
+                default = kernel.default(acts)
+                act = choose(run, acts, default)
+                if act is None:
+                    run.stopped = True
+                    break
+                if act not in acts:
+                    raise ScheduleError(
+                        f"step {len(run.steps) + 1}: the schedule asks for {act!r}, but "
+                        f"only {acts!r} can happen here; the schedule was made for "
+                        "another scenario, or the scenario does not behave the same "
+                        "way on every run (does it read a clock, a random generator "
+                        "without a seed, or a global that an earlier run changed?)")
+                who, op, value = describe_action(kernel, act)
+                dev = _classify(kernel, act, default)
+                run.steps.append(Step(len(run.steps), act, who, op, value, dev,
+                                      _short(kernel, default) if dev else "",
+                                      len(acts), len(rt.trace)))
+                kernel.do(act)
+            if pid in rt.finished:
+                run.finished = True
+                run.reason, run.result = rt.finished[pid]
+            elif not (run.truncated or run.stopped):
+                run.deadlock = deadlock_report(rt)
+    finally:
+        with _hooked():
+            kernel.close()
+    return run
+
+
+def normal(reason) -> bool:
+    return _values.is_normal(reason)
+
+
+# ---------------------------------------------------------------------------
+# Until the core calls rt.preempt itself (the one-line hook in _core._me), the
+# explorer installs an equivalent _me in labrt._api for the duration of a run.
+
+class _hooked:
+    def __enter__(self):
+        from .. import _api
+        self.saved = None
+        if getattr(_core, "_PREEMPT_HOOK", False):
+            return self
+        self.saved = _api._me
+        base = _core._me
+
+        def _me():
+            p = base()
+            pre = getattr(p.rt, "preempt", None)
+            if pre is not None and _core._running is None:
+                pre(p)
+            return p
+        _api._me = _me
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            from .. import _api
+            _api._me = self.saved
+        return False
