@@ -1,0 +1,132 @@
+#!/usr/bin/env escript
+%% -*- erlang -*-
+%%! +S 1 -noshell
+%%
+%% Controller of the distribution differential tests (tests/differential_dist/).
+%%
+%% This script is not a distributed node itself: it starts three peer nodes
+%% (a, b, c @localhost) with OTP's `peer` module over their standard input and
+%% output (connection => standard_io), so the only distribution connections are
+%% the ones the scenarios make.  It compiles dist_scenarios.erl, loads the
+%% binary into every peer, and for each scenario:
+%%
+%%   1. starts any peer a previous scenario stopped (they all run otherwise:
+%%      starting peers once per run keeps the run short);
+%%   2. performs the scenario's setup actions (dist_scenarios:setup/1);
+%%   3. runs the scenario on node a (dist_scenarios:run/2) and prints its lines;
+%%   4. kills what the scenario started on every node (dist_scenarios:cleanup/1)
+%%      and disconnects every pair of nodes, so the next scenario starts with
+%%      three unconnected nodes.
+%%
+%% Output, one section per scenario, then an end marker with the count:
+%%
+%%     === remote_link_exit_abnormal
+%%     a got {'EXIT',<b.p>,boom}
+%%     a exit normal
+%%     === end 30
+%%
+%% The nodes find each other through an epmd the caller starts: run this script
+%% with ERL_EPMD_PORT set to that epmd's port (harness.py does; see README.md).
+%% Everything listens on 127.0.0.1 only.  When this script ends, the peers'
+%% standard input closes and they halt.
+%%
+%% Run: escript beam_dist.escript [name ...]   (no names = all)
+
+-mode(compile).
+
+-define(ROLES, [a, b, c]).
+
+main(Args) ->
+    logger:set_primary_config(level, none),
+    Dir = filename:dirname(escript:script_name()),
+    Src = filename:join(Dir, "dist_scenarios.erl"),
+    {ok, Mod, Bin} = compile:file(Src, [binary, report_errors]),
+    {module, Mod} = code:load_binary(Mod, Src, Bin),
+    Wanted = [list_to_atom(A) || A <- Args],
+    Names = [N || N <- Mod:names(), Wanted == [] orelse lists:member(N, Wanted)],
+    Roles = maps:from_list([{R, node_name(R)} || R <- ?ROLES ++ [x]]),
+    Peers0 = lists:foldl(fun(R, Acc) -> Acc#{R => start_peer(R, {Mod, Src, Bin})} end,
+                         #{}, ?ROLES),
+    Peers = lists:foldl(fun(Name, Ps) -> scenario(Name, Ps, Roles, {Mod, Src, Bin}) end,
+                        Peers0, Names),
+    [catch peer:stop(P) || P <- maps:values(Peers)],
+    io:format("=== end ~w~n", [length(Names)]),
+    halt(0).
+
+node_name(R) -> list_to_atom(atom_to_list(R) ++ "@localhost").
+
+scenario(Name, Peers0, Roles, Code) ->
+    Peers = ensure_peers(Peers0, Code),
+    [setup(Action, Peers, Roles) || Action <- dist_scenarios:setup(Name)],
+    {Lines, G} = peer:call(maps:get(a, Peers), dist_scenarios, run, [Name, Roles], 60000),
+    io:format("=== ~w~n", [Name]),
+    [io:format("~s~n", [L]) || L <- Lines],
+    reset(Peers, G).
+
+setup({connect, From, To}, Peers, Roles) ->
+    true = peer:call(maps:get(From, Peers), net_kernel, connect_node,
+                     [maps:get(To, Roles)]),
+    wait_connected(maps:get(From, Peers), maps:get(To, Roles), 300).
+
+wait_connected(_, Node, 0) -> error({not_connected, Node});
+wait_connected(Peer, Node, N) ->
+    case lists:member(Node, peer:call(Peer, erlang, nodes, [])) of
+        true -> ok;
+        false -> timer:sleep(10), wait_connected(Peer, Node, N - 1)
+    end.
+
+%% ---------------------------------------------------------------- peers
+
+start_peer(Role, Code) -> start_peer(Role, Code, 20).
+
+start_peer(Role, {Mod, Src, Bin}, Tries) ->
+    Opts = #{name => Role, host => "localhost", connection => standard_io,
+             wait_boot => 20000,
+             args => ["-setcookie", "labrt_differential_dist",
+                      "-start_epmd", "false",
+                      "-kernel", "inet_dist_use_interface", "{127,0,0,1}",
+                      "-kernel", "logger_level", "none",
+                      "+S", "1"]},
+    case catch peer:start(Opts) of
+        {ok, Peer, _Node} ->
+            {module, Mod} = peer:call(Peer, code, load_binary, [Mod, Src, Bin]),
+            Peer;
+        _ when Tries > 1 ->
+            %% a node that has just halted may still hold its name in epmd
+            timer:sleep(100),
+            start_peer(Role, {Mod, Src, Bin}, Tries - 1);
+        Other ->
+            error({cannot_start_peer, Role, Other})
+    end.
+
+alive(Peer) -> is_process_alive(Peer).
+
+%% Start the peers that are not running.
+ensure_peers(Peers, Code) ->
+    lists:foldl(fun(R, Acc) ->
+        case Acc of
+            #{R := P} -> case alive(P) of true -> Acc; false -> Acc#{R => start_peer(R, Code)} end;
+            _ -> Acc#{R => start_peer(R, Code)}
+        end
+    end, Peers, ?ROLES).
+
+%% After a scenario: kill its processes on every node still running (a node
+%% the scenario stopped fails the call and is forgotten), then disconnect
+%% every pair, and wait until no node sees another.
+reset(Peers0, G) ->
+    Peers = maps:filter(fun(_, P) ->
+                            is_integer(catch peer:call(P, dist_scenarios, cleanup, [G]))
+                        end, Peers0),
+    disconnect_all(Peers, 300),
+    Peers.
+
+disconnect_all(_, 0) -> error(cannot_disconnect);
+disconnect_all(Peers, N) ->
+    Seen = [peer:call(P, erlang, nodes, [connected]) || P <- maps:values(Peers)],
+    case lists:append(Seen) of
+        [] -> ok;
+        _ ->
+            [peer:call(P, dist_scenarios, disconnect_all, []) || P <- maps:values(Peers)],
+            timer:sleep(10),
+            disconnect_all(Peers, N - 1)
+    end.

@@ -1,0 +1,598 @@
+"""labrt half of the distribution differential tests.
+
+Each scenario mirrors the Erlang function of the same name in
+``dist_scenarios.erl``, line for line.  A scenario is ``async def name(t)``; it
+runs as ``<a.main>`` on node ``a@localhost`` of a fresh :class:`labrt.World`
+whose nodes ``a``, ``b`` and ``c`` are up and not connected; ``x@localhost``
+never exists.  It logs with ``t.log(...)``, names pids and refs with
+``t.name(x, "p")`` and reaches the world (to crash a node) as ``t.world``.
+
+The distribution API (``node``, ``nodes``, ``spawn(..., node=)``,
+``monitor_node``, ``monitor_nodes``, ``disconnect_node``, ``labrt.rpc``) is
+looked up when a scenario runs, not when this module is imported, so a feature
+that is missing fails only the scenarios that use it.
+"""
+from __future__ import annotations
+
+import labrt
+from labrt import (ANY, TIMEOUT, Down, Exit, demonitor, link, monitor, receive,
+                   register, self, send, sleep, spawn, spawn_link, spawn_monitor,
+                   trap_exit, whereis)
+from labrt import gen_server
+
+from .harness import node_name
+
+SCENARIOS: dict = {}
+#: Setup actions done before a scenario starts, as dist_scenarios:setup/1.
+SETUP: dict = {"transitive_existing": [("connect", "b", "c")]}
+
+
+def scenario(fn):
+    SCENARIOS[fn.__name__] = fn
+    return fn
+
+
+def nd(role):
+    return node_name(role)
+
+
+# ----------------------------------------------------------------- helpers
+# Each mirrors the Erlang helper of the same name.
+
+def t_(fn, *args):
+    """Erlang's try: ("ok", V) | ("error", Exc) | ("exit", Reason)."""
+    try:
+        return ("ok", fn(*args))
+    except labrt.ProcessExit as e:
+        return ("exit", e.reason)
+    except Exception as e:
+        return ("error", e)
+
+
+async def ta(fn, *args):
+    """t_ for an async function."""
+    try:
+        return ("ok", await fn(*args))
+    except labrt.ProcessExit as e:
+        return ("exit", e.reason)
+    except Exception as e:
+        return ("error", e)
+
+
+async def next_():
+    msg = await receive(timeout=3.0)
+    return "nothing" if msg is TIMEOUT else msg
+
+
+async def idle():
+    await receive("never_sent")
+
+
+async def drain(t, n):
+    """Wait for n messages (3 s at most), let stragglers land, log all sorted."""
+    got = []
+    for _ in range(n):
+        m = await receive(timeout=3.0)
+        if m is TIMEOUT:
+            break
+        got.append(m)
+    await sleep(0.1)
+    while (m := await receive(timeout=0)) is not TIMEOUT:
+        got.append(m)
+    if not got:
+        t.log("a", "drained", "nothing")
+    else:
+        t.log_sorted([["a", "drained", m] for m in got])
+
+
+async def srv_loop():
+    acc = []
+    while True:
+        m = await receive()
+        if isinstance(m, tuple) and len(m) == 2 and m[0] == "report":
+            send(m[1], ("srv_got", acc))
+            acc = []
+        elif isinstance(m, tuple) and len(m) == 2 and m[0] == "ping":
+            send(m[1], ("pong", labrt.node()))
+        elif isinstance(m, tuple) and len(m) == 2 and m[0] == "exit":
+            labrt.exit(m[1])
+        else:
+            acc.append(m)
+
+
+async def start_srv(node, name, trap):
+    parent = self()
+
+    async def body():
+        trap_exit(trap)
+        if name != "none":
+            register(name, self())
+        send(parent, ("ready", self()))
+        await srv_loop()
+
+    p = spawn(body, node=node)
+    m = await receive(("ready", p), timeout=3.0)
+    return "not_ready" if m is TIMEOUT else p
+
+
+async def connect(node):
+    parent = self()
+
+    async def hello():
+        send(parent, ("connected", labrt.node()))
+
+    spawn(hello, node=node)
+    m = await receive(("connected", node), timeout=3.0)
+    return "not_connected" if m is TIMEOUT else "ok"
+
+
+async def stop_node(t, node):
+    """Crash ``node`` (its processes run no more code, its connections close at
+    once, as erlang:halt/0 does) and wait until this node has seen it go.  A
+    helper process does the waiting, so no nodedown reaches the caller."""
+    parent = self()
+
+    async def helper():
+        labrt.monitor_node(node, True)
+        t.world.crash(node)
+        await receive(("nodedown", node))
+        send(parent, ("stopped", node))
+
+    spawn(helper)
+    m = await receive(("stopped", node), timeout=5.0)
+    return "not_stopped" if m is TIMEOUT else "ok"
+
+
+async def wait_nodes(expected):
+    for _ in range(300):
+        if sorted(labrt.nodes()) == expected:
+            return expected
+        await sleep(0.01)
+    return sorted(labrt.nodes())
+
+
+def on_go_exit(reason):
+    async def body():
+        await receive("go")
+        labrt.exit(reason)
+    return body
+
+
+def exit_with(r):
+    labrt.exit(r)
+
+
+def divide(x, y):
+    return x // y
+
+
+async def sleep_then(secs, v):
+    await sleep(secs)
+    return v
+
+
+def this_node():
+    return labrt.node()
+
+
+class KV(gen_server.GenServer):
+    """The kv server of the gen_server scenarios."""
+
+    def init(self, arg):
+        return ("ok", None)
+
+    def handle_call(self, req, from_, state):
+        assert req == "ping"
+        return ("reply", ("pong", labrt.node()), state)
+
+
+async def start_kv(node):
+    parent = self()
+
+    async def starter():
+        send(parent, ("started", await gen_server.start(KV, None, name="kv")))
+
+    spawn(starter, node=node)
+    m = await receive(("started", ("ok", ANY)), timeout=3.0)
+    return "not_started" if m is TIMEOUT else m[1][1]
+
+
+# ----------------------------------------------------------------- item 96: sends
+
+@scenario
+async def send_name_node_order(t):
+    b = nd("b")
+    p = t.name(await start_srv(b, "sink", False), "sink")
+    t.log("a", "send_returns", send(("sink", b), "m0"))
+    for i in range(1, 6):
+        send(("sink", b), ("n", i))
+    send(p, ("n", 6))
+    send(("sink", b), ("report", self()))
+    t.log("a", "got", await next_())
+    t.log("a", "send_unregistered", send(("nosuch", b), "hello"))
+    t.log("a", "send_nonexistent_node", send(("sink", nd("x")), "hello"))
+    send(p, ("report", self()))
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def names_per_node(t):
+    b, a = nd("b"), labrt.node()
+    pa = t.name(await start_srv(a, "srv", False), "srv")
+    pb = t.name(await start_srv(b, "srv", False), "srv")
+    t.log("a", "whereis", whereis("srv"))
+    send(("srv", a), "to_a")
+    send(("srv", b), "to_b")
+    send(pa, ("report", self()))
+    t.log("a", "got", await next_())
+    send(pb, ("report", self()))
+    t.log("a", "got", await next_())
+
+
+# ----------------------------------------------------------------- remote spawn
+
+@scenario
+async def remote_spawn(t):
+    b, me = nd("b"), self()
+
+    async def hello():
+        send(me, ("hello", labrt.node(), self()))
+
+    t.log("a", "self_node", labrt.node(), labrt.nodes())
+    p = t.name(spawn(hello, node=b), "p")
+    t.log("a", "node_of_p", labrt.node(p))
+    t.log("a", "got", await next_())
+    t.log("a", "nodes", sorted(labrt.nodes()))
+
+
+async def _ok():
+    return "ok"
+
+
+@scenario
+async def remote_spawn_nonexistent_node(t):
+    trap_exit(True)
+    x = nd("x")
+    p = t.name(spawn(_ok, node=x), "p")
+    t.log("a", "node_of_p", labrt.node(p))
+    t.name(spawn_link(_ok, node=x), "l")
+    t.log("a", "got", await next_())
+    m, r = spawn_monitor(_ok, node=x)
+    t.name(m, "m")
+    t.name(r, "r")
+    t.log("a", "got", await next_())
+    t.log("a", "nodes", labrt.nodes())
+
+
+# ----------------------------------------------------------------- remote links
+
+@scenario
+async def remote_link_exit_normal(t):
+    trap_exit(True)
+    p = t.name(spawn_link(on_go_exit("normal"), node=nd("b")), "p")
+    send(p, "go")
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def remote_link_exit_abnormal(t):
+    trap_exit(True)
+    p = t.name(spawn_link(on_go_exit("boom"), node=nd("b")), "p")
+    send(p, "go")
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def remote_link_exit_kill(t):
+    trap_exit(True)
+    p = t.name(spawn_link(idle, node=nd("b")), "p")
+    t.log("a", "exit_kill", labrt.exit(p, "kill"))
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def remote_link_nontrap_abnormal(t):
+    p = t.name(spawn_link(on_go_exit("boom"), node=nd("b")), "p")
+    send(p, "go")
+    if await receive("never_sent", timeout=3.0) is TIMEOUT:
+        t.log("a", "survived")
+
+
+@scenario
+async def remote_link_after_spawn(t):
+    trap_exit(True)
+    b = nd("b")
+    p = t.name(await start_srv(b, "none", False), "p")
+    t.log("a", "link", link(p))
+    send(p, ("exit", "boom"))
+    t.log("a", "got", await next_())
+    t.log("a", "link_dead", link(p))
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def remote_exit_signal(t):
+    b = nd("b")
+    p = t.name(await start_srv(b, "none", True), "p")
+    t.name(monitor(p), "mp")
+    t.log("a", "exit", labrt.exit(p, "why"))
+    send(p, ("report", self()))
+    t.log("a", "got", await next_())
+    labrt.exit(p, "kill")
+    t.log("a", "got", await next_())
+
+
+# ----------------------------------------------------------------- remote monitors
+
+@scenario
+async def remote_monitor_pid(t):
+    b = nd("b")
+    p = t.name(spawn(on_go_exit("boom"), node=b), "p")
+    t.name(monitor(p), "m1")
+    send(p, "go")
+    t.log("a", "got", await next_())
+    t.name(monitor(p), "m2")
+    t.log("a", "got", await next_())
+    q = t.name(spawn(on_go_exit("boom"), node=b), "q")
+    m3 = t.name(monitor(q), "m3")
+    t.log("a", "demonitor", demonitor(m3))
+    t.name(monitor(q), "m4")
+    send(q, "go")
+    await drain(t, 1)
+
+
+@scenario
+async def monitor_name_registered(t):
+    b = nd("b")
+    t.name(await start_srv(b, "srv", False), "srv")
+    t.name(monitor(("srv", b)), "m")
+    send(("srv", b), ("exit", "boom"))
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def monitor_name_noproc(t):
+    b = nd("b")
+    t.log("a", "nodes", labrt.nodes())
+    t.name(monitor(("nosuch", b)), "m")
+    t.log("a", "got", await next_())
+    t.log("a", "nodes", labrt.nodes())
+
+
+@scenario
+async def monitor_name_nonexistent_node(t):
+    t.name(monitor(("srv", nd("x"))), "m")
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def monitor_name_node_stops(t):
+    b = nd("b")
+    t.name(await start_srv(b, "srv", False), "srv")
+    t.name(monitor(("srv", b)), "m")
+    await stop_node(t, b)
+    await drain(t, 1)
+
+
+# ----------------------------------------------------------------- monitor_node
+
+@scenario
+async def monitor_node_stop(t):
+    b = nd("b")
+    t.log("a", "monitor_node", labrt.monitor_node(b, True))
+    t.log("a", "monitor_node", labrt.monitor_node(b, True))
+    t.log("a", "nodes", labrt.nodes())
+    await stop_node(t, b)
+    await drain(t, 2)
+
+
+@scenario
+async def monitor_node_nonexistent(t):
+    x = nd("x")
+    t.log("a", "monitor_node", labrt.monitor_node(x, True))
+    t.log("a", "got", await next_())
+    t.log("a", "monitor_node", labrt.monitor_node(x, True))
+    t.log("a", "monitor_node", labrt.monitor_node(x, True))
+    await drain(t, 2)
+
+
+@scenario
+async def monitor_node_off(t):
+    b = nd("b")
+    await connect(b)
+    t.log("a", "monitor_node", labrt.monitor_node(b, True))
+    t.log("a", "monitor_node", labrt.monitor_node(b, True))
+    t.log("a", "monitor_node_off", labrt.monitor_node(b, False))
+    await stop_node(t, b)
+    await drain(t, 1)
+
+
+@scenario
+async def monitor_node_disconnect(t):
+    b = nd("b")
+    await connect(b)
+    labrt.monitor_node(b, True)
+    t.log("a", "disconnect", labrt.disconnect_node(b))
+    await drain(t, 1)
+
+
+# ----------------------------------------------------------------- monitor_nodes
+
+@scenario
+async def monitor_nodes_plain(t):
+    b = nd("b")
+    t.log("a", "monitor_nodes", labrt.monitor_nodes(True))
+    await connect(b)
+    await drain(t, 1)
+    await stop_node(t, b)
+    await drain(t, 1)
+    t.log("a", "monitor_nodes", labrt.monitor_nodes(False))
+
+
+@scenario
+async def monitor_nodes_reason(t):
+    b, c = nd("b"), nd("c")
+    t.log("a", "monitor_nodes", labrt.monitor_nodes(True, nodedown_reason=True))
+    await connect(b)
+    await drain(t, 1)
+    await stop_node(t, b)
+    await drain(t, 1)
+    await connect(c)
+    await drain(t, 1)
+    t.log("a", "disconnect", labrt.disconnect_node(c))
+    await drain(t, 1)
+
+
+# ----------------------------------------------------------------- disconnect_node
+
+@scenario
+async def disconnect_reconnect(t):
+    trap_exit(True)
+    b = nd("b")
+    labrt.monitor_nodes(True)
+    p = t.name(await start_srv(b, "srv", True), "srv")
+    await drain(t, 1)
+    link(p)
+    t.name(monitor(p), "m1")
+    t.log("a", "disconnect", labrt.disconnect_node(b))
+    await drain(t, 3)
+    t.log("a", "nodes", labrt.nodes())
+    send(("srv", b), ("report", self()))
+    await drain(t, 2)
+    t.log("a", "nodes", labrt.nodes())
+    t.name(monitor(p), "m2")
+    send(p, ("exit", "boom"))
+    await drain(t, 1)
+
+
+@scenario
+async def disconnect_node_results(t):
+    b = nd("b")
+    t.log("a", "not_connected", labrt.disconnect_node(b))
+    t.log("a", "nonexistent", labrt.disconnect_node(nd("x")))
+    await connect(b)
+    t.log("a", "connected", labrt.disconnect_node(b))
+    t.log("a", "again", labrt.disconnect_node(b))
+    t.log("a", "nodes", labrt.nodes())
+
+
+# ----------------------------------------------------------------- a node stops
+
+@scenario
+async def node_stop_links_noconnection(t):
+    trap_exit(True)
+    b, me = nd("b"), self()
+    t.name(spawn_link(idle, node=b), "p1")
+    t.name(spawn_link(idle, node=b), "p2")
+    t.name(monitor(t.name(spawn(idle, node=b), "p3")), "m3")
+
+    async def local():
+        link(spawn(idle, node=b))
+        send(me, "linked")
+        await idle()
+
+    l = t.name(spawn(local), "l")
+    await receive("linked")
+    t.name(monitor(l), "ml")
+    await stop_node(t, b)
+    await drain(t, 4)
+
+
+@scenario
+async def two_nodes_stop(t):
+    trap_exit(True)
+    b, c = nd("b"), nd("c")
+    labrt.monitor_nodes(True)
+    t.name(spawn_link(idle, node=b), "pb")
+    t.name(spawn_link(idle, node=c), "pc")
+    await drain(t, 2)
+    await stop_node(t, b)
+    await stop_node(t, c)
+    await drain(t, 4)
+
+
+@scenario
+async def remote_process_alive_after_disconnect(t):
+    trap_exit(True)
+    b = nd("b")
+    p = t.name(await start_srv(b, "srv", False), "srv")
+    t.name(monitor(p), "m")
+    labrt.disconnect_node(b)
+    await drain(t, 1)
+    send(p, ("ping", self()))
+    t.log("a", "got", await next_())
+
+
+# ----------------------------------------------------------------- item 103: calls
+
+@scenario
+async def gen_server_call_nodedown(t):
+    b = nd("b")
+    s = t.name(await start_kv(b), "kv")
+    t.log("a", "call", await gen_server.call(("kv", b), "ping"))
+    t.log("a", "call", await gen_server.call(s, "ping", 1.0))
+    await stop_node(t, b)
+    t.log("a", "call_name", await ta(gen_server.call, ("kv", b), "ping"))
+    t.log("a", "call_name", await ta(gen_server.call, ("kv", b), "ping", 1.0))
+    t.log("a", "call_pid", await ta(gen_server.call, s, "ping", 1.0))
+    t.log("a", "call_nonexistent", await ta(gen_server.call, ("kv", nd("x")), "ping"))
+
+
+@scenario
+async def rpc_call(t):
+    from labrt import rpc
+    b = nd("b")
+    t.log("a", "rpc", await rpc.call(b, this_node))
+    t.log("a", "rpc_exit", await rpc.call(b, exit_with, "boom"))
+    t.log("a", "rpc_error", await rpc.call(b, divide, 1, 0))
+    t.log("a", "rpc_timeout", await rpc.call(b, sleep_then, 1.0, "late", timeout=0.1))
+    t.log("a", "rpc_nonexistent", await rpc.call(nd("x"), this_node))
+    await stop_node(t, b)
+    t.log("a", "rpc_stopped", await rpc.call(b, this_node))
+
+
+@scenario
+async def erpc_call(t):
+    # labrt's distribution contract has no erpc; this twin assumes one in
+    # labrt.erpc that raises ErlangError-like ("erpc", "noconnection").
+    from labrt import erpc
+    b = nd("b")
+    t.log("a", "erpc", await ta(erpc.call, b, this_node))
+    t.log("a", "erpc_nonexistent", await ta(erpc.call, nd("x"), this_node))
+    await stop_node(t, b)
+    t.log("a", "erpc_stopped", await ta(erpc.call, b, this_node))
+
+
+# ----------------------------------------------------------------- item 102: transitive
+
+@scenario
+async def transitive_connect(t):
+    b, c, me = nd("b"), nd("c"), self()
+    labrt.monitor_nodes(True)
+    t.log("a", "nodes", labrt.nodes())
+    await connect(b)
+
+    async def b_sends():
+        send(("nosuch", c), "hello")
+        send(me, "b_sent")
+
+    spawn(b_sends, node=b)
+    await receive("b_sent")
+    t.log("a", "nodes", await wait_nodes([b, c]))
+    await drain(t, 2)
+
+    async def c_nodes():
+        send(me, ("c_nodes", sorted(labrt.nodes())))
+
+    spawn(c_nodes, node=c)
+    t.log("a", "got", await next_())
+
+
+@scenario
+async def transitive_existing(t):
+    b, c = nd("b"), nd("c")
+    labrt.monitor_nodes(True)
+    t.log("a", "nodes", labrt.nodes())
+    await connect(b)
+    t.log("a", "nodes", await wait_nodes([b, c]))
+    await drain(t, 2)
