@@ -233,7 +233,8 @@ class History:
         ``"fail"``, ``"info"``, or ``None`` for never completed, whose
         complete_time is ignored). Events are sorted by time; at equal times
         completions come first, so ``[0, 1]`` and ``[1, 2]`` are sequential,
-        and otherwise the specs' order is kept.
+        then invocations, then completions of zero-length operations (which
+        must follow their own invocation); otherwise the specs' order is kept.
         """
         specs = [tuple(s) for s in specs]
         events = []
@@ -249,7 +250,7 @@ class History:
                 end = _time(s[4], f"spec {i}: complete_time")
                 if end < start:
                     raise HistoryError(f"spec {i} completes ({end}) before it is invoked ({start})")
-                events.append((end, 0, i, status))
+                events.append((end, 0 if end > start else 2, i, status))
         h = cls()
         ids = {}
         for t, _, i, kind in sorted(events):
