@@ -381,7 +381,6 @@ async def monitor_node_stop(t):
     b = nd("b")
     t.log("a", "monitor_node", labrt.monitor_node(b, True))
     t.log("a", "monitor_node", labrt.monitor_node(b, True))
-    t.log("a", "nodes", labrt.nodes())
     await stop_node(t, b)
     await drain(t, 2)
 
