@@ -69,8 +69,8 @@ def _validate(scenario, check, args, runs, seed, mode, max_preemptions, max_step
 
 
 def explore(scenario, check=None, *, args=(), runs=None, seed=0, mode="random",
-            max_preemptions=None, max_steps=2000, crashes_ok=False, shrink=True,
-            shrink_budget=2000):
+            max_preemptions=None, max_steps=2000, timers="idle", crashes_ok=False,
+            shrink=True, shrink_budget=2000):
     """Run ``scenario(*args)`` under many schedules; return the first failure or the coverage.
 
     scenario        -- an ``async def`` run as the first process (as ``labrt.run``)
@@ -84,6 +84,9 @@ def explore(scenario, check=None, *, args=(), runs=None, seed=0, mode="random",
                        have (preemptions, delayed signals, reorderings); random
                        default 3, systematic default None (no bound)
     max_steps       -- a run longer than this is cut (and the space not covered)
+    timers          -- "idle": a timer fires only when nothing else can happen
+                       (as on the default kernel); "race": the earliest timer
+                       may fire at any time (a timeout guesses wrong)
     crashes_ok      -- do not count a crash of a process other than the scenario
                        (an uncaught exception) as a failure
     shrink          -- shrink a failing schedule to the fewest deviations
@@ -93,19 +96,19 @@ def explore(scenario, check=None, *, args=(), runs=None, seed=0, mode="random",
     if runs is None:
         runs = 1000 if mode == "random" else 20000
     _validate(scenario, check, args, runs, seed, mode, max_preemptions, max_steps)
+    job = _job(scenario, args, max_steps, timers)
 
     def verdict(run):
         return judge(run, check, crashes_ok)
     if mode == "random":
         bound = 3 if max_preemptions is None else max_preemptions
-        n, run_seed, run, failure = random_search(scenario, args, verdict, runs, seed,
-                                                  bound, max_steps)
+        n, run_seed, run, failure = random_search(job, verdict, runs, seed, bound)
         if run is None:
             return Coverage(n, False, "random", bound)
     else:
         bound = max_preemptions
         n, run, failure, tree, truncated, complete = systematic_search(
-            scenario, args, verdict, runs, bound, max_steps)
+            job, verdict, runs, bound)
         run_seed = None
         if run is None:
             return Coverage(n, complete and not tree.pruned and not truncated,
@@ -114,10 +117,19 @@ def explore(scenario, check=None, *, args=(), runs=None, seed=0, mode="random",
     original = len(run.deviations)
     minimal, used = False, 0
     if shrink:
-        run, failure, minimal, used = _shrink(scenario, args, verdict, run, max_steps,
-                                              shrink_budget)
+        run, failure, minimal, used = _shrink(job, verdict, run, shrink_budget)
     return Counterexample(failure, run, schedule_of(run, scenario, run_seed), n,
                           run_seed, original, minimal, used, mode, scenario, args)
+
+
+def _job(scenario, args, max_steps, timers):
+    if timers not in ("idle", "race"):
+        raise ValueError(f"timers must be 'idle' or 'race', got {timers!r}")
+    race = timers == "race"
+
+    def job(choose):
+        return execute(scenario, args, choose, max_steps, race)
+    return job
 
 
 class Outcomes(set):
@@ -126,7 +138,7 @@ class Outcomes(set):
 
 
 def outcomes(scenario, key=None, *, args=(), runs=20000, max_preemptions=None,
-             max_steps=2000):
+             max_steps=2000, timers="idle"):
     """Every ``key(run)`` (default: the scenario's result) over the whole schedule space.
 
     A run that does not finish gives ``("never finished",)``; one that ends
@@ -134,6 +146,7 @@ def outcomes(scenario, key=None, *, args=(), runs=20000, max_preemptions=None,
     space was covered.
     """
     _validate(scenario, None, args, runs, 0, "systematic", max_preemptions, max_steps)
+    job = _job(scenario, args, max_steps, timers)
     found = Outcomes()
 
     def record(run):
@@ -147,7 +160,7 @@ def outcomes(scenario, key=None, *, args=(), runs=20000, max_preemptions=None,
             found.add(key(run) if key is not None else run.result)
         return None
     n, _r, _f, tree, truncated, complete = systematic_search(
-        scenario, args, record, runs, max_preemptions, max_steps)
+        job, record, runs, max_preemptions)
     found.coverage = Coverage(n, complete and not tree.pruned and not truncated,
                               "systematic", max_preemptions, tree.pruned, truncated,
                               limit_hit=not complete)

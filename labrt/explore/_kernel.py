@@ -46,9 +46,13 @@ process (its function returned or raised) is one more stop, ``end``, so
 that its exit signals and the release of its name can be delayed too.
 
 A signal a process sends to itself arrives at once (the BEAM does this too:
-a process's own signals never wait behind anyone).  Timers fire only when no
-action is left (virtual time advances only when the system is idle), so the
-explorer does not race a message against a timeout; see notes/labrt-explore.md.
+a process's own signals never wait behind anyone).  By default timers fire
+only when no action is left (virtual time advances only when the system is
+idle), so a timeout never beats a message that is still on its way.  With
+``race_timers`` the earliest timer is one more action, ``("timer",)``,
+possible at any time: a timeout is then what it is in Erlang, a guess about
+how long others take, and the explorer shows what happens when the guess is
+wrong.
 """
 from __future__ import annotations
 
@@ -97,7 +101,7 @@ def _num(pid):
 class ScheduleKernel:
     """A kernel (see _sim.py for the interface) driven by a chooser, one action at a time."""
 
-    def __init__(self, rt, max_steps=2000):
+    def __init__(self, rt, max_steps=2000, race_timers=False):
         if _greenlet is None:
             raise ImportError("labrt.explore needs the 'greenlet' package: "
                               "pip install greenlet")
@@ -113,6 +117,7 @@ class ScheduleKernel:
         self.main = _greenlet.getcurrent()
         self.max_steps = max_steps
         self.closing = False
+        self.race_timers = race_timers           # may a timer fire while work is left?
         # Does the core hand every signal to post() (its transit hook)?  If
         # not, a send takes effect at once and reads the receiver's state.
         self.signals = hasattr(rt, "_arrive")
@@ -274,6 +279,8 @@ class ScheduleKernel:
         acts = [("run", n) for n, st in sorted(self.ps.items()) if st.state is PAUSED]
         acts += [("deliver",) + key for key, q in sorted(self.queues.items(),
                                                          key=_qkey) if q]
+        if self.race_timers and acts and self.rt.next_timer() is not None:
+            acts.append(("timer",))
         return acts
 
     def default(self, acts):
@@ -289,7 +296,10 @@ class ScheduleKernel:
             return best[1]
         if ("run", self.last) in acts:
             return ("run", self.last)
-        return min((a for a in acts), key=lambda a: self.ps[a[1]].ready)
+        runs = [a for a in acts if a[0] == "run"]
+        if not runs:
+            return acts[0]                   # only the timer is left
+        return min(runs, key=lambda a: self.ps[a[1]].ready)
 
     def do(self, act):
         """Perform one action and run everything it started or woke to its next stop."""
@@ -297,6 +307,8 @@ class ScheduleKernel:
             st = self.ps[act[1]]
             self.last = act[1]
             self._resume(st)
+        elif act[0] == "timer":
+            self.fire_next()
         else:
             _seq, sig = self.queues[act[1:]].popleft()
             self.rt._arrive(sig)
@@ -310,6 +322,8 @@ class ScheduleKernel:
         ``"names"`` the registry, ``"pids"`` the next pid number, ``"time"``
         the timers; ``"*"`` means anything (an operation we do not know).
         """
+        if act[0] == "timer":
+            return frozenset({"*"})          # a timeout races everything
         if act[0] == "deliver":
             r = act[2]
             fp = {("p", r)} if type(r) is int else {"names"}
@@ -358,6 +372,12 @@ class ScheduleKernel:
         elif op not in ("receive", "sleep", "trap_exit", "end"):
             fp.add("*")
         return frozenset(fp)
+
+    def fire_next(self):
+        """Move the clock to the earliest timer and fire every timer due then."""
+        entry = self.rt.next_timer()
+        self.clock = max(self.clock, entry[0])
+        self.rt.fire_due(self.clock)
 
     def head(self, act):
         """The signal a deliver action would deliver."""

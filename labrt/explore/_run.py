@@ -19,6 +19,14 @@ one could have gone on; a ``delay``: something else happened while a signal
 was ready to be delivered; a ``reorder``: another runnable process went
 first).  The number of deviations is the measure the explorer minimises:
 the default schedule has none.
+
+An action passed over by a deviation is *demoted*: from then on the default
+is taken among the other actions while there are any (as when PCT lowers a
+thread's priority).  So a message that is delayed once stays in transit
+until nothing else can happen or a later choice delivers it, and one
+deviation is enough to express "this signal was slow"; without demotion
+every later step would deliver it again by default, and a long delay would
+cost one deviation per step.
 """
 from __future__ import annotations
 
@@ -112,6 +120,9 @@ def describe_action(kernel, act) -> tuple[str, str, str]:
     """(who, op, value) of an action in the current state."""
     if act[0] == "run":
         return _describe_run(kernel.ps[act[1]])
+    if act[0] == "timer":
+        entry = kernel.rt.next_timer()
+        return "clock", "timer", f"t={entry[0]:g} s fires"
     sig = kernel.head(act)
     kind = getattr(sig, "kind", "signal")
     target = getattr(sig, "target", None)
@@ -133,12 +144,16 @@ def _short(kernel, act) -> str:
     who, op, value = describe_action(kernel, act)
     if act[0] == "run":
         return f"{who.split()[0]} {op}"
+    if act[0] == "timer":
+        return "the timer"
     return f"{op} {who.split()[0]} <- {value}"
 
 
 def _classify(kernel, act, default) -> str | None:
     if act == default:
         return None
+    if act[0] == "timer":
+        return "early timeout"
     if default[0] == "deliver":
         return "delay"
     if default[1] == kernel.last:
@@ -146,14 +161,15 @@ def _classify(kernel, act, default) -> str | None:
     return "reorder"
 
 
-def execute(scenario, args, choose, max_steps=2000) -> Run:
+def execute(scenario, args, choose, max_steps=2000, race_timers=False) -> Run:
     """Run ``scenario(*args)`` in schedule mode, asking ``choose`` at each state."""
     rt = _core.Runtime(kernel="sim", trace=True, reports=None)
-    kernel = ScheduleKernel(rt, max_steps)
+    kernel = ScheduleKernel(rt, max_steps, race_timers)
     rt.kernel = kernel
     rt.transit = kernel
     rt.preempt = kernel.preempt
     run = Run(trace=rt.trace, reports=rt.reports, rt=rt)
+    low = set()                  # actions passed over by a deviation: they go last
     try:
         with _hooked():
             pid = rt.spawn(scenario, *args)
@@ -164,14 +180,17 @@ def execute(scenario, args, choose, max_steps=2000) -> Run:
                     entry = rt.next_timer()
                     if entry is None:
                         break
-                    kernel.clock = entry[0]
-                    rt.fire_due(kernel.clock)
+                    kernel.fire_next()
                     kernel.settle()
                     continue
                 if len(run.steps) >= max_steps:
                     run.truncated = True
                     break
                 default = kernel.default(acts)
+                if default in low:
+                    rest = [a for a in acts if a not in low]
+                    if rest:
+                        default = kernel.default(rest)
                 act = choose(run, acts, default)
                 if act is None:
                     run.stopped = True
@@ -185,6 +204,8 @@ def execute(scenario, args, choose, max_steps=2000) -> Run:
                         "without a seed, or a global that an earlier run changed?)")
                 who, op, value = describe_action(kernel, act)
                 dev = _classify(kernel, act, default)
+                if dev:
+                    low.add(default)
                 run.steps.append(Step(len(run.steps), act, who, op, value, dev,
                                       _short(kernel, default) if dev else "",
                                       len(acts), len(rt.trace)))

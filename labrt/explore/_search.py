@@ -2,7 +2,9 @@
 
 Design
 ------
-Every search here is *stateless*: Python cannot snapshot a running program,
+A search gets a *job*: a function ``job(choose) -> Run`` that runs the
+scenario once under a chooser (``_run.execute`` with the scenario and its
+settings bound).  Every search here is *stateless*: Python cannot snapshot a running program,
 so to try another branch the scenario is run again from the start with the
 same choices up to the branch point (as Concuerror does).  A search is
 therefore nothing but a way to pick the next choice list.
@@ -10,9 +12,10 @@ therefore nothing but a way to pick the next choice list.
 **Random** (``random_search``): most concurrency bugs need only one or two
 unusual choices at the right moment (the observation behind PCT, Burckhardt
 et al., 2010).  Run 0 is the default schedule.  Run *i* draws, from its own
-seed, a number of deviations *k* (1 to ``max_preemptions``) and *k* step
-numbers within the length of the default schedule; at those steps it takes a
-random non-default action and elsewhere the default one.  The seed of run
+seed, a number *k* of change points (1 to ``max_preemptions``) among the
+steps of the default schedule, and takes a random other action at each; the
+action it passed over is demoted from then on (see ``_run.py``), so one
+change point can keep a message in transit while everything else goes on.  The seed of run
 *i* is derived from the user's seed and *i*, so the same seed gives the same
 runs in the same order.
 
@@ -39,7 +42,7 @@ import random
 import re
 
 from ._kernel import ScheduleError
-from ._run import execute, normal
+from ._run import normal
 
 
 _WHERE = re.compile(r" in \S+ \([^()]*, line \d+\)$")   # where: varies with the source
@@ -93,13 +96,13 @@ def pct_chooser(run_seed, horizon, max_dev):
     return choose
 
 
-def random_search(scenario, args, verdict, runs, seed, max_dev, max_steps):
+def random_search(job, verdict, runs, seed, max_dev):
     """(index, run seed, run, failure) of the first failing run, or (runs, None...)."""
     horizon = None
     for i in range(runs):
         run_seed = f"{seed}:{i}"
         choose = default_chooser if i == 0 else pct_chooser(run_seed, horizon, max_dev)
-        run = execute(scenario, args, choose, max_steps)
+        run = job(choose)
         if horizon is None:
             horizon = max(1, len(run.steps))
         failure = verdict(run)
@@ -202,7 +205,7 @@ class _Tree:
         return False
 
 
-def systematic_search(scenario, args, verdict, runs, bound, max_steps, use_sleep=True):
+def systematic_search(job, verdict, runs, bound, use_sleep=True):
     """(runs done, run, failure, tree, truncated runs, complete).
 
     ``verdict(run)`` says why a run fails, or None (outcomes() passes one that
@@ -212,7 +215,7 @@ def systematic_search(scenario, args, verdict, runs, bound, max_steps, use_sleep
     n = 0
     while n < runs:
         n += 1
-        run = execute(scenario, args, tree.chooser(), max_steps)
+        run = job(tree.chooser())
         truncated += run.truncated
         failure = verdict(run)
         if failure:
@@ -233,7 +236,7 @@ def _with_deviations(devs):
     return choose
 
 
-def shrink(scenario, args, verdict, run, max_steps, budget=2000):
+def shrink(job, verdict, run, budget=2000):
     """(smallest failing run found, failure, proved minimal, runs used)."""
     failure = verdict(run)
     if not failure:
@@ -246,7 +249,7 @@ def shrink(scenario, args, verdict, run, max_steps, budget=2000):
         devs = {s.index: s.action for s in best.deviations}
         for i in sorted(devs, reverse=True):
             cand = {k: v for k, v in devs.items() if k != i}
-            r = execute(scenario, args, _with_deviations(cand), max_steps)
+            r = job(_with_deviations(cand))
             used += 1
             f = verdict(r)
             if f and len(r.deviations) < len(best.deviations):
@@ -259,7 +262,7 @@ def shrink(scenario, args, verdict, run, max_steps, budget=2000):
         if left <= 0:
             return best, failure, False, used
         n, r, f, _tree, _t, complete = systematic_search(
-            scenario, args, verdict, left, bound, max_steps, use_sleep=False)
+            job, verdict, left, bound, use_sleep=False)
         used += n
         if r is not None:
             return r, f, True, used
