@@ -305,6 +305,7 @@ def test_solution_cells_found_by_metadata_or_header():
     ]}
     found = nbio.student_solutions(nb)
     assert set(found) == {"ring", "counter"}
+    assert found["ring"] == ["async def ring(n, laps):\n    pass\n"]
     assert found["counter"] == ["# Task 3 (counter)\nx = 1\n"]
 
 
@@ -435,17 +436,25 @@ def _row(rows, student, task):
     return next(r for r in rows if r["student"] == student and r["task"] == task)
 
 
+def _full(task: str) -> str:
+    """A task's points with its hidden checks, as the CSV writes them."""
+    return str(TASKS[task].points)
+
+
+CH03 = str(sum(t.points for t in TASKS.values() if t.notebook == "ch03-processes"))
+
+
 def test_grade_correct_submission_gets_everything(graded):
     """The solution notebook scores all public and hidden points."""
     rows, _, _ = graded
-    assert _row(rows, "alice", "TOTAL")["points"] == _row(rows, "alice", "TOTAL")["max_points"] == "26"
+    assert _row(rows, "alice", "TOTAL")["points"] == _row(rows, "alice", "TOTAL")["max_points"] == "33"
 
 
 def test_grade_partial_submission(graded):
     """A notebook with one task done scores that task only; the others are 'not done'."""
     rows, _, _ = graded
-    assert (_row(rows, "bob", "ping_pong")["points"], _row(rows, "bob", "ring")["status"]) == ("7", "not_done")
-    assert _row(rows, "bob", "TOTAL")["points"] == "7"
+    assert (_row(rows, "bob", "ping_pong")["points"], _row(rows, "bob", "ring")["status"]) == ("9", "not_done")
+    assert _row(rows, "bob", "TOTAL")["points"] == "9"
 
 
 def test_grade_empty_and_broken_json(graded):
@@ -469,7 +478,7 @@ def test_grade_crashed_worker_costs_one_task(graded):
     """os._exit in one task scores that task 0 ('crashed'); the other tasks are graded."""
     rows, _, _ = graded
     assert _row(rows, "frank", "ring")["status"] == "crashed"
-    assert (_row(rows, "frank", "ping_pong")["points"], _row(rows, "frank", "counter")["points"]) == ("7", "10")
+    assert (_row(rows, "frank", "ping_pong")["points"], _row(rows, "frank", "counter")["points"]) == ("9", "12")
 
 
 def test_grade_tampering_is_refused(graded):
@@ -477,13 +486,13 @@ def test_grade_tampering_is_refused(graded):
     rows, _, _ = graded
     assert _row(rows, "gina", "ring")["status"] == "tampered"
     assert "labrt.grading.core.run_case" in _row(rows, "gina", "ring")["message"]
-    assert _row(rows, "gina", "ping_pong")["points"] == "7"
+    assert _row(rows, "gina", "ping_pong")["points"] == "9"
 
 
 def test_grade_ignores_the_students_check_cells(graded):
     """Deleted or faked check cells change nothing: the official checks run."""
     rows, _, _ = graded
-    assert _row(rows, "ivan", "TOTAL")["points"] == "26"
+    assert _row(rows, "ivan", "TOTAL")["points"] == "33"
     assert _row(rows, "judy", "TOTAL")["points"] == "0"
     assert _row(rows, "judy", "ring")["status"] == "not_done"
 
@@ -491,15 +500,15 @@ def test_grade_ignores_the_students_check_cells(graded):
 def test_grade_finds_task_cells_without_metadata(graded):
     """A notebook whose cell metadata was stripped is graded by its task headers."""
     rows, _, _ = graded
-    assert _row(rows, "kim", "TOTAL")["points"] == "26"
+    assert _row(rows, "kim", "TOTAL")["points"] == "33"
     assert _row(rows, "kim", "TOTAL")["notebook"] == "ch03-processes"
 
 
 def test_grade_markdown_report(graded):
     """The Markdown report has a table per notebook and a section per student."""
     _, md, seconds = graded
-    assert "## ch03-processes (26 points)" in md
-    assert "| alice | 7 | 9 | 10 | 26/26 |" in md
+    assert "## ch03-processes (33 points)" in md
+    assert "| alice | 9 | 12 | 12 | 33/33 |" in md
     for student in ("alice", "bob", "carol", "dave", "erin", "frank", "gina", "ivan", "judy", "kim"):
         assert f"{student}: {student}.ipynb" in md
     assert seconds < 60

@@ -22,12 +22,14 @@ import sys
 
 from .core import (CASE_LIMIT, TASKS, CaseResult, CheckFailed, Fail, NotDone, Play,
                    Task, TaskResult, Trial, hidden, public, run_task, tasks_of)
+from .protocol import Opaque, plain_reason, scenario
 from .registry import load_checks, load_hidden
 from .text import task_text
 
 __all__ = ["check", "NotDone", "CheckFailed", "Fail", "Task", "Trial", "Play",
            "public", "hidden", "run_task", "load_checks", "load_hidden", "TASKS",
-           "tasks_of", "TaskResult", "CaseResult", "CASE_LIMIT", "task_text"]
+           "tasks_of", "TaskResult", "CaseResult", "CASE_LIMIT", "task_text", "scenario",
+           "Opaque", "plain_reason"]
 
 
 def check(name: str, namespace: dict | None = None) -> None:

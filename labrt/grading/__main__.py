@@ -48,6 +48,10 @@ def grade_main(argv) -> int:
                         help=f"seconds a task's cells and checks may take (default {g.TASK_LIMIT:g})")
     parser.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
                         help="exit 1 if any notebook scores below this percentage")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade without the bubblewrap sandbox (only if bwrap cannot run "
+                             "here; student code can then read and change anything you can, "
+                             "and the report says so on its first line)")
     args = parser.parse_args(argv)
 
     if not args.submissions.exists():
@@ -62,6 +66,17 @@ def grade_main(argv) -> int:
         print(f"error: hidden checks folder {hidden} does not exist", file=sys.stderr)
         return 2
     include_hidden = not args.public_only and hidden is not None
+    use_sandbox = not args.no_sandbox
+    if use_sandbox:
+        from .sandbox import problem
+        why = problem()
+        if why:
+            print(f"error: not grading: {why}.\nStudent code must not run unisolated; "
+                  f"to grade anyway, without a sandbox, pass --no-sandbox.", file=sys.stderr)
+            return 2
+    else:
+        print("warning: grading WITHOUT a sandbox (--no-sandbox): student code can read and "
+              "change anything this user can", file=sys.stderr)
     start = time.monotonic()
 
     def progress(sub):
@@ -70,9 +85,11 @@ def grade_main(argv) -> int:
 
     print(f"grading {args.submissions} with {'public and hidden' if include_hidden else 'public'} "
           f"checks ({args.jobs} at a time)")
+    private = [_default("solutions"), _default("instructor"), args.out.parent.resolve()]
     subs = g.grade(args.submissions, source, hidden, jobs=args.jobs,
                    include_hidden=include_hidden, notebook_limit=args.time_limit,
-                   task_limit=args.task_limit, progress=progress, notebook=args.notebook)
+                   task_limit=args.task_limit, progress=progress, notebook=args.notebook,
+                   use_sandbox=use_sandbox, secrets_=private)
     elapsed = time.monotonic() - start
     out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -80,9 +97,10 @@ def grade_main(argv) -> int:
     if args.student:
         for sub in subs:
             sub.student = args.student
-    csv_path.write_text(to_csv(subs, hidden_details=not args.hide_hidden_details), encoding="utf-8")
+    csv_path.write_text(to_csv(subs, hidden_details=not args.hide_hidden_details,
+                               sandboxed=use_sandbox), encoding="utf-8")
     md = to_markdown(subs, hidden_details=not args.hide_hidden_details,
-                     include_hidden=include_hidden)
+                     include_hidden=include_hidden, sandboxed=use_sandbox)
     md_path.write_text(md, encoding="utf-8")
     if args.summary is not None:
         with open(args.summary, "a", encoding="utf-8") as f:

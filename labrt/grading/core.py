@@ -74,12 +74,18 @@ class CheckFailed(Exception):
 
 @dataclass(eq=False)
 class Case:
+    """A case is either a function of a :class:`Trial` that raises :class:`Fail`
+    (the older form, judged where it runs), or a scenario with its parameters
+    (judged by the grading command, outside the sandbox: see ``protocol.py``)."""
+
     task: "Task"
     title: str
     points: int
-    fn: Callable
+    fn: Callable | None
     hidden: bool = False
     limit: float = CASE_LIMIT
+    scenario: object = None       # a protocol.Scenario
+    params: dict = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -124,7 +130,19 @@ class Task:
 TASKS: dict[str, Task] = {}
 
 
-def _add_case(task: Task, hidden: bool, points: int, title: str | None, limit: float):
+def _add_case(task: Task, hidden: bool, points: int, title: str | None, limit: float,
+              scenario=None, params=None):
+    if scenario is not None:
+        if not title:
+            raise ValueError("a scenario case needs a title")
+        if scenario.judge_fn is None:
+            raise ValueError(f"{scenario.name} has no judge (@{scenario.observe.__name__}.judge)")
+        name = " ".join(title.split())
+        case = Case(task, name, points, None, hidden, limit, scenario, dict(params or {}))
+        task.cases[:] = [c for c in task.cases if not (c.title == name and c.hidden == hidden)]
+        task.cases.append(case)
+        return case
+
     def register(fn):
         name = title or fn.__doc__ or fn.__name__
         name = " ".join(name.split())
@@ -137,14 +155,21 @@ def _add_case(task: Task, hidden: bool, points: int, title: str | None, limit: f
     return register
 
 
-def public(task: Task, points: int, title: str | None = None, limit: float = CASE_LIMIT):
-    """Decorator: register a public case of ``task`` worth ``points``."""
-    return _add_case(task, False, points, title, limit)
+def public(task: Task, points: int, title: str | None = None, scenario=None, *,
+           limit: float = CASE_LIMIT, **params):
+    """Register a public case of ``task`` worth ``points``.
+
+    ``public(TASK, 2, "title", some_scenario, n=3, want=9)`` registers a
+    scenario case (inputs and expected values as keyword arguments); without
+    a scenario, ``@public(TASK, 2, "title")`` decorates a case function.
+    """
+    return _add_case(task, False, points, title, limit, scenario, params)
 
 
-def hidden(task: Task, points: int, title: str | None = None, limit: float = CASE_LIMIT):
-    """Decorator: register a hidden case (used in ``instructor/hidden/*.py``)."""
-    return _add_case(task, True, points, title, limit)
+def hidden(task: Task, points: int, title: str | None = None, scenario=None, *,
+           limit: float = CASE_LIMIT, **params):
+    """Register a hidden case (in ``instructor/hidden/*.py``); as :func:`public`."""
+    return _add_case(task, True, points, title, limit, scenario, params)
 
 
 def tasks_of(notebook: str) -> list[Task]:
@@ -363,6 +388,7 @@ class CaseResult:
     observed: str = ""
     hint: str = ""
     diagram: object = field(default=None, repr=False, compare=False)
+    trace: str = ""               # a short text trace of the run (reports)
 
 
 @dataclass
@@ -378,6 +404,7 @@ class TaskResult:
     hidden_included: bool = False
     hidden_points: int = 0        # what hidden cases are worth (run or not)
     cases: list = field(default_factory=list)
+    cell: str = ""                # which cell of the notebook was graded
 
     @property
     def label(self) -> str:
@@ -458,34 +485,7 @@ def _failed(exc: BaseException, base: dict) -> CaseResult:
 
 
 def run_task(task: Task, ns: dict, include_hidden: bool = False) -> TaskResult:
-    """Run the public cases (and the hidden ones if asked) of ``task``."""
-    cases = task.public_cases() + (task.hidden_cases() if include_hidden else [])
-    max_points = task.points if include_hidden else task.public_points
-    results = []
-    missing = [n for n in task.defines if n not in ns]
-    if missing and cases:
-        names = ", ".join(f"`{n}`" for n in missing)
-        return TaskResult(task.notebook, task.name, task.number, task.title, 0, max_points,
-                          "failed", f"{names} {'is' if len(missing) == 1 else 'are'} not "
-                          f"defined: run the task's cell before its check, and keep the "
-                          f"names the task asks for", include_hidden, task.hidden_points, [])
-    for case in cases:
-        if any(r.status == "timeout" for r in results):
-            # One endless loop is enough: do not wait for it again in every case.
-            results.append(CaseResult(case.title, case.hidden, 0, case.points, "skipped",
-                                      observed="not run: an earlier case ran out of time"))
-            continue
-        results.append(run_case(case, ns))
-    if results and all(r.status == "not_done" for r in results):
-        return TaskResult(task.notebook, task.name, task.number, task.title, 0,
-                          max_points, "not_done", results[0].observed,
-                          include_hidden, task.hidden_points, results)
-    points = sum(r.points for r in results)
-    if points == sum(r.max_points for r in results):
-        status = "passed"
-    elif points > 0:
-        status = "partial"
-    else:
-        status = "failed"
-    return TaskResult(task.notebook, task.name, task.number, task.title, points,
-                      max_points, status, "", include_hidden, task.hidden_points, results)
+    """Run the public cases (and the hidden ones if asked) of ``task`` in this
+    process: observe, then judge, through the same code as the grading command."""
+    from .judging import run_here
+    return run_here(task, ns, include_hidden)

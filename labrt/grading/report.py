@@ -1,8 +1,27 @@
-"""Grading reports: a CSV with one row per student and task, and Markdown."""
+"""Grading reports: a CSV with one row per student and task, and Markdown.
+
+Much of what a report shows comes from students: file and folder names,
+exception names and messages, whatever their code printed into a value a
+check shows. None of it may change the report's structure:
+
+* in Markdown tables and headings, text is flattened to one line, ``< > &``
+  become HTML entities and ``| * _ [ ] ` \\ ~`` are escaped, so a name cannot
+  open a link, a tag, a code span, an emphasis or a new table cell;
+* the details are in a fenced block whose fence is longer than any run of
+  backticks inside it, and every line break (including Unicode ones) is a
+  real line of the block, so nothing can close the fence early;
+* in the CSV, the ``csv`` module quotes, and a text field that a spreadsheet
+  would read as a formula (starting with ``= + - @``, a tab or a carriage
+  return) gets a leading apostrophe.
+
+``hidden_details=False`` (``--hide-hidden-details``) shows hidden checks as
+points only: no titles, no expected or observed values, no hints, no traces.
+"""
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 from .core import tasks_of
 from .text import FAIL, PASS, task_text
@@ -11,29 +30,66 @@ SHORT = {"not_done": "not done", "missing": "no cell", "crashed": "crashed",
          "timeout": "time limit", "unreadable": "unreadable", "tampered": "tampered"}
 
 CSV_FIELDS = ["student", "file", "notebook", "task", "number", "points", "max_points",
-              "status", "failed_checks", "message"]
+              "status", "failed_checks", "message", "graded_cell"]
+
+NO_SANDBOX = ("**Graded WITHOUT a sandbox (--no-sandbox)**: student code ran with the "
+              "grader's rights and could have changed these results.")
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
-def to_csv(subs, hidden_details: bool = True) -> str:
+def md_text(text) -> str:
+    """Student text for a Markdown table cell or heading: one line, inert."""
+    text = _CONTROL.sub("", _BREAKS.sub(" ", str(text)))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_block(lines: list[str]) -> list[str]:
+    """A fenced text block that its content cannot close."""
+    body = []
+    for line in lines:
+        body += [_CONTROL.sub("", part) for part in str(line).splitlines()] or [""]
+    longest = max((len(run) for line in body for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + "text"] + body + [fence]
+
+
+def csv_text(text) -> str:
+    """Student text for a CSV cell: never read as a formula by a spreadsheet."""
+    text = str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _failed_checks(t, hidden_details: bool) -> str:
+    failed = [c.title for c in t.cases if c.status != "passed"
+              and (hidden_details or not c.hidden)]
+    secret = sum(1 for c in t.cases if c.status != "passed" and c.hidden)
+    if secret and not hidden_details:
+        failed.append(f"{secret} hidden check(s)")
+    return "; ".join(failed)
+
+
+def to_csv(subs, hidden_details: bool = True, sandboxed: bool = True) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for s in sorted(subs, key=lambda s: (s.notebook or "", s.student)):
-        base = dict(student=s.student, file=s.path, notebook=s.notebook or "")
+        base = dict(student=csv_text(s.student), file=csv_text(s.path),
+                    notebook=csv_text(s.notebook or ""))
         for t in s.tasks:
-            failed = [c.title for c in t.cases if c.status != "passed"
-                      and (hidden_details or not c.hidden)]
-            secret = sum(1 for c in t.cases if c.status != "passed" and c.hidden)
-            if secret and not hidden_details:
-                failed.append(f"{secret} hidden check(s)")
             writer.writerow({**base, "task": t.task, "number": t.number, "points": t.points,
                              "max_points": t.max_points, "status": t.status,
-                             "failed_checks": "; ".join(failed),
-                             "message": t.message})
+                             "failed_checks": csv_text(_failed_checks(t, hidden_details)),
+                             "message": csv_text(t.message), "graded_cell": csv_text(t.cell)})
+        status = "error" if s.error and not s.tasks else "graded"
+        message = s.error if sandboxed else " ".join(
+            x for x in ("graded without a sandbox (--no-sandbox).", s.error) if x)
         writer.writerow({**base, "task": "TOTAL", "number": "", "points": s.points,
-                         "max_points": s.max_points,
-                         "status": "error" if s.error and not s.tasks else "graded",
-                         "failed_checks": "", "message": s.error})
+                         "max_points": s.max_points, "status": status,
+                         "failed_checks": "", "message": csv_text(message), "graded_cell": ""})
     return out.getvalue()
 
 
@@ -42,9 +98,22 @@ def _cell(t) -> str:
     return f"{t.points} ({extra})" if extra else str(t.points)
 
 
+def _details(t, hidden_details: bool) -> list[str]:
+    """A task's text, its graded cell, and the traces of its failed public checks."""
+    lines = task_text(t, hidden_details=hidden_details).splitlines()
+    if t.cell:
+        lines.append(f"  (graded: {t.cell})")
+    for c in t.cases:
+        if c.status != "passed" and c.trace and (hidden_details or not c.hidden):
+            lines.append(f"  trace of \"{c.title}\" (the end of the run):")
+            lines += ["    " + line for line in c.trace.splitlines()]
+    return lines
+
+
 def to_markdown(subs, hidden_details: bool = True, title: str = "Grades",
-                include_hidden: bool = True, timing: bool = True) -> str:
-    lines = [f"# {title}", ""]
+                include_hidden: bool = True, timing: bool = True,
+                sandboxed: bool = True) -> str:
+    lines = ([NO_SANDBOX, ""] if not sandboxed else []) + [f"# {title}", ""]
     graded = [s for s in subs if s.tasks]
     lines.append(f"{len(subs)} notebook(s), {len(graded)} graded, with "
                  + ("public and hidden checks." if include_hidden else "public checks only."))
@@ -59,7 +128,7 @@ def to_markdown(subs, hidden_details: bool = True, title: str = "Grades",
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|---|" + "---:|" * (len(head) - 1))
         for s in group:
-            row = [s.student] + [_cell(t) for t in s.tasks] + [f"{s.points}/{s.max_points}"]
+            row = [md_text(s.student)] + [_cell(t) for t in s.tasks] + [f"{s.points}/{s.max_points}"]
             row += [f"{s.seconds:.1f}"] if timing else []
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
@@ -67,21 +136,21 @@ def to_markdown(subs, hidden_details: bool = True, title: str = "Grades",
     if broken:
         lines += ["## Not graded", "", "| student | file | why |", "|---|---|---|"]
         for s in broken:
-            lines.append(f"| {s.student} | {s.path} | {s.error} |")
+            lines.append(f"| {md_text(s.student)} | {md_text(s.path)} | {md_text(s.error)} |")
         lines.append("")
     lines += ["## Details", ""]
     for s in sorted(subs, key=lambda s: (s.notebook or "", s.student)):
         mark = PASS if s.tasks and s.points == s.max_points else FAIL
-        lines.append(f"### {mark} {s.student}: {s.path} ({s.points}/{s.max_points})")
+        lines.append(f"### {mark} {md_text(s.student)}: {md_text(s.path)} "
+                     f"({s.points}/{s.max_points})")
         lines.append("")
         if s.error:
-            lines += [f"Not graded: {s.error}", ""]
+            lines += [f"Not graded: {md_text(s.error)}", ""]
         for note in s.notes:
-            lines += [f"Note: {note}", ""]
+            lines += [f"Note: {md_text(note)}", ""]
         if s.tasks:
-            lines.append("```text")
+            body = []
             for t in s.tasks:
-                lines.append(task_text(t, hidden_details=hidden_details))
-            lines.append("```")
-            lines.append("")
+                body += _details(t, hidden_details)
+            lines += md_block(body) + [""]
     return "\n".join(lines)
