@@ -6,7 +6,7 @@ with other parameters, seeds and edge cases.
 """
 from __future__ import annotations
 
-from labrt import TIMEOUT, receive, self, send, sleep
+from labrt import ANY, TIMEOUT, now, receive, self, send, sleep
 from labrt.trace import show
 
 from ..core import Fail, Task, Trial, describe_reason, public
@@ -14,10 +14,10 @@ from ..core import Fail, Task, Trial, describe_reason, public
 NOTEBOOK = "ch03-processes"
 
 PING_PONG = Task(NOTEBOOK, 1, "ping_pong", "a ping-pong pair",
-                 defines=("pong", "ping"), hidden_points=3)
-RING = Task(NOTEBOOK, 2, "ring", "a ring of processes", defines=("ring",), hidden_points=4)
+                 defines=("pong", "ping"), hidden_points=5)
+RING = Task(NOTEBOOK, 2, "ring", "a ring of processes", defines=("ring",), hidden_points=7)
 COUNTER = Task(NOTEBOOK, 3, "counter", "a counter with selective receive and timeouts",
-               defines=("counter",), hidden_points=3)
+               defines=("counter",), hidden_points=5)
 
 REPLY_WAIT = 1.0   # virtual seconds a tester waits for each reply
 
@@ -283,12 +283,14 @@ def counter_idle(t: Trial, idle: float, gaps, seed=None) -> None:
     last = sum(gaps)
     want_t = last + idle
     ended = next((e.time for e in rt.trace if e.kind == "exit" and e.pid == c), None)
-    times = ", ".join(f"t={sum(gaps[:i + 1]):g}" for i in range(len(gaps))) or "no messages"
+    times = ", ".join(f"t={sum(gaps[:i + 1]):g}" for i in range(len(gaps)))
+    times = f"with adds at {times}" if times else "with no message at all"
     if ended is None or abs(ended - want_t) > 1e-9:
-        raise Fail(f"with messages at {times} and idle={idle:g}, counter ends at t={want_t:g}",
+        raise Fail(f"{times} and idle={idle:g}, counter ends at t={want_t:g}",
                    f"it ended at t={ended:g}" if ended is not None else "it never ended",
-                   "the idle time counts from the last message: wait with "
-                   "receive(timeout=idle) again after each message",
+                   "the idle time counts from the start, and again from each add or get: "
+                   "keep a deadline, move it on after each of them, and wait with a "
+                   "receive whose timeout is what is left of it",
                    diagram=rt)
     _ended(t, rt, c, len(gaps), "when it has been idle")
 
@@ -338,3 +340,386 @@ def _counter_idle(t):
 @public(COUNTER, points=1, title="unknown messages are thrown away")
 def _counter_junk(t):
     counter_junk(t)
+
+
+# ---------------------------------------------------------------------------
+# Checks that generalise (used by the hidden cases): each observer runs the
+# student's code for several seeds and variants and returns plain data; its
+# judge decides. See _kit.py.
+
+from ._kit import is_crash, plain, reason_text, scenario  # noqa: E402
+
+NOISE = ["hello", ("pong", -7), ("noise", 1), 42, ("count", 99)]
+
+
+async def _noise_sender(target, messages, gap):
+    """Sends each message to ``target``, ``gap`` seconds apart (None: all at once, as
+    soon as it runs, which a seed makes happen at different points of a game)."""
+    for m in messages:
+        if gap is not None:
+            await sleep(gap)
+        send(target, m)
+
+
+@scenario
+def ping_noise(t: Trial, runs):
+    """``runs``: [(n, seed, noise, gap)]: ping(n) on a runtime with ``seed`` while
+    a process sends the messages ``noise`` to ping, ``gap`` s apart."""
+    ping = t.need("ping")
+    t.need("pong")
+    out = []
+    for n, seed, noise, gap in runs:
+        rt = t.runtime(seed)
+        pid = rt.spawn(ping, n)
+        rt.spawn(_noise_sender, pid, list(noise), gap)
+        t.run(rt)
+        kids = [e.other for e in rt.trace if e.kind == "spawn" and e.pid == pid]
+        partner = kids[0] if kids else None
+        steps = []
+        for e in rt.trace:
+            if e.kind == "send" and e.pid == pid and e.other == partner:
+                steps.append(("sent", plain(e.data)))
+            elif e.kind == "receive" and e.pid == pid:
+                steps.append(("got", plain(e.data)))
+        done = rt.finished.get(pid)
+        out.append(dict(n=n, seed=seed, noise=plain(list(noise)), kids=len(kids),
+                        ping=str(pid), reason=plain(done[0]) if done else None,
+                        value=plain(done[1]) if done else None, finished=done is not None,
+                        steps=steps,
+                        partner_alive=partner is not None and rt.is_alive(partner)))
+    return out
+
+
+@ping_noise.judge
+def _judge_ping_noise(obs, runs):
+    for k, o in enumerate(obs):
+        n, noise = o["n"], o["noise"]
+        setup = (f"ping({n}) (seed {o['seed']}) while another process sends ping "
+                 f"{', '.join(map(show, noise))}")
+        want = list(range(1, n + 1))
+        if not o["finished"] or o["reason"] != "normal":
+            raise Fail(f"{setup}: ping returns {want}",
+                       "it is still waiting" if not o["finished"] else
+                       f"it ended with {reason_text(o['reason'])}",
+                       "a stray message is not the reply: wait for the pong of this round "
+                       "with a pattern that only it matches, ('pong', k)", diagram=k)
+        if o["value"] != want:
+            raise Fail(f"{setup}: ping returns {want}", f"it returned {show(o['value'])}",
+                       "ping took a stray message for a pong: wait for ('pong', k), the reply "
+                       "of this round, and leave other messages alone", diagram=k)
+        if o["kids"] != 1:
+            raise Fail(f"{setup}: ping spawns one pong", f"it spawned {o['kids']}", diagram=k)
+        pings = [s for s in o["steps"] if s[0] == "sent"]
+        replies = [s for s in o["steps"] if s[0] == "got" and isinstance(s[1], tuple)
+                   and len(s[1]) == 2 and s[1][0] == "pong" and s[1][1] in want]
+        order = [s for s in o["steps"] if s in pings or s in replies]
+        strict = []
+        for i in range(1, n + 1):
+            strict += [("sent", ("ping", o["ping"], i)), ("got", ("pong", i))]
+        strict.append(("sent", "stop"))
+        if order != strict:
+            raise Fail(f"{setup}: one ping in flight at a time, then 'stop'",
+                       f"ping's sends and pong replies: "
+                       f"{', '.join(f'{a} {show(b)}' for a, b in order[:8])}",
+                       "send one ping, wait for its pong, then the next", diagram=k)
+        if o["partner_alive"]:
+            raise Fail(f"{setup}: the pong ends after 'stop'", "it is still alive", diagram=k)
+
+
+async def _peer(pong_pid, first, count, boss):
+    """Plays ``count`` strict rounds numbered from ``first`` with a shared pong."""
+    got = []
+    for k in range(first, first + count):
+        send(pong_pid, ("ping", self(), k))
+        got.append(await receive(("pong", k), timeout=REPLY_WAIT))
+    send(boss, ("peer_done", self(), got))
+    return got
+
+
+async def _peers_boss(pong_pid, peers, count, junk, junk_gap):
+    """Starts the peers (and a junk sender), waits for them all, then stops pong."""
+    from labrt import spawn
+    pids = [spawn(_peer, pong_pid, 100 * (i + 1), count, self()) for i in range(peers)]
+    if junk:
+        spawn(_noise_sender, pong_pid, list(junk), junk_gap)
+    got = {}
+    for _ in range(peers):
+        msg = await receive(("peer_done", ANY, ANY), timeout=REPLY_WAIT * (count + 1))
+        if msg is not TIMEOUT:
+            got[msg[1]] = ["timeout" if r is TIMEOUT else r for r in msg[2]]
+    send(pong_pid, "stop")
+    return [got.get(p) for p in pids]
+
+
+@scenario
+def pong_peers(t: Trial, runs):
+    """``runs``: [(peers, count, seed, junk, junk_gap)]: ``peers`` processes play
+    ``count`` strict rounds each with one pong at once; junk may arrive meanwhile."""
+    pong = t.need("pong")
+    out = []
+    for peers, count, seed, junk, junk_gap in runs:
+        rt = t.runtime(seed)
+        p = rt.spawn(pong)
+        boss = rt.spawn(_peers_boss, p, peers, count, list(junk), junk_gap)
+        t.run(rt)
+        res = rt.finished.get(boss)
+        got = plain(res[1]) if res and res[0] == "normal" else [None] * peers
+        done = rt.finished.get(p)
+        out.append(dict(peers=peers, count=count, seed=seed, junk=plain(list(junk)),
+                        got=got, finished=done is not None,
+                        reason=plain(done[0]) if done else None,
+                        value=plain(done[1]) if done else None))
+    return out
+
+
+@pong_peers.judge
+def _judge_pong_peers(obs, runs):
+    for k, o in enumerate(obs):
+        peers, count = o["peers"], o["count"]
+        junk = f", while {', '.join(map(show, o['junk']))} also arrive" if o["junk"] else ""
+        setup = (f"{peers} ping processes share one pong, {count} rounds each "
+                 f"(seed {o['seed']}){junk}")
+        for i, g in enumerate(o["got"]):
+            first = 100 * (i + 1)
+            want = [("pong", x) for x in range(first, first + count)]
+            if g != want:
+                shown = ", ".join("no reply within 1 s" if r == "timeout" else show(r)
+                                  for r in (g or [])) or "nothing"
+                hint = ("answer every ping to the sender it names: each ('ping', sender, k) "
+                        "carries its own sender, and several processes may share a pong")
+                if i > 0 and o["got"][0] == [("pong", x) for x in range(100, 100 + count)]:
+                    hint = ("only the first peer was served: " + hint)
+                elif o["finished"] and o["reason"] == "normal" and o["junk"]:
+                    hint = ("pong stopped before 'stop' arrived: a message it does not know "
+                            "(not a ping, not 'stop') is ignored, and pong goes on")
+                raise Fail(f"{setup}: peer {i + 1} gets {show(want[0])} ... {show(want[-1])}",
+                           f"it got {shown}", hint, diagram=k)
+        if not o["finished"] or o["reason"] != "normal" or o["value"] != peers * count:
+            got = ("it is still running" if not o["finished"] else
+                   f"it ended with {reason_text(o['reason'])}" if o["reason"] != "normal"
+                   else f"it returned {show(o['value'])}")
+            raise Fail(f"{setup}: after 'stop', pong returns {peers * count}, every ping "
+                       "it answered", got,
+                       "count every ping answered, whoever sent it; ignore other messages",
+                       diagram=k)
+
+
+def _ring_facts(rt, ring_pid):
+    members = [e.other for e in rt.trace if e.kind == "spawn" and e.pid == ring_pid]
+    inside = set(members)
+    passes = [(str(e.pid), str(e.other), plain(e.data)) for e in rt.trace
+              if e.kind == "send" and e.pid in inside and e.other in inside
+              and isinstance(e.data, tuple) and e.data[:1] == ("token",)]
+    first = next((str(e.other) for e in rt.trace if e.kind == "send" and e.pid == ring_pid
+                  and e.other in inside and e.data == ("token", 0)), None)
+    exits = {e.pid: e.data for e in rt.trace if e.kind == "exit"}
+    done = rt.finished.get(ring_pid)
+    return dict(members=[str(m) for m in members], passes=passes, first=first,
+                member_ends=[plain(exits[m]) if m in exits else None for m in members],
+                finished=done is not None, reason=plain(done[0]) if done else None,
+                value=plain(done[1]) if done else None)
+
+
+async def _ring_pair(ring, specs):
+    """Starts one ring per (n, laps) at once; waits for none of them."""
+    from labrt import spawn
+    for n, laps in specs:
+        spawn(ring, n, laps)
+
+
+@scenario
+def ring_runs(t: Trial, runs):
+    """``runs``: [(rings, seed, noise)]: the rings [(n, laps)] run at once in one
+    runtime; ``noise`` messages are sent to each ring process as it starts."""
+    ring = t.need("ring")
+    out = []
+    for rings, seed, noise in runs:
+        rt = t.runtime(seed)
+        pids = [rt.spawn(ring, n, laps) for n, laps in rings]
+        for pid in pids:
+            if noise:
+                rt.spawn(_noise_sender, pid, list(noise), None)
+        t.run(rt)
+        out.append(dict(rings=[list(r) for r in rings], seed=seed, noise=plain(list(noise)),
+                        facts=[_ring_facts(rt, pid) for pid in pids]))
+    return out
+
+
+@ring_runs.judge
+def _judge_ring_runs(obs, runs):
+    for k, o in enumerate(obs):
+        many = len(o["rings"]) > 1
+        for (n, laps), f in zip(o["rings"], o["facts"]):
+            total = n * laps
+            setup = (f"ring({n}, {laps})" + (f", with {len(o['rings']) - 1} other ring(s) "
+                                             "running at the same time" if many else "")
+                     + (f", with {', '.join(map(show, o['noise']))} sent to ring"
+                        if o["noise"] else "") + f" (seed {o['seed']})")
+            if not f["finished"] or f["reason"] != "normal":
+                hint = None
+                if o["noise"]:
+                    hint = ("ring took a message that was not the report: wait for the "
+                            "report with a pattern only it matches")
+                elif many:
+                    hint = ("two rings must not get in each other's way: registered names "
+                            "are shared by the whole runtime, pids are not")
+                raise Fail(f"{setup} returns {total}",
+                           "it is still waiting" if not f["finished"] else
+                           f"it ended with {reason_text(f['reason'])}", hint, diagram=k)
+            if len(f["members"]) != n:
+                raise Fail(f"{setup} spawns {n} members", f"it spawned {len(f['members'])}",
+                           diagram=k)
+            if len(f["passes"]) != total:
+                hint = ("with laps=0 the token makes no pass: the first member holds it "
+                        "and reports at once" if laps == 0 else
+                        "count passes: n * laps of them")
+                raise Fail(f"{setup}: the token is passed {total} time(s)",
+                           f"it was passed {len(f['passes'])} time(s)", hint, diagram=k)
+            holder, order = f["first"], []
+            for i, (src, dst, data) in enumerate(f["passes"], start=1):
+                if data != ("token", i) or src != holder:
+                    raise Fail(f"{setup}: pass {i} carries ('token', {i}), made by the member "
+                               "holding the token", f"pass {i}: {src} sent {show(data)}",
+                               diagram=k)
+                order.append(dst)
+                holder = dst
+            if order and (len(set(order[:n])) != min(n, len(order)) or
+                          any(order[i] != order[i - n] for i in range(n, len(order)))):
+                raise Fail(f"{setup}: the token visits the members in one fixed circle",
+                           f"order: {', '.join(order[:2 * n])}", diagram=k)
+            if f["value"] != total:
+                hint = ("ring took a message that was not the report: wait for the report "
+                        "with a pattern only it matches" if o["noise"] else None)
+                raise Fail(f"{setup} returns {total}, the count on the token",
+                           f"it returned {show(f['value'])}", hint, diagram=k)
+            bad = [e for e in f["member_ends"] if e != "normal"]
+            if bad:
+                raise Fail(f"{setup}: every member ends normally",
+                           f"a member ended with {reason_text(bad[0]) if bad[0] else 'nothing: it is still running'}",
+                           diagram=k)
+
+
+async def _burst_tester(c, before, delay, burst):
+    """Sends ``before`` (adds) and a get, waits ``delay``, then sends ``burst`` at
+    once; returns (value before the burst, the reply to a get in the burst)."""
+    for m in before:
+        send(c, m)
+    send(c, ("get", self()))
+    base = await receive(("count", ANY), timeout=REPLY_WAIT)
+    await sleep(delay)
+    for m in burst:
+        send(c, ("get", self()) if m == "get" else m)
+    reply = await receive(("count", ANY), timeout=REPLY_WAIT) if "get" in burst else None
+    return (plain(base), plain(reply))
+
+
+@scenario
+def counter_midlife(t: Trial, runs, idle=5.0):
+    """``runs``: [(before, delay, burst, seed)]: the counter has handled ``before``;
+    ``delay`` s later ``burst`` (with "get" for a get of the tester's) arrives at once."""
+    counter = t.need("counter")
+    out = []
+    for before, delay, burst, seed in runs:
+        rt = t.runtime(seed)
+        c = rt.spawn(counter, idle)
+        tp = rt.spawn(_burst_tester, c, [tuple(m) if isinstance(m, list) else m for m in before],
+                      delay, [tuple(m) if isinstance(m, list) else m for m in burst])
+        t.run(rt)
+        res = rt.finished.get(tp)
+        done = rt.finished.get(c)
+        ended = next((e.time for e in rt.trace if e.kind == "exit" and e.pid == c), None)
+        out.append(dict(before=plain(list(before)), delay=delay, burst=plain(list(burst)),
+                        seed=seed, tester=plain(res[1]) if res and res[0] == "normal" else None,
+                        finished=done is not None, reason=plain(done[0]) if done else None,
+                        value=plain(done[1]) if done else None, ended=ended))
+    return out
+
+
+@counter_midlife.judge
+def _judge_counter_midlife(obs, runs, idle=5.0):
+    for k, o in enumerate(obs):
+        base = sum(m[1] for m in o["before"] if isinstance(m, tuple) and m[0] == "add")
+        burst = ", ".join("('get', tester)" if m == "get" else show(m) for m in o["burst"])
+        setup = (f"counter({idle:g}) holding {base}; at t={o['delay']:g} the messages {burst} "
+                 f"arrive together (seed {o['seed']})")
+        if o["tester"] is None or o["tester"][0] != ("count", base):
+            raise Fail(f"{setup}: before that, a get is answered ('count', {base})",
+                       f"answer: {show(o['tester'][0]) if o['tester'] else 'none'}", diagram=k)
+        # A counter blocked in a receive may take the first message of the burst that
+        # it understands before the stop has arrived; after that, the stop comes first.
+        first = next((m for m in o["burst"] if m == "get" or (isinstance(m, tuple)
+                      and len(m) == 2 and m[0] == "add")), None)
+        allowed = {base} | ({base + first[1]} if isinstance(first, tuple) else set())
+        if not o["finished"] or o["reason"] != "normal" or o["value"] not in allowed:
+            got = ("it is still running" if not o["finished"] else
+                   f"it ended with {reason_text(o['reason'])}" if o["reason"] != "normal"
+                   else f"it returned {show(o['value'])}")
+            raise Fail(f"{setup}: the 'stop' jumps the queue, and counter returns {base} at "
+                       f"t={o['delay']:g}", got,
+                       "look for 'stop' before *every* message you take, not only when the "
+                       "counter starts: a stop that arrives mid-life jumps the queue too",
+                       diagram=k)
+        if o["ended"] is None or abs(o["ended"] - o["delay"]) > 1e-9:
+            raise Fail(f"{setup}: counter returns at once, at t={o['delay']:g}",
+                       f"it returned at t={o['ended']:g}", diagram=k)
+        reply = o["tester"][1]
+        if reply is not None and reply != ("count", base):
+            raise Fail(f"{setup}: the get in the burst, if answered, is ('count', {base})",
+                       f"it was answered {show(reply)}", diagram=k)
+
+
+async def _timed_sender(c, plan):
+    """plan: [(at, message)]; "get" stands for ('get', self())."""
+    for at, m in plan:
+        await sleep(max(0.0, at - now()))
+        send(c, ("get", self()) if m == "get" else m)
+
+
+@scenario
+def counter_quiet(t: Trial, runs):
+    """``runs``: [(idle, plan, seed)]: messages at the times of ``plan`` [(at, msg)]."""
+    counter = t.need("counter")
+    out = []
+    for idle, plan, seed in runs:
+        rt = t.runtime(seed)
+        c = rt.spawn(counter, idle)
+        rt.spawn(_timed_sender, c, [(at, tuple(m) if isinstance(m, list) else m)
+                                    for at, m in plan])
+        t.run(rt)
+        done = rt.finished.get(c)
+        ended = next((e.time for e in rt.trace if e.kind == "exit" and e.pid == c), None)
+        out.append(dict(idle=idle, plan=plain([tuple(p) for p in plan]), seed=seed,
+                        finished=done is not None, reason=plain(done[0]) if done else None,
+                        value=plain(done[1]) if done else None, ended=ended))
+    return out
+
+
+def _understood(m) -> bool:
+    return m == "get" or (isinstance(m, tuple) and len(m) == 2 and m[0] == "add")
+
+
+@counter_quiet.judge
+def _judge_counter_quiet(obs, runs):
+    for k, o in enumerate(obs):
+        idle, plan = o["idle"], o["plan"]
+        last = max([at for at, m in plan if _understood(m)], default=0.0)
+        want_t = last + idle
+        value = sum(m[1] for at, m in plan if isinstance(m, tuple) and m[0] == "add"
+                    and at < want_t)
+        shown = ", ".join(f"{'get' if m == 'get' else show(m)} at t={at:g}" for at, m in plan)
+        setup = f"counter({idle:g}) gets {shown} (seed {o['seed']})"
+        junk_after = [at for at, m in plan if not _understood(m) and at > last]
+        if o["ended"] is None or abs(o["ended"] - want_t) > 1e-9:
+            hint = ("the idle time counts from the last message the counter understands: "
+                    "junk must not keep it alive. receive(timeout=idle) starts a fresh timer "
+                    "each time you call it, so keep a deadline and wait for what is left of it"
+                    if junk_after and o["ended"] is not None and o["ended"] > want_t else
+                    "the idle time counts from the last add or get")
+            raise Fail(f"{setup}: it returns at t={want_t:g}, {idle:g} s after the last add "
+                       f"or get (junk does not count)",
+                       f"it returned at t={o['ended']:g}" if o["ended"] is not None
+                       else "it never returned", hint, diagram=k)
+        if o["reason"] != "normal" or o["value"] != value:
+            raise Fail(f"{setup}: it returns {value}",
+                       f"it ended with {reason_text(o['reason'])}" if o["reason"] != "normal"
+                       else f"it returned {show(o['value'])}", diagram=k)
