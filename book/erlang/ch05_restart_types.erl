@@ -12,7 +12,7 @@
 -behaviour(supervisor).
 -export([main/0, init/1, start_ender/0]).
 
-init(Restart) ->
+init(Restart) ->                       % one child; #{} = default flags
     Child = #{id => child, restart => Restart,
               start => {?MODULE, start_ender, []}},
     {ok, {#{}, [Child]}}.
@@ -20,9 +20,9 @@ init(Restart) ->
 start_ender() ->
     {ok, spawn_link(fun ender/0)}.
 
-ender() ->
+ender() ->                             % ends as it is told
     receive
-        {end_with, crash} -> error(bug);
+        {end_with, crash} -> error(bug);   % raise RuntimeError("bug")
         {end_with, Reason} -> exit(Reason)
     end.
 

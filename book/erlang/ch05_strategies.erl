@@ -8,18 +8,15 @@
 -behaviour(supervisor).
 -export([main/0, init/1, start_worker/0]).
 
-%% The callback: three workers, the given strategy,
-%% at most 3 restarts in 5 seconds.
-init(Strategy) ->
-    Flags = #{strategy => Strategy,
+init(Strategy) ->                      % the callback: Three.init
+    Flags = #{strategy => Strategy,        % SupFlags(strategy, 3, 5)
               intensity => 3, period => 5},
-    Start = {?MODULE, start_worker, []},
-    Specs = [#{id => Id, start => Start}
+    Start = {?MODULE, start_worker, []},   % (start_worker, ())
+    Specs = [#{id => Id, start => Start}   % ChildSpec(id, start)
              || Id <- [w1, w2, w3]],
-    {ok, {Flags, Specs}}.
+    {ok, {Flags, Specs}}.                  % ("ok", (flags, specs))
 
-%% A start function links the child to its caller.
-start_worker() ->
+start_worker() ->                      % links the child to its caller
     {ok, spawn_link(fun() -> receive stop -> ok end end)}.
 
 main() ->
