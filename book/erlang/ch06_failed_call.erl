@@ -20,8 +20,7 @@ handle_call({slow, Ms}, _From, Store) ->
 
 handle_cast(_, Store) -> {noreply, Store}.
 
-%% A failed call exits the caller: catch it, show why.
-try_call(Args) ->
+try_call(Args) ->           % a failed call exits the caller: catch it
     try apply(gen_server, call, Args)
     catch
         exit:{{Error, Stack}, Where} when is_list(Stack) ->

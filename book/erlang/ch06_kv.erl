@@ -14,8 +14,7 @@
 
 -define(IDLE, 200).    % milliseconds
 
-%% The specific part: the callbacks. The state is a map.
-init(Initial) -> {ok, Initial, ?IDLE}.
+init(Initial) -> {ok, Initial, ?IDLE}.    % the state is a map
 
 handle_call({get, Key}, _From, Store) ->
     Value = maps:get(Key, Store, undefined),
@@ -33,8 +32,7 @@ handle_info(Other, Store) ->
     p({kv_ignores, Other}),
     {noreply, Store, ?IDLE}.
 
-%% The generic part is gen_server itself; main is a client.
-main() ->
+main() ->    % the generic part is gen_server itself; main is a client
     Initial = #{alice => 500},
     {ok, _} = gen_server:start({local, kv}, ?MODULE,
                                Initial, []),
