@@ -1,5 +1,6 @@
 %% ch07_upgrade.erl: book/ch07-upgrades.md, box "In Erlang" (naive upgrade and the recipe).
 %% run: erlc ch07_upgrade.erl && erl -noshell -s ch07_upgrade main -s init stop
+%% expect: {v1_vsn_is_its_md5,true}
 %% expect: {v2_get,500}
 %% expect: {crashed,{badmatch,500},[kv,{put,alice,600}]}
 %% expect: {kv_still_there,undefined}
@@ -38,8 +39,15 @@ code_change(1, Store, _Extra) ->
 
 main() ->
     logger:set_primary_config(level, none),  % no reports
-    %% The naive way: load version 2 under a running server.
+    naive(),
+    recipe().
+
+%% The naive way: load version 2 under a running server.
+naive() ->
     load(v1()),
+    %% No -vsn(...) in the source: the version is the module's MD5.
+    [V1] = proplists:get_value(vsn, kv:module_info(attributes)),
+    p({v1_vsn_is_its_md5, V1 =:= binary:decode_unsigned(kv:module_info(md5))}),
     {ok, _} = gen_server:start({local, kv}, kv, none, []),
     ok = gen_server:call(kv, {put, alice, 500}),
     load(v2()),
@@ -49,14 +57,15 @@ main() ->
         exit:{{{badmatch, V}, _Stack}, {gen_server, call, A}}
           -> p({crashed, {badmatch, V}, A})
     end,
-    p({kv_still_there, whereis(kv)}),
-    %% The recipe: suspend, load, change_code, resume.
+    p({kv_still_there, whereis(kv)}).
+
+recipe() ->                        % suspend, load, change_code, resume
     load(v1()),
     {ok, Pid} = gen_server:start({local, kv}, kv, none, []),
     ok = gen_server:call(kv, {put, alice, 500}),
     ok = sys:suspend(kv),
     Self = self(),
-    spawn(fun() ->
+    spawn(fun() ->                 % a client calls while kv is suspended
               Reply = gen_server:call(kv, {put, alice, 600}),
               Self ! {late, Reply}
           end),
@@ -68,8 +77,7 @@ main() ->
     receive {late, R} -> p({late_call_answered_by_v2, R}) end,
     p({state, sys:get_state(kv)}).
 
-%% Compile a module from source text; load the new version.
-load(Source) ->
+load(Source) ->        % compile a module from source text; load it
     {ok, Tokens, _} = erl_scan:string(Source),
     Forms = [begin {ok, F} = erl_parse:parse_form(T), F end
              || T <- forms(Tokens, [])],

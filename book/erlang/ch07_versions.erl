@@ -40,8 +40,7 @@ main() ->
     [Answer] = which([Remote]),
     p(Answer).
 
-%% Compile a module from source text; load the new version.
-load(Source) ->
+load(Source) ->        % compile a module from source text; load it
     {ok, Tokens, _} = erl_scan:string(Source),
     Forms = [begin {ok, F} = erl_parse:parse_form(T), F end
              || T <- forms(Tokens, [])],
