@@ -155,14 +155,14 @@ def drawing_trace(run) -> Trace:
     """The run's trace with a ``choice`` note where each deviation happened."""
     notes = {}
     for s in run.deviations:
-        kind = s.deviation
-        if s.action[0] == "run":
-            text = f"step {s.index + 1}: {kind}, {s.op} goes first"
-            pid = _pid(run, s.action[1])
+        passed = s.passed
+        if passed and passed[0] == "run":
+            pid = _pid(run, passed[1])            # the process that had to wait
+        elif passed and passed[0] == "deliver" and type(passed[2]) is int:
+            pid = _pid(run, passed[2])            # the receiver of the late signal
         else:
-            text = f"step {s.index + 1}: {kind}, {s.op[len('deliver '):]} delivered now"
-            pid = _pid(run, s.action[2]) if type(s.action[2]) is int else None
-        notes.setdefault(s.at_event, []).append((pid, text))
+            pid = _pid(run, s.action[1]) if s.action[0] == "run" else None
+        notes.setdefault(s.at_event, []).append((pid, _note(s)))
     out = Trace()
     events = list(run.trace)
     for i in range(len(events) + 1):
@@ -173,6 +173,17 @@ def drawing_trace(run) -> Trace:
             e = events[i]
             out.append(Event(len(out), e.time, e.kind, e.pid, e.other, e.data))
     return out
+
+
+def _note(step) -> str:
+    """A short label for a deviation: the diagram has little room beside a lifeline."""
+    n, text = step.index + 1, step.instead
+    if step.deviation == "delay" and " -> " in text:
+        words = text.split(" -> ")[0].split()
+        return f"step {n}: delay, {words[0]} from {words[-1]} waits"
+    if step.deviation == "preemption":
+        return f"step {n}: preempted before {text.rsplit(' ', 1)[-1]}"
+    return f"step {n}: {step.deviation}"
 
 
 def _pid(run, n):

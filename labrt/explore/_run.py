@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import _core, _values
+from .._values import Pid
 from .._sim import deadlock_report
 from ..trace import Trace, _plain, show
 from ._kernel import ScheduleError, ScheduleKernel
@@ -47,14 +48,15 @@ class Step:
     op: str             # the operation, or "deliver <signal kind>"
     value: str          # its arguments, or the signal's content and sender
     deviation: str | None = None    # None, "preemption", "delay" or "reorder"
-    instead: str = ""   # what the default kernel would have done
+    instead: str = ""   # what happened to what the default kernel would have done
     options: int = 1
     at_event: int = 0   # len(trace) when the step was taken (for drawing)
+    passed: tuple = ()  # the default action this deviation passed over
 
     def text(self) -> str:
         line = f"{self.index + 1:>3}. {self.who:<16} {self.op:<16} {self.value}"
         if self.deviation:
-            line += f"   <- {self.deviation}: instead of {self.instead}"
+            line += f"   <- {self.deviation}: {self.instead}"
         return line.rstrip()
 
 
@@ -129,6 +131,10 @@ def describe_action(kernel, act) -> tuple[str, str, str]:
     sender = getattr(sig, "sender", None)
     payload = getattr(sig, "payload", None)
     src = "outside" if sender is None else show(sender)
+    q = kernel.rt.lookup(target) if type(target) is Pid else None
+    if q is not None:
+        fn = q.function if len(q.function) <= 10 else q.function[:9] + "~"
+        target = f"{q.pid} {fn}"
     if kind in ("link", "unlink"):
         what = f"from {src}"
     elif kind == "exit":
@@ -137,16 +143,21 @@ def describe_action(kernel, act) -> tuple[str, str, str]:
         what = f"DOWN {_fmt(payload[2])} from {src}"
     else:
         what = f"{_fmt(payload)} from {src}"
-    return show(target), f"deliver {kind}", what
+    return target if type(target) is str else show(target), f"deliver {kind}", what
 
 
-def _short(kernel, act) -> str:
+def _passed_over(kernel, act, kind) -> str:
+    """What the deviation of ``kind`` did to the default action ``act``."""
+    if act[0] == "timer":
+        return "the timer waits"
     who, op, value = describe_action(kernel, act)
     if act[0] == "run":
-        return f"{who.split()[0]} {op}"
-    if act[0] == "timer":
-        return "the timer"
-    return f"{op} {who.split()[0]} <- {value}"
+        pid = who.split()[0]
+        return f"{pid} was about to {op}" if kind == "preemption" else f"{pid} {op} goes later"
+    sender = value.rsplit(" from ", 1)
+    text = sender[0] if len(sender) == 2 else value
+    src = sender[1] if len(sender) == 2 else "?"
+    return f"{op[len('deliver '):]} {text} {src} -> {who.split()[0]} stays in transit"
 
 
 def _classify(kernel, act, default) -> str | None:
@@ -207,8 +218,8 @@ def execute(scenario, args, choose, max_steps=2000, race_timers=False) -> Run:
                 if dev:
                     low.add(default)
                 run.steps.append(Step(len(run.steps), act, who, op, value, dev,
-                                      _short(kernel, default) if dev else "",
-                                      len(acts), len(rt.trace)))
+                                      _passed_over(kernel, default, dev) if dev else "",
+                                      len(acts), len(rt.trace), default if dev else ()))
                 kernel.do(act)
             if pid in rt.finished:
                 run.finished = True

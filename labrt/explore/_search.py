@@ -86,7 +86,7 @@ def default_chooser(run, acts, default):
 def pct_chooser(run_seed, horizon, max_dev):
     """Default choices, except at k random steps (k from 1 to max_dev)."""
     rng = random.Random(f"labrt.explore/{run_seed}")
-    k = rng.randint(1, max(1, max_dev))
+    k = rng.randint(1, max_dev)
     points = set(rng.sample(range(max(horizon, k)), k))
 
     def choose(run, acts, default):
@@ -101,7 +101,10 @@ def random_search(job, verdict, runs, seed, max_dev):
     horizon = None
     for i in range(runs):
         run_seed = f"{seed}:{i}"
-        choose = default_chooser if i == 0 else pct_chooser(run_seed, horizon, max_dev)
+        if i == 0 or max_dev == 0:
+            choose = default_chooser
+        else:
+            choose = pct_chooser(run_seed, horizon, max_dev)
         run = job(choose)
         if horizon is None:
             horizon = max(1, len(run.steps))
