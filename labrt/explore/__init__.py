@@ -25,8 +25,8 @@ deviations that still fail.  ``outcomes(main)`` collects the set of results
 over the whole space (the litmus tests use it).
 
 Layout: ``_kernel.py`` (the schedule mode), ``_run.py`` (one run, its steps),
-``_search.py`` (random, systematic, shrink), ``_report.py`` (what is handed
-back).  See notes/labrt-explore.md.
+``_search.py`` (random, bounded systematic, shrink), ``_dpor.py`` (the
+unbounded systematic search), ``_report.py`` (what is handed back).  See notes/labrt-explore.md.
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ import inspect
 from ._kernel import ScheduleError
 from ._report import Counterexample, Coverage, Schedule, replay, schedule_of
 from ._run import Run, Step, execute
+from ._dpor import dpor_search
 from ._search import judge, random_search, shrink as _shrink, systematic_search
 
 __all__ = ["explore", "outcomes", "replay", "Counterexample", "Coverage", "Run",
@@ -107,8 +108,7 @@ def explore(scenario, check=None, *, args=(), runs=None, seed=0, mode="random",
             return Coverage(n, False, "random", bound)
     else:
         bound = max_preemptions
-        n, run, failure, tree, truncated, complete = systematic_search(
-            job, verdict, runs, bound)
+        n, run, failure, tree, truncated, complete = _systematic(job, verdict, runs, bound)
         run_seed = None
         if run is None:
             return Coverage(n, complete and not tree.pruned and not truncated,
@@ -120,6 +120,13 @@ def explore(scenario, check=None, *, args=(), runs=None, seed=0, mode="random",
         run, failure, minimal, used = _shrink(job, verdict, run, shrink_budget)
     return Counterexample(failure, run, schedule_of(run, scenario, run_seed), n,
                           run_seed, original, minimal, used, mode, scenario, args)
+
+
+def _systematic(job, verdict, runs, bound):
+    """Source DPOR without a bound; sleep sets with one (see _dpor.py)."""
+    if bound is None:
+        return dpor_search(job, verdict, runs)
+    return systematic_search(job, verdict, runs, bound)
 
 
 def _job(scenario, args, max_steps, timers):
@@ -159,8 +166,7 @@ def outcomes(scenario, key=None, *, args=(), runs=20000, max_preemptions=None,
         else:
             found.add(key(run) if key is not None else run.result)
         return None
-    n, _r, _f, tree, truncated, complete = systematic_search(
-        job, record, runs, max_preemptions)
+    n, _r, _f, tree, truncated, complete = _systematic(job, record, runs, max_preemptions)
     found.coverage = Coverage(n, complete and not tree.pruned and not truncated,
                               "systematic", max_preemptions, tree.pruned, truncated,
                               limit_hit=not complete)

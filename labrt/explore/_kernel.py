@@ -82,9 +82,9 @@ class ScheduleError(LabrtError):
 
 class _PState:
     """What the schedule kernel knows about one process (beside the core's Process)."""
-    __slots__ = ("p", "g", "state", "op", "args", "ready", "wake")
+    __slots__ = ("p", "g", "state", "op", "args", "ready", "wake", "born", "ran")
 
-    def __init__(self, p, ready):
+    def __init__(self, p, ready, born):
         self.p = p
         self.g = None          # its greenlet, once it has run
         self.state = FRESH
@@ -92,6 +92,8 @@ class _PState:
         self.args = ()         # that operation's arguments, as (name, value) pairs
         self.ready = ready     # when it last became runnable (the default order)
         self.wake = None       # the value receive returns when it is resumed
+        self.born = born       # the step that spawned it (it enables its first run)
+        self.ran = False       # has it taken a step of its own yet?
 
 
 def _num(pid):
@@ -118,6 +120,7 @@ class ScheduleKernel:
         self.max_steps = max_steps
         self.closing = False
         self.race_timers = race_timers           # may a timer fire while work is left?
+        self.step = None                         # the index of the step being taken
         # Does the core hand every signal to post() (its transit hook)?  If
         # not, a send takes effect at once and reads the receiver's state.
         self.signals = hasattr(rt, "_arrive")
@@ -128,7 +131,7 @@ class ScheduleKernel:
 
     def start(self, p):
         self.ready_seq += 1
-        self.ps[p.pid.num] = _PState(p, self.ready_seq)
+        self.ps[p.pid.num] = _PState(p, self.ready_seq, self.step)
         self.advance.append(p)
 
     def wake(self, p, value):
@@ -173,7 +176,7 @@ class ScheduleKernel:
         if q is None:
             q = self.queues[key] = deque()
         self.post_seq += 1
-        q.append((self.post_seq, sig))
+        q.append((self.post_seq, sig, self.step))
 
     # -- the stop before each operation (called from _core._me) -----------------
     def preempt(self, p):
@@ -306,11 +309,12 @@ class ScheduleKernel:
         if act[0] == "run":
             st = self.ps[act[1]]
             self.last = act[1]
+            st.ran = True
             self._resume(st)
         elif act[0] == "timer":
             self.fire_next()
         else:
-            _seq, sig = self.queues[act[1:]].popleft()
+            _seq, sig, _by = self.queues[act[1:]].popleft()
             self.rt._arrive(sig)
         self.settle()
 
@@ -372,6 +376,16 @@ class ScheduleKernel:
         elif op not in ("receive", "sleep", "trap_exit", "end"):
             fp.add("*")
         return frozenset(fp)
+
+    def enabler(self, act):
+        """The step that made ``act`` possible: the post of the signal it
+        delivers, or the spawn of a process's first run (None if neither)."""
+        if act[0] == "deliver":
+            return self.queues[act[1:]][0][2]
+        if act[0] == "run":
+            st = self.ps[act[1]]
+            return None if st.ran else st.born
+        return None
 
     def fire_next(self):
         """Move the clock to the earliest timer and fire every timer due then."""

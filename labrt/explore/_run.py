@@ -73,6 +73,9 @@ class Run:
     stopped: bool = False          # the chooser stopped it early
     deadlock: str = ""
     rt: object = None
+    fps: list = field(default_factory=list, repr=False)       # footprint of each step
+    enablers: list = field(default_factory=list, repr=False)  # the step that enabled it
+    barriers: list = field(default_factory=list, repr=False)  # steps after an idle timer
 
     @property
     def choices(self) -> list:
@@ -191,6 +194,7 @@ def execute(scenario, args, choose, max_steps=2000, race_timers=False) -> Run:
                     entry = rt.next_timer()
                     if entry is None:
                         break
+                    run.barriers.append(len(run.steps))
                     kernel.fire_next()
                     kernel.settle()
                     continue
@@ -220,6 +224,9 @@ def execute(scenario, args, choose, max_steps=2000, race_timers=False) -> Run:
                 run.steps.append(Step(len(run.steps), act, who, op, value, dev,
                                       _passed_over(kernel, default, dev) if dev else "",
                                       len(acts), len(rt.trace), default if dev else ()))
+                run.fps.append(kernel.footprint(act))
+                run.enablers.append(kernel.enabler(act))
+                kernel.step = len(run.steps) - 1
                 kernel.do(act)
             if pid in rt.finished:
                 run.finished = True

@@ -99,6 +99,8 @@ def pct_chooser(run_seed, horizon, max_dev):
 def random_search(job, verdict, runs, seed, max_dev):
     """(index, run seed, run, failure) of the first failing run, or (runs, None...)."""
     horizon = None
+    if max_dev == 0:
+        runs = 1                 # every run would be the default schedule
     for i in range(runs):
         run_seed = f"{seed}:{i}"
         if i == 0 or max_dev == 0:
