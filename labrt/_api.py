@@ -55,8 +55,9 @@ def send(dest, msg):
     if p is None:
         p = _me()
     rt = p.rt
-    if type(dest) is Pid and not rt.tracing:
-        # The hot path: a live local pid, no trace.  Same steps as _send.
+    if type(dest) is Pid and rt._inline:
+        # The hot path: a live local pid, no trace, no transit: the same
+        # steps as _send and _arrive, without building a Signal.
         q = dest._proc
         if q is not None and q.rt is rt and q.status is not EXITED:
             if type(msg) not in _IMMUTABLE:
@@ -94,14 +95,14 @@ def receive(*clauses, timeout=None):
     if mb:
         if match is None:
             msg = mb.popleft()
-            if rt.tracing:
+            if rt._tracing:
                 rt._ev("receive", p.pid, None, msg)
             return msg
         i = 0
         for msg in mb:
             if match(msg):
                 del mb[i]
-                if rt.tracing:
+                if rt._tracing:
                     rt._ev("receive", p.pid, None, msg)
                 return msg
             i += 1
@@ -109,7 +110,7 @@ def receive(*clauses, timeout=None):
         timeout = _check_timeout(timeout)
     if timeout is not None:
         if timeout == 0:
-            if rt.tracing:
+            if rt._tracing:
                 rt._ev("timeout", p.pid, None, None)
             return TIMEOUT
         p.timer = rt._timer(rt.now + timeout, rt._wait_timeout, p)
@@ -182,7 +183,7 @@ def trap_exit(flag: bool) -> bool:
     """Set whether exit signals become :class:`Exit` messages; return the old flag."""
     p = _me()
     old, p.trap = p.trap, bool(flag)
-    if p.rt.tracing:
+    if p.rt._tracing:
         p.rt._ev("trap_exit", p.pid, None, p.trap)
     return old
 

@@ -50,6 +50,8 @@ from __future__ import annotations
 import contextvars
 import copy
 import heapq
+import inspect
+import itertools
 import math
 import sys
 import types
@@ -61,6 +63,7 @@ from ._values import (
     LabrtError, NoProc, NotInProcess, Pid, ProcessExit, Ref, _Killed,  # noqa: F401
     format_reason,
 )  # (the kernels use _core.LabrtError and _core.NotInProcess)
+from ._signals import Signal
 from .trace import Event, Trace
 
 # ---------------------------------------------------------------------------
@@ -131,6 +134,9 @@ def _roomy(method):
     guarded.__qualname__ = method.__qualname__
     guarded.__doc__ = method.__doc__
     return guarded
+
+
+_CO_COROUTINE = inspect.CO_COROUTINE
 
 
 def _user_code(fn, args):
@@ -358,27 +364,45 @@ class Runtime:
     Two runtimes never share anything, so a notebook can hold several.
     """
 
+    #: None, or an object with ``post(rt, sig)`` that holds every signal until
+    #: it calls ``rt._arrive(sig)`` (see ``_signals.py``; the race explorer).
+    _transit = None
+    #: The ``labrt.dist.World`` this runtime is a node of, or None.
+    world = None
+
     def __init__(self, kernel: str = "sim", seed=None, trace: bool = True,
-                 reports="stderr", node: int = 0):
+                 reports="stderr", node: int = 0, *, _world=None, _name=LOCAL_NODE):
         self.node = node
-        self.node_name = LOCAL_NODE
+        self.node_name = _name
         self.procs: dict[int, Process] = {}
         self.names: dict[str, Process] = {}
-        self.timers: list = []               # heap of [time, seq, fn, arg, alive]
         self.timer_refs: dict = {}
         self.aliases: dict = {}              # alias ref -> owning process
         self._serial = 0
         self._refs = 0
-        self._tseq = 0
-        self._signals: deque = deque()
+        self._signals: deque = deque()       # exit signals waiting to take effect
         self._draining = False
         self._handling = None                # a process handling its pending signals
-        self.trace = Trace()
-        self.tracing = bool(trace)
-        self.reports: list[str] = []
-        self._report_sink = reports
+        self._tracing = bool(trace)
+        self._inline = not self._tracing     # may send put a message in at once?
         self.finished: dict = {}    # pid -> (reason, result), for rt.spawn'ed processes
         self.ext: dict = {}                  # per-runtime slots for modules above the core
+        if _world is not None:               # a node: the world's clock, timers, trace
+            self.world = _world
+            self.kernel = _world.kernel
+            self.timers = _world.timers
+            self._timer_seq = _world.timer_seq
+            self.trace = _world.trace
+            self.reports = _world.reports
+            self._report_sink = _world.report_sink
+            self.kind = "sim"
+            self.simulated = True
+            return
+        self.timers: list = []               # heap of [time, seq, fn, arg, alive]
+        self._timer_seq = itertools.count(1).__next__
+        self.trace = Trace()
+        self.reports: list[str] = []
+        self._report_sink = reports
         if kernel == "sim":
             from ._sim import SimKernel
             self.kernel = SimKernel(self, seed)
@@ -394,14 +418,35 @@ class Runtime:
         return (f"<Runtime {self.kind} t={self.now:.3f} "
                 f"{len(self.procs)} processes>")
 
+    @property
+    def tracing(self) -> bool:
+        """Whether events go to ``rt.trace``."""
+        return self._tracing
+
+    @tracing.setter
+    def tracing(self, on):
+        self._tracing = bool(on)
+        self._inline = not self._tracing and self._transit is None
+
+    @property
+    def transit(self):
+        """None, or what holds every signal between ``_post`` and ``_arrive``."""
+        return self._transit
+
+    @transit.setter
+    def transit(self, t):
+        if t is not None and not callable(getattr(t, "post", None)):
+            raise TypeError(f"a transit needs a post(rt, sig) method; got {t!r}")
+        self._transit = t
+        self._inline = not self._tracing and t is None
+
     # -- time -------------------------------------------------------------
     @property
     def now(self) -> float:
         return self.kernel.now()
 
     def _timer(self, when, fn, arg):
-        self._tseq += 1
-        entry = [when, self._tseq, fn, arg, True]
+        entry = [when, self._timer_seq(), fn, arg, True]
         self.kernel.timer_added(when)
         heapq.heappush(self.timers, entry)     # last: nothing can fail after it
         return entry
@@ -442,8 +487,32 @@ class Runtime:
         self._refs += 1
         return Ref(self.node, self._refs)
 
-    @_roomy
     def _spawn(self, parent, fn, args, link=False, monitor=False):
+        """Start ``fn(*args)`` as a process; ``(pid, ref)`` (ref for ``monitor``)."""
+        if (parent is None or link or monitor or self._tracing
+                or type(fn) is not types.FunctionType
+                or not fn.__code__.co_flags & _CO_COROUTINE):
+            return self._spawn_any(parent, fn, args, link, monitor)
+        # The common case, an async function spawned by a process, needs no
+        # lent room: every step that can fail comes before the one store
+        # that makes the process exist (see "Running out of stack").
+        args = isolate(args)
+        self._serial += 1
+        pid = Pid(self.node, self._serial)
+        p = Process(pid, self, None, fn.__qualname__)
+        coro = fn(*args)                         # makes a coroutine, runs nothing
+        try:
+            self.kernel.start(p)
+        except BaseException:
+            coro.close()
+            raise
+        p.coro = coro
+        pid._proc = p
+        self.procs[self._serial] = p
+        return pid, None
+
+    @_roomy
+    def _spawn_any(self, parent, fn, args, link=False, monitor=False):
         if not callable(fn):
             raise BadArg(f"spawn needs a function, got {fn!r}")
         if parent is not None:
@@ -458,7 +527,7 @@ class Runtime:
         p.from_outside = parent is None
         pid._proc = p
         self.procs[self._serial] = p
-        if self.tracing:
+        if self._tracing:
             self._ev("spawn", parent.pid if parent else None, pid, name)
         ref = None
         if link:
@@ -468,14 +537,16 @@ class Runtime:
             self._add_monitor(parent, p, ref)
         global _running
         saved, _running = _running, p            # a plain function runs as p
-        token = _task_process.set(p)
-        failure = None
-        try:
-            coro = fn(*args) if parent is None else _user_code(fn, args)
+        failure = None                           # (_running wins over the context
+        try:                                     # variable, on both kernels)
+            if parent is None or (type(fn) is types.FunctionType
+                                  and fn.__code__.co_flags & _CO_COROUTINE):
+                coro = fn(*args)                 # makes a coroutine, runs nothing
+            else:
+                coro = _user_code(fn, args)
         except BaseException as e:                # a plain function that failed
             failure = e
         finally:
-            _task_process.reset(token)
             _running = saved
         if failure is not None:
             self._terminate(p, _reason_of(failure))
@@ -495,7 +566,7 @@ class Runtime:
             b.links = {}
         a.links[b.pid] = None
         b.links[a.pid] = None
-        if self.tracing:
+        if self._tracing:
             self._ev("link", a.pid, b.pid, None)
 
     def _add_monitor(self, watcher, target, ref, obj=None):
@@ -505,7 +576,7 @@ class Runtime:
             target.watchers = {}
         watcher.monitors[ref] = target.pid
         target.watchers[ref] = (watcher.pid, obj if obj is not None else target.pid)
-        if self.tracing:
+        if self._tracing:
             self._ev("monitor", watcher.pid, target.pid, ref)
 
     def lookup(self, dest):
@@ -519,11 +590,91 @@ class Runtime:
             return self.names.get(dest)
         return None
 
+    def _remote(self, dest) -> bool:
+        """Is ``dest`` (a pid, an alias or (name, node)) on another node of the world?"""
+        if self.world is None:
+            return False
+        if type(dest) is tuple:
+            return dest[1] != self.node_name
+        return dest.node != self.node
+
+    # -- signals: the one way out (_post) and the one way in (_arrive) ----------
+    def _post(self, sig):
+        """Send ``sig`` on its way: see ``_signals.py`` for who holds it in between."""
+        t = self._transit
+        if t is not None:
+            t.post(self, sig)
+        elif self.world is not None and self._remote(sig.target):
+            self.world.net.post(self, sig)
+        else:
+            self._arrive(sig)
+
+    def _arrive(self, sig):
+        """The effect of ``sig`` at its receiver, which is on this node."""
+        kind = sig.kind
+        target = sig.target
+        if kind == "message":
+            if type(target) is Pid:
+                p = self.lookup(target)
+            elif type(target) is Ref:
+                p = self.aliases.get(target)  # an inactive alias: dropped, like OTP
+            else:
+                p = self.names.get(target[0]) if target[1] == self.node_name else None
+            if p is not None and p.status is not EXITED:
+                self._deliver(p, sig.payload)
+        elif kind == "exit":
+            self._signals.append(sig)
+            self._drain()
+        elif kind == "down":
+            wp = self.lookup(target)
+            ref, obj, reason = sig.payload
+            if (wp is not None and wp.status is not EXITED and wp.monitors
+                    and ref in wp.monitors):  # not demonitored meanwhile
+                del wp.monitors[ref]
+                self._send_down(wp, ref, obj, reason, sig.sender)
+        elif kind == "link":
+            tp = self.lookup(target)
+            if tp is None or tp.status is EXITED:   # it was gone: noproc comes back
+                self._post(Signal("exit", target, sig.sender, "noproc", True))
+            else:
+                if tp.links is None:
+                    tp.links = {}
+                tp.links[sig.sender] = None
+        elif kind == "unlink":
+            tp = self.lookup(target)
+            if tp is not None and tp.links:
+                tp.links.pop(sig.sender, None)
+        elif kind == "monitor" or kind == "monitor_name":
+            if kind == "monitor":
+                ref, obj = sig.payload
+                tp = self.lookup(target)
+            else:
+                ref, obj = sig.payload, target
+                tp = self.names.get(target[0])      # resolved here, once (item 24)
+            if tp is None or tp.status is EXITED:
+                self._post(Signal("down", target if type(target) is Pid else None,
+                                  sig.sender, (ref, obj, "noproc")))
+            else:
+                if tp.watchers is None:
+                    tp.watchers = {}
+                tp.watchers[ref] = (sig.sender, obj)
+        elif kind == "demonitor":
+            tp = (self.lookup(target) if type(target) is Pid
+                  else self.names.get(target[0]))
+            if tp is not None and tp.watchers:
+                tp.watchers.pop(sig.payload, None)
+        elif kind == "spawn":
+            self.world.spawn_arrived(self, sig)
+        else:
+            raise ValueError(f"unknown signal kind {kind!r}")
+
     # -- sending -----------------------------------------------------------
     @_roomy
     def _send(self, sender_pid, dest, msg):
+        remote = False
         if type(dest) is Pid:
             p = self.lookup(dest)
+            remote = p is None and self._remote(dest)
         elif type(dest) is str:
             p = self.names.get(dest)
             if p is None:
@@ -532,16 +683,26 @@ class Runtime:
             dest = p.pid
         elif type(dest) is Ref:
             p = self.aliases.get(dest)    # an inactive alias: dropped, like OTP
+            remote = p is None and self._remote(dest)
         elif type(dest) is tuple and len(dest) == 2 and type(dest[0]) is str:
             # {Name, Node} never fails (item 29), even when unregistered.
-            p = self.names.get(dest[0]) if dest[1] == self.node_name else None
+            if dest[1] == self.node_name:
+                p = self.names.get(dest[0])
+            else:
+                p = None
+                remote = self.world is not None
         else:
             raise BadArg(f"send: {dest!r} is not a pid or a registered name")
         msg = isolate(msg)
-        if self.tracing:
+        if self._tracing:
             self._ev("send", sender_pid, p.pid if p is not None else
-                     (dest if type(dest) is Pid else None), msg)
-        if p is not None and p.status is not EXITED:
+                     (dest if type(dest) is Pid else
+                      self.world.who(dest) if remote else None), msg)
+        if remote or self._transit is not None:
+            if p is not None:
+                dest = p.pid if type(dest) is not Ref else dest
+            self._post(Signal("message", sender_pid, dest, msg))
+        elif p is not None and p.status is not EXITED:
             self._deliver(p, msg)
         return msg
 
@@ -560,7 +721,7 @@ class Runtime:
                     self._wake(p, _Raise(e))
                     return
             if matched:
-                if self.tracing:
+                if self._tracing:
                     self._ev("receive", p.pid, None, msg)
                 self._wake(p, msg)
                 return
@@ -585,54 +746,56 @@ class Runtime:
     def _wait_timeout(self, p):
         p.timer = None
         if p.waiting is not None:
-            if self.tracing:
+            if self._tracing:
                 self._ev("timeout", p.pid, None,
                          "sleep" if p.waiting is _NEVER else None)
             self._wake(p, TIMEOUT)
 
     # -- exit signals (the semantics table) ----------------------------------
-    def _signal(self, sender_pid, target, reason, via_link):
-        self._signals.append((sender_pid, target, reason, via_link))
-
     def _drain(self):
-        """Process queued exit signals until none are left."""
+        """Let queued exit signals take effect until none are left."""
         if self._draining or not self._signals:
             return
         self._draining = True
         try:
             q = self._signals
             while q:
-                self._exit_signal(*q.popleft())
+                sig = q.popleft()
+                p = sig.target._proc
+                if p is not None and p.rt is self:
+                    self._exit_signal(sig, p)
         finally:
             self._draining = False
 
-    def _exit_signal(self, sender, p, reason, via_link):
-        """What an exit signal from ``sender`` with ``reason`` does to ``p``.
+    def _exit_signal(self, sig, p):
+        """What an exit signal ``sig`` does to ``p``: the table, as code.
 
-        ``via_link`` is true when the signal comes from a broken link (the
+        ``sig.link`` is true when the signal comes from a broken link (the
         sender died), false when it was sent with ``exit(pid, reason)``.
         """
         if p.status is EXITED:
             return
+        sender, reason = sig.sender, sig.payload
         if sender != p.pid and p is _current() and p is not self._handling:
             # The running process caused this signal itself (say, by killing a
             # linked process).  Like the BEAM, it handles the signal at its next
             # receive, not in the middle of the call that caused it.
             if p.pending is None:
                 p.pending = []
-            p.pending.append((sender, reason, via_link))
+            p.pending.append(sig)
             return
+        via_link = sig.link
         if via_link:
             if p.links is None or sender not in p.links:
                 return                    # item 16: the link was removed first
             del p.links[sender]
-        if self.tracing:
+        if self._tracing:
             self._ev("exit_signal", sender, p.pid, reason)
         if not via_link and reason == "kill" and type(reason) is str:
             self._terminate(p, "killed")  # item 6: untrappable, becomes killed
         elif p.trap:                                          # items 5, 8, 10
             msg = Exit(sender, reason)
-            if self.tracing:
+            if self._tracing:
                 self._ev("send", sender, p.pid, msg)
             self._deliver(p, msg)
         elif type(reason) is str and reason == "normal":
@@ -657,26 +820,11 @@ class Runtime:
             p.name = None
         if isinstance(reason, BaseException) and not isinstance(reason, ProcessExit):
             self._crash_report(p, reason)
-        if self.tracing:
+        if self._tracing:
             self._ev("exit", p.pid, None, reason)
         pid = p.pid
-        if p.monitors:                         # monitors it held are gone too
-            for ref, target in p.monitors.items():
-                tp = target._proc
-                if tp is not None and tp.watchers:
-                    tp.watchers.pop(ref, None)
-        if p.links:
-            for other in p.links:
-                op = other._proc
-                if op is not None:
-                    self._signal(pid, op, reason, True)
-        if p.watchers:
-            for ref, (watcher, obj) in p.watchers.items():
-                wp = watcher._proc
-                if wp is not None and wp.status is not EXITED:
-                    if wp.monitors:
-                        wp.monitors.pop(ref, None)
-                    self._send_down(wp, ref, obj, reason, pid)
+        if p.monitors or p.links or p.watchers:
+            self._tell_others(p, reason)
         if p.aliases:
             for ref in p.aliases:
                 self.aliases.pop(ref, None)
@@ -689,9 +837,27 @@ class Runtime:
         self.kernel.discard(p)
         self._drain()
 
+    def _tell_others(self, p, reason):
+        """The signals a death sends: demonitors, link exits, DOWNs (in that order)."""
+        pid = p.pid
+        post = self._post
+        draining, self._draining = self._draining, True   # exits take effect later,
+        try:                                              # after the DOWNs
+            if p.monitors:                     # monitors it held are gone too
+                for ref, target in p.monitors.items():
+                    post(Signal("demonitor", pid, target, ref))
+            if p.links:
+                for other in p.links:
+                    post(Signal("exit", pid, other, reason, True))
+            if p.watchers:
+                for ref, (watcher, obj) in p.watchers.items():
+                    post(Signal("down", pid, watcher, (ref, obj, reason)))
+        finally:
+            self._draining = draining
+
     def _send_down(self, wp, ref, obj, reason, from_pid):
         msg = Down(ref, obj, reason)
-        if self.tracing:
+        if self._tracing:
             self._ev("send", from_pid, wp.pid, msg)
         self._deliver(wp, msg)
 
@@ -735,24 +901,31 @@ class Runtime:
             raise BadArg(f"link: {target!r} is not a pid")
         if target == p.pid:
             return True                                     # item 12
-        tp = self.lookup(target)
-        if tp is None or tp.status is EXITED:
-            if p.trap:                                      # item 13
-                self._deliver(p, Exit(target, "noproc"))
-                return True
-            raise NoProc(f"link: process {target} does not exist (it has "
-                         "exited). Trap exits, or use monitor(), to learn "
-                         "about a dead process without crashing")
-        if p.links is None or target not in p.links:
-            self._add_link(p, tp)
+        if not self._remote(target):
+            tp = self.lookup(target)
+            if tp is None or tp.status is EXITED:
+                if p.trap:                                  # item 13
+                    self._deliver(p, Exit(target, "noproc"))
+                    return True
+                raise NoProc(f"link: process {target} does not exist (it has "
+                             "exited). Trap exits, or use monitor(), to learn "
+                             "about a dead process without crashing")
+        # (a remote pid is not checked here: a dead one answers with an exit
+        # signal "noproc", and an unreachable node with "noconnection")
+        if p.links is None:
+            p.links = {}
+        if target not in p.links:
+            p.links[target] = None             # our half now, theirs on arrival
+            if self._tracing:
+                self._ev("link", p.pid, target, None)
+            self._post(Signal("link", p.pid, target))
         return True
 
     @_roomy
     def _handle_pending(self, p):
         """Handle exit signals that arrived while ``p`` itself was running."""
         pending, p.pending = p.pending, None
-        for sender, reason, via_link in pending:
-            self._signal(sender, p, reason, via_link)
+        self._signals.extend(pending)
         self._handling = p
         try:
             self._drain()
@@ -767,33 +940,56 @@ class Runtime:
             raise BadArg(f"unlink: {target!r} is not a pid")
         if p.links and target in p.links:
             del p.links[target]
-            tp = self.lookup(target)
-            if tp is not None and tp.links:
-                tp.links.pop(p.pid, None)
-            if self.tracing:
+            self._post(Signal("unlink", p.pid, target))
+            if self._tracing:
                 self._ev("unlink", p.pid, target, None)
         return True
 
     @_roomy
     def _monitor(self, p, target):
         ref = self._new_ref()
+        kind = "monitor"
         if type(target) is str:
             tp = self.names.get(target)
             obj = (target, self.node_name)                  # item 24
-        elif type(target) is tuple and len(target) == 2:
-            tp = self.names.get(target[0]) if target[1] == self.node_name else None
+        elif type(target) is tuple and len(target) == 2 and type(target[0]) is str:
             obj = target
+            if target[1] == self.node_name:
+                tp = self.names.get(target[0])
+            elif self.world is not None:
+                tp, kind = None, "monitor_name"             # resolved over there
+            else:
+                tp = None
         elif type(target) is Pid:
             tp = self.lookup(target)
             obj = target
+            if tp is None and self._remote(target):
+                kind = "remote"
         else:
             raise BadArg(f"monitor: {target!r} is not a pid or a registered name")
-        if tp is None or tp.status is EXITED:               # item 23
-            if self.tracing:
+        if p.monitors is None:
+            p.monitors = {}
+        if kind == "monitor_name":
+            p.monitors[ref] = target
+            if self._tracing:
+                self._ev("monitor", p.pid, None, ref)
+            self._post(Signal("monitor_name", p.pid, target, ref))
+        elif kind == "remote":
+            p.monitors[ref] = target
+            if self._tracing:
+                self._ev("monitor", p.pid, target, ref)
+            self._post(Signal("monitor", p.pid, target, (ref, obj)))
+        elif tp is None or tp.status is EXITED:             # item 23
+            p.monitors[ref] = obj                           # until the DOWN comes
+            if self._tracing:
                 self._ev("monitor", p.pid, obj if type(obj) is Pid else None, ref)
-            self._send_down(p, ref, obj, "noproc", target if type(target) is Pid else None)
+            self._post(Signal("down", target if type(target) is Pid else None,
+                              p.pid, (ref, obj, "noproc")))
         else:
-            self._add_monitor(p, tp, ref, obj)
+            p.monitors[ref] = tp.pid
+            if self._tracing:
+                self._ev("monitor", p.pid, tp.pid, ref)
+            self._post(Signal("monitor", p.pid, tp.pid, (ref, obj)))
         return ref
 
     @_roomy
@@ -801,12 +997,10 @@ class Runtime:
         found = False
         if p.monitors and ref in p.monitors:
             target = p.monitors.pop(ref)
-            tp = target._proc
-            if tp is not None and tp.watchers:
-                tp.watchers.pop(ref, None)
+            self._post(Signal("demonitor", p.pid, target, ref))
             found = True
-            if self.tracing:
-                self._ev("demonitor", p.pid, target, ref)
+            if self._tracing:
+                self._ev("demonitor", p.pid, target if type(target) is Pid else None, ref)
         if flush and p.mailbox:
             for i, m in enumerate(p.mailbox):
                 if type(m) is Down and m.ref == ref:
@@ -818,10 +1012,8 @@ class Runtime:
     def _exit2(self, p_pid, target, reason):
         if type(target) is not Pid:
             raise BadArg(f"exit: {target!r} is not a pid")
-        tp = self.lookup(target)
-        if tp is not None:
-            self._signal(p_pid, tp, reason, False)
-            self._drain()
+        self._post(Signal("exit", p_pid, target, reason))
+        self._drain()
         return True
 
     @_roomy
@@ -839,7 +1031,7 @@ class Runtime:
             raise BadArg(f"register: {target} already has the name {tp.name!r}")
         self.names[name] = tp
         tp.name = name
-        if self.tracing:
+        if self._tracing:
             self._ev("register", tp.pid, None, name)
         return True
 
@@ -849,7 +1041,7 @@ class Runtime:
         if p is None:
             raise BadArg(f"unregister: no process is registered as {name!r}")
         p.name = None
-        if self.tracing:
+        if self._tracing:
             self._ev("unregister", p.pid, None, name)
         return True
 
