@@ -27,6 +27,8 @@ METRICS = {
     "restart": ("restart latency", "per restart", "seconds"),
     "sup_children": ("simple_one_for_one", "", "pair"),
     "idle_hour": ("a simulated hour", "", "seconds"),
+    "explore_rate": ("explore: 3 processes", "schedules/s", "rate"),
+    "explore_litmus": ("explore: cover litmus", "per suite", "seconds"),
 }
 
 CORE = ("pingpong", "oneway", "spawn_exit", "idle_bytes")
@@ -41,6 +43,8 @@ SIZES = {
     "restart": 2_000,
     "sup_children": 10_000,
     "idle_hour": 1_000,
+    "explore_rate": 1_000,
+    "explore_litmus": 5,
 }
 
 # Slow systems get smaller sizes so that one repetition takes about a second.
@@ -64,6 +68,8 @@ QUICK_SIZES = {
     "restart": 50,
     "sup_children": 200,
     "idle_hour": 100,
+    "explore_rate": 100,
+    "explore_litmus": 1,
 }
 
 
@@ -72,7 +78,8 @@ def cells():
     out = [(system, metric) for system in SYSTEMS for metric in CORE]
     out += [("labrt-sim", "call"), ("labrt-trio", "call"), ("asyncio", "call"),
             ("pykka", "call"), ("labrt-sim", "restart"), ("labrt-sim", "sup_children"),
-            ("labrt-sim", "idle_hour"), ("labrt-sim", "million")]
+            ("labrt-sim", "idle_hour"), ("labrt-sim", "million"),
+            ("labrt-sim", "explore_rate"), ("labrt-sim", "explore_litmus")]
     return out
 
 
@@ -82,11 +89,14 @@ def size(system, metric, quick=False, scale=1.0):
     else:
         base = SIZES[metric] * scale
     factor = SCALE.get(system, {}).get(metric, 1)
-    minimum = 10 if metric in ("restart", "call") else 50
+    minimum = {"restart": 10, "call": 10, "explore_litmus": 1}.get(metric, 50)
     return max(minimum, int(base * factor))
 
 
 def workload(system, metric):
+    if metric.startswith("explore_"):
+        import wl_explore
+        return getattr(wl_explore, metric)
     if metric in ("call", "restart", "sup_children"):
         import wl_otp
         if system == "asyncio":

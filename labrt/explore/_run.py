@@ -97,10 +97,15 @@ def _fmt(value) -> str:
     return show(value)
 
 
+def _short_name(function: str) -> str:
+    """A process's function name for a step listing: its last part, at most 10 characters."""
+    name = function.rsplit(".", 1)[-1]
+    return name if len(name) <= 10 else name[:9] + "~"
+
+
 def _describe_run(st) -> tuple[str, str, str]:
     p = st.p
-    fn = p.function if len(p.function) <= 10 else p.function[:9] + "~"
-    who = f"{p.pid} {fn}"
+    who = f"{p.pid} {_short_name(p.function)}"
     args = dict(st.args)
     if st.op == "end":
         return who, "end", _plain(args["reason"])
@@ -136,8 +141,7 @@ def describe_action(kernel, act) -> tuple[str, str, str]:
     src = "outside" if sender is None else show(sender)
     q = kernel.rt.lookup(target) if type(target) is Pid else None
     if q is not None:
-        fn = q.function if len(q.function) <= 10 else q.function[:9] + "~"
-        target = f"{q.pid} {fn}"
+        target = f"{q.pid} {_short_name(q.function)}"
     if kind in ("link", "unlink"):
         what = f"from {src}"
     elif kind == "exit":
