@@ -151,4 +151,160 @@ async def watchdog(name, interval, timeout, duration):
     await sleep(max(0.0, end - now()))
     return incidents
 '''),
+    # Wrong answers that pass the public checks; only the hidden ones catch them.
+    dict(task="collect", label="monitors instead of links", public=False,
+         caught_by="linked to it", says="only a link also takes the process down",
+         code="""
+async def collect(funs):
+    index = {}
+    for i, f in enumerate(funs):
+        pid, _ = labrt.spawn_monitor(f)
+        index[pid] = i
+    ended = []
+    while len(ended) < len(funs):
+        match await receive(Down):
+            case Down(pid=pid, reason=reason) if pid in index:
+                ended.append((index[pid], reason))
+    return ended
+"""),
+    dict(task="collect", label="takes any message as an exit", public=False,
+         caught_by="other messages reach collect", says="any other message, is not one of them",
+         code="""
+async def collect(funs):
+    trap_exit(True)
+    index = {spawn_link(f): i for i, f in enumerate(funs)}
+    ended = []
+    for _ in funs:
+        msg = await receive()
+        ended.append((index[msg.pid], msg.reason))
+    return ended
+"""),
+    dict(task="collect", label="counts every Exit, whoever it comes from", public=False,
+         caught_by="started linked by a process", says="another linked process's Exit",
+         code="""
+async def collect(funs):
+    trap_exit(True)
+    index = {spawn_link(f): i for i, f in enumerate(funs)}
+    ended = []
+    while len(ended) < len(funs):
+        match await receive(Exit):
+            case Exit(pid, reason):
+                ended.append((index.get(pid), reason))
+    return ended
+"""),
+    dict(task="keep_alive", label="monitors the worker instead of linking to it", public=False,
+         caught_by="the worker is linked to keep_alive", says="a monitor notices its death",
+         code="""
+async def keep_alive(name, worker, limit):
+    restarts = 0
+    pid, _ = labrt.spawn_monitor(worker)
+    register(name, pid)
+    while True:
+        match await receive(Down):
+            case Down(pid=p, reason="normal") if p == pid:
+                return restarts
+            case Down(pid=p) if p == pid:
+                if restarts == limit:
+                    exit("too_many_restarts")
+                restarts += 1
+                pid, _ = labrt.spawn_monitor(worker)
+                register(name, pid)
+"""),
+    dict(task="keep_alive", label="restarts only after exceptions; any other end returns",
+         public=False, caught_by="other exit reasons are abnormal too",
+         says="is not 'normal', so the worker must be restarted",
+         code="""
+async def keep_alive(name, worker, limit):
+    trap_exit(True)
+    restarts = 0
+    pid = spawn_link(worker)
+    register(name, pid)
+    while True:
+        match await receive(Exit):
+            case Exit(p, reason) if p == pid and isinstance(reason, BaseException):
+                if restarts == limit:
+                    exit("too_many_restarts")
+                restarts += 1
+                pid = spawn_link(worker)
+                register(name, pid)
+            case Exit(p, "killed") if p == pid:
+                if restarts == limit:
+                    exit("too_many_restarts")
+                restarts += 1
+                pid = spawn_link(worker)
+                register(name, pid)
+            case Exit(p, _) if p == pid:
+                return restarts
+"""),
+    dict(task="keep_alive", label="does not check whose Exit it is", public=False,
+         caught_by="started linked by a process", says="check the pid in each Exit message",
+         code=KEEP.replace("case Exit(p, \"normal\") if p == pid:", "case Exit(_, \"normal\"):")),
+    dict(task="watchdog", label="during a probe, waits only for the pong", public=False,
+         caught_by="a crash while a probe waits", says="wait for the pong *or* the Down",
+         code=WATCH.replace(
+             'reply = await receive(("pong", ref), lambda m: isinstance(m, Down) and m.ref == ref,\n                              timeout=timeout)',
+             'reply = await receive(("pong", ref), timeout=timeout)')),
+    dict(task="watchdog", label="probes duration // interval times, then returns", public=False,
+         caught_by="not a whole number of intervals", says="a duration need not be a whole number of intervals",
+         code=WATCH.replace("    end = now() + duration\n",
+                            "    end = now() + interval * int(duration // interval)\n")),
+    dict(task="watchdog", label="links to the service and traps exits, instead of monitoring",
+         public=False, caught_by="killed from outside", says="monitor the service, never link to it",
+         code="""
+from labrt import link, make_ref
+
+async def watchdog(name, interval, timeout, duration):
+    trap_exit(True)
+    incidents = []
+    linked = set()
+    end = now() + duration
+    next_probe = now() + interval
+
+    def watch():
+        pid = whereis(name)
+        if pid is not None and pid not in linked:
+            link(pid)
+            linked.add(pid)
+        return pid
+
+    def record(ex):
+        incidents.append((now(), ex.pid, ex.reason))
+        linked.discard(ex.pid)
+
+    watch()
+    while True:
+        msg = await receive(Exit, timeout=max(0.0, min(next_probe, end) - now()))
+        if isinstance(msg, Exit):
+            record(msg)
+            continue
+        if now() >= end:
+            return incidents
+        next_probe += interval
+        pid = watch()
+        if pid is None:
+            continue
+        ref = make_ref()
+        send(pid, ("ping", self(), ref))
+        reply = await receive(("pong", ref), lambda m: isinstance(m, Exit) and m.pid == pid,
+                              timeout=timeout)
+        if reply is TIMEOUT:
+            exit(pid, "kill")
+            record(await receive(lambda m: isinstance(m, Exit) and m.pid == pid))
+        elif isinstance(reply, Exit):
+            record(reply)
+"""),
+    dict(task="collect", label="waits for an exit before counting (collect([]) never returns)",
+         public=False, caught_by="no functions", says="wait for exactly one Exit message per function",
+         code="""
+async def collect(funs):
+    trap_exit(True)
+    index = {spawn_link(f): i for i, f in enumerate(funs)}
+    ended = []
+    while True:
+        match await receive(Exit):
+            case Exit(pid, reason) if pid in index:
+                ended.append((index[pid], reason))
+        if len(ended) == len(funs):
+            return ended
+"""),
 ]

@@ -17,11 +17,11 @@ from ..core import Fail, Task, Trial, describe_reason, public
 NOTEBOOK = "ch04-links"
 
 COLLECT = Task(NOTEBOOK, 1, "collect", "hear every exit", defines=("collect",),
-               hidden_points=2)
+               hidden_points=5)
 KEEP_ALIVE = Task(NOTEBOOK, 2, "keep_alive", "restart a linked worker",
-                  defines=("keep_alive",), hidden_points=3)
+                  defines=("keep_alive",), hidden_points=6)
 WATCHDOG = Task(NOTEBOOK, 3, "watchdog", "a watchdog built on monitors",
-                defines=("watchdog",), hidden_points=3)
+                defines=("watchdog",), hidden_points=6)
 
 SMALL = dict(max_events=80)
 
@@ -74,7 +74,7 @@ async def quits_at_once():
 
 KINDS = {"finishes_late": "normal", "gets_tired": "tired",
          "divides_by_zero": ZeroDivisionError, "waits_to_be_killed": "killed",
-         "quits_at_once": ("shutdown", "early")}
+         "quits_at_once": ("shutdown", "early"), "naps_long": "normal", "naps_short": "normal"}
 
 
 def collect_scenario(t: Trial, funs, order, kill_at=4.0, seed=None) -> None:
@@ -300,7 +300,8 @@ def watchdog_scenario(t: Trial, services, interval, timeout, duration, incidents
     ended = rt.finished.get(w)
     if ended is None or ended[0] != "normal":
         signals = [e for e in rt.trace if e.kind == "exit_signal" and e.pid == w
-                   and not (e.data == "kill" and type(e.data) is str)]
+                   and not (e.data == "kill" and type(e.data) is str)
+                   and not (ended is not None and e.data is ended[0])]   # its own death
         if signals:
             raise Fail("a hung service is stopped with exit(pid, 'kill')",
                        f"the watchdog sent exit signal {show(signals[0].data)} to {signals[0].other}, "
@@ -369,3 +370,379 @@ def _watchdog_both(t):
     watchdog_scenario(t, [service_for(hang_at=3.2), service_for(crash_at=6.5), service_for()],
                       1.0, 0.25, 10.0, [(4.25, 0, "killed"), (6.5, 1, RuntimeError)],
                       availability=0.85)
+
+
+# ---------------------------------------------------------------------------
+# Checks that generalise (used by the hidden cases): observers that run the
+# student's code for several seeds and variants and return plain data, and
+# judges that decide (see _kit.py). Processes are named by strings, so that a
+# case's inputs are plain data.
+
+from ._kit import EPS, close, is_crash, plain, reason_text, scenario, times  # noqa: E402
+
+
+async def naps_long():
+    await sleep(10)
+    return "rested"
+
+
+async def naps_short():
+    await sleep(0.5)
+    return "rested"
+
+
+WORKERS = {f.__name__: f for f in (finishes_late, gets_tired, divides_by_zero,
+                                   waits_to_be_killed, quits_at_once, naps_long, naps_short)}
+
+
+async def _pester(target, messages, at):
+    await sleep(at)
+    for m in messages:
+        send(target, m)
+
+
+def _linked_owner(fn, args, until, box):
+    """An owner process that starts ``fn(*args)`` linked to itself, lives ``until``
+    s, then ends normally (so that ``fn``'s process gets an Exit it did not ask for,
+    if it traps exits); what ``fn`` returns is appended to ``box``."""
+    async def started():
+        box.append(await fn(*args))
+    started.__name__ = started.__qualname__ = getattr(fn, "__name__", "started")
+
+    async def owner():
+        spawn_link(started)
+        await sleep(until)
+        return "owner done"
+    return owner
+
+
+def _end_of(rt, pid):
+    return next(((e.time, plain(e.data)) for e in rt.trace if e.kind == "exit" and e.pid == pid),
+                None)
+
+
+@scenario
+def collect_runs(t: Trial, runs):
+    """``runs``: [dict(funs=[names], seed, kill_at, noise, owner_until)]: collect(funs)
+    with, optionally, collect killed from outside at ``kill_at``, the messages
+    ``noise`` sent to it at t=0.5, and collect started linked by an owner that ends
+    normally at ``owner_until``."""
+    collect = t.need("collect")
+    out = []
+    for run in runs:
+        funs = [WORKERS[n] for n in run["funs"]]
+        rt = t.runtime(run.get("seed"))
+        rt.spawn(killer, 4.0)
+        if run.get("owner_until") is not None:
+            box: list = []
+            owner = rt.spawn(_linked_owner(collect, (funs,), run["owner_until"], box))
+            t.run(rt, until=0.0)
+            pid = next(e.other for e in rt.trace if e.kind == "spawn" and e.pid == owner)
+        else:
+            pid = rt.spawn(collect, funs)
+        if run.get("noise"):
+            rt.spawn(_pester, pid, list(run["noise"]), 0.5)
+        if run.get("kill_at") is not None:
+            async def hit(at, target):
+                await sleep(at)
+                signal_exit(target, "kill")
+            rt.spawn(hit, run["kill_at"], pid)
+        t.run(rt, until=30.0)
+        kids = [e.other for e in rt.trace if e.kind == "spawn" and e.pid == pid]
+        done = _end_of(rt, pid)
+        value = rt.finished.get(pid)
+        if run.get("owner_until") is not None:
+            value = ("normal", box[0]) if box else None
+        out.append(dict(run=plain(run), kids=[_end_of(rt, k) for k in kids],
+                        ended=done, value=plain(value[1]) if value and value[0] == "normal"
+                        else None))
+    return out
+
+
+def _kind_of_reason(name):
+    want = KINDS[name]
+    if isinstance(want, type):
+        return ("crash", want.__name__)
+    return want
+
+
+@collect_runs.judge
+def _judge_collect_runs(obs, runs, want_orders):
+    for k, (o, order) in enumerate(zip(obs, want_orders)):
+        run = o["run"]
+        funs = run["funs"]
+        extra = []
+        if run.get("noise"):
+            extra.append(f"the messages {', '.join(map(show, run['noise']))} arrive at t=0.5")
+        if run.get("owner_until") is not None:
+            extra.append(f"collect was started linked by a process that ends normally at "
+                         f"t={run['owner_until']:g}")
+        if run.get("kill_at") is not None:
+            extra.append(f"collect is killed at t={run['kill_at']:g}")
+        setup = f"collect({funs})" + (" (" + "; ".join(extra) + ")" if extra else "") + \
+            f", seed {run.get('seed')}"
+        if run.get("kill_at") is not None:
+            at = run["kill_at"]
+            if len(o["kids"]) != len(funs):
+                raise Fail(f"{setup}: collect starts {len(funs)} processes",
+                           f"it started {len(o['kids'])}", diagram=k)
+            for i, end in enumerate(o["kids"]):
+                if end is None or end[0] > at + EPS:
+                    raise Fail(f"{setup}: the processes collect started are linked to it, "
+                               f"so those still running at t={at:g} die with it",
+                               f"process {i} ({funs[i]}) "
+                               + ("is still running" if end is None else
+                                  f"ended at t={end[0]:g} with {reason_text(end[1])}"),
+                               "start each function with spawn_link: a monitor tells collect "
+                               "of a death, but only a link also takes the process down with "
+                               "collect", diagram=k)
+            continue
+        want = [(i, _kind_of_reason(funs[i])) for i in order]
+        text = ", ".join(f"({i}, {reason_text(r) if not isinstance(r, tuple) or r[0] != 'crash' else 'a ' + r[1] + ' crash'})"
+                         for i, r in want)
+        got = o["value"]
+        ok = (isinstance(got, list) and len(got) == len(want) and all(
+            isinstance(g, tuple) and len(g) == 2 and g[0] == i and (
+                is_crash(g[1], r[1]) if isinstance(r, tuple) and r[0] == "crash" else g[1] == r)
+            for g, (i, r) in zip(got, want)))
+        if not ok:
+            if o["value"] is None:
+                observed = ("it is still running" if o["ended"] is None else
+                            f"it ended at t={o['ended'][0]:g} with {reason_text(o['ended'][1])}")
+            else:
+                observed = f"it returned {show(got)}"
+            hint = ("only the Exit messages of the processes collect started count: another "
+                    "linked process's Exit, or any other message, is not one of them"
+                    if extra else None)
+            raise Fail(f"{setup}: collect returns [{text}]", observed, hint, diagram=k)
+
+
+def _worker_from(spec):
+    """A worker from a plain spec: ("exits", reason, t_ok): sleeps 1 s, then exits
+    with ``reason`` while the clock is before ``t_ok`` and returns normally after;
+    ("naps", seconds): sleeps, then returns."""
+    if spec[0] == "exits":
+        _, reason, t_ok = spec
+
+        async def worker():
+            await sleep(1)
+            if now() < t_ok:
+                signal_exit(reason)
+            return "finished"
+        return worker
+    if spec[0] == "naps":
+        async def napper():
+            await sleep(spec[1])
+            return "finished"
+        return napper
+    raise ValueError(spec)
+
+
+@scenario
+def keep_alive_runs(t: Trial, runs):
+    """``runs``: [dict(worker=spec, limit, seed, kill_at, owner_until)]: keep_alive("db",
+    worker, limit), optionally killed from outside at ``kill_at``, or started linked
+    by an owner that ends normally at ``owner_until``."""
+    keep_alive = t.need("keep_alive")
+    out = []
+    for run in runs:
+        rt = t.runtime(run.get("seed"))
+        worker = _worker_from(run["worker"])
+        if run.get("owner_until") is not None:
+            box = []
+            owner = rt.spawn(_linked_owner(keep_alive, ("db", worker, run["limit"]),
+                                           run["owner_until"], box))
+            t.run(rt, until=0.0)
+            pid = next(e.other for e in rt.trace if e.kind == "spawn" and e.pid == owner)
+        else:
+            pid = rt.spawn(keep_alive, "db", worker, run["limit"])
+        if run.get("kill_at") is not None:
+            async def hit(at, target):
+                await sleep(at)
+                signal_exit(target, "kill")
+            rt.spawn(hit, run["kill_at"], pid)
+        t.run(rt, until=30.0)
+        kids = [(e.time, str(e.other)) for e in rt.trace if e.kind == "spawn" and e.pid == pid]
+        out.append(dict(run=plain(run), kids=[(at, _end_of(rt, next(
+            e.other for e in rt.trace if e.kind == "spawn" and str(e.other) == p))) for at, p in kids],
+            ended=_end_of(rt, pid),
+            value=plain(box[0] if box else None) if run.get("owner_until") is not None
+            else plain(rt.finished[pid][1]) if pid in rt.finished
+            and rt.finished[pid][0] == "normal" else None))
+    return out
+
+
+@keep_alive_runs.judge
+def _judge_keep_alive_runs(obs, runs, wants):
+    """``wants``: per run, (workers started, "returns" n | "gives_up" | "killed", end time)."""
+    for k, (o, (workers, how, end_t)) in enumerate(zip(obs, wants)):
+        run = o["run"]
+        spec = run["worker"]
+        what = (f"a worker that exits with {show(spec[1])} after 1 s while t < {spec[2]:g}"
+                if spec[0] == "exits" else f"a worker that naps {spec[1]:g} s")
+        extra = ""
+        if run.get("kill_at") is not None:
+            extra = f"; keep_alive is killed at t={run['kill_at']:g}"
+        if run.get("owner_until") is not None:
+            extra = (f"; keep_alive was started linked by a process that ends normally at "
+                     f"t={run['owner_until']:g}")
+        setup = (f"keep_alive('db', worker, limit={run['limit']}) with {what}{extra} "
+                 f"(seed {run.get('seed')})")
+        if how == "killed":
+            at = run["kill_at"]
+            live = [(i, end) for i, (_, end) in enumerate(o["kids"])
+                    if end is None or end[0] > at + EPS]
+            if live:
+                i, end = live[0]
+                raise Fail(f"{setup}: the worker is linked to keep_alive, so it dies with it "
+                           f"at t={at:g}",
+                           f"worker {i + 1} " + ("is still running" if end is None else
+                                                 f"ended at t={end[0]:g}"),
+                           "start the worker with spawn_link: a monitor notices its death "
+                           "but does not take it down when keep_alive dies", diagram=k)
+            continue
+        if len(o["kids"]) != workers or o["ended"] is None:
+            hint = "every end other than 'normal' is abnormal: restart the worker"
+            if o["ended"] is not None and o["value"] is not None and len(o["kids"]) < workers:
+                hint = (f"keep_alive returned after {len(o['kids'])} worker(s): "
+                        f"{show(spec[1])} is not 'normal', so the worker must be restarted"
+                        if run.get("owner_until") is None else
+                        "keep_alive returned on an Exit that was not its worker's: check the "
+                        "pid in each Exit message")
+            raise Fail(f"{setup}: it starts {workers} worker(s)",
+                       f"it started {len(o['kids'])}" + (
+                           "" if o["ended"] is None else
+                           f" and ended at t={o['ended'][0]:g} with {reason_text(o['ended'][1])}"),
+                       hint, diagram=k)
+        if how == "gives_up":
+            ok = o["ended"][1] == "too_many_restarts"
+            want = "exits with 'too_many_restarts'"
+        else:
+            ok = o["ended"][1] == "normal" and o["value"] == how
+            want = f"returns {how}"
+        if not ok or not close(o["ended"][0], end_t):
+            raise Fail(f"{setup}: at t={end_t:g} keep_alive {want}",
+                       f"at t={o['ended'][0]:g} it ended with {reason_text(o['ended'][1])}"
+                       + (f", returning {show(o['value'])}" if o["value"] is not None else ""),
+                       diagram=k)
+
+
+def _service_from(spec):
+    """A service from a plain dict: hang_at, crash_at, delay (before each pong),
+    trap (whether it traps exits)."""
+    hang_at, crash_at = spec.get("hang_at"), spec.get("crash_at")
+    delay, trap = spec.get("delay", 0.0), spec.get("trap", True)
+
+    async def service():
+        if trap:
+            trap_exit(True)
+        while True:
+            due = [x for x in (hang_at, crash_at) if x is not None and x >= now()]
+            wait = (min(due) - now()) if due else None
+            msg = await receive(timeout=wait)
+            if msg is TIMEOUT:
+                if hang_at is not None and now() >= hang_at:
+                    await receive("a message nobody sends")
+                raise RuntimeError("disk full")
+            match msg:
+                case ("ping", sender, ref):
+                    if delay:
+                        if crash_at is not None and now() < crash_at < now() + delay:
+                            await sleep(crash_at - now())
+                            raise RuntimeError("disk full")
+                        await sleep(delay)
+                    send(sender, ("pong", ref))
+    return service
+
+
+@scenario
+def watchdog_runs(t: Trial, runs):
+    """``runs``: [dict(services=[spec], interval, timeout, duration, seed, kill_at)]."""
+    watchdog = t.need("watchdog")
+    out = []
+    for run in runs:
+        rt = t.runtime(run.get("seed"))
+        keep = rt.spawn(keeper, "db", [_service_from(s) for s in run["services"]])
+        probe = (rt.spawn(client, "db", 0.1, 0.05, run["duration"])
+                 if run.get("client", True) else None)
+        w = rt.spawn(watchdog, "db", run["interval"], run["timeout"], run["duration"])
+        if run.get("kill_at") is not None:
+            async def hit(at, target):
+                await sleep(at)
+                signal_exit(target, "kill")
+            rt.spawn(hit, run["kill_at"], w)
+        t.run(rt, until=run["duration"] * 3)
+        pids = [e.other for e in rt.trace if e.kind == "spawn" and e.pid == keep]
+        done = rt.finished.get(w)
+        out.append(dict(run=plain(run), services=[str(p) for p in pids],
+                        service_ends=[_end_of(rt, p) for p in pids],
+                        ended=_end_of(rt, w),
+                        value=plain(done[1]) if done and done[0] == "normal" else None,
+                        signals=[(e.time, str(e.other), plain(e.data)) for e in rt.trace
+                                 if e.kind == "exit_signal" and e.pid == w],
+                        availability=plain(rt.finished[probe][1]) if probe is not None
+                        and probe in rt.finished else None))
+    return out
+
+
+@watchdog_runs.judge
+def _judge_watchdog_runs(obs, runs, wants):
+    """``wants``: per run, the incidents [(time, service index, reason kind)] or
+    "survives" (the service outlives a watchdog killed from outside)."""
+    for k, (o, want) in enumerate(zip(obs, wants)):
+        run = o["run"]
+        shown = []
+        for i, s in enumerate(run["services"]):
+            bits = [f"{n}={s[n]:g}" for n in ("hang_at", "crash_at", "delay") if s.get(n)]
+            shown.append(f"service {i}: " + (", ".join(bits) or "healthy")
+                         + ("" if s.get("trap", True) else ", not trapping exits"))
+        setup = (f"watchdog('db', interval={run['interval']:g}, timeout={run['timeout']:g}, "
+                 f"duration={run['duration']:g}) with {'; '.join(shown)} "
+                 f"(seed {run.get('seed')})")
+        if want == "survives":
+            at = run["kill_at"]
+            dead = [(i, e) for i, e in enumerate(o["service_ends"]) if e is not None]
+            if dead:
+                i, e = dead[0]
+                raise Fail(f"{setup}; the watchdog is killed at t={at:g}: the service it "
+                           "watches goes on", f"service {i} died at t={e[0]:g} with "
+                           f"{reason_text(e[1])}",
+                           "a watchdog must not take down what it watches: monitor the "
+                           "service, never link to it", diagram=k)
+            continue
+        want_t = ", ".join(f"(t={at:g}, service {i}, {r})" for at, i, r in want) or "none"
+        if o["ended"] is None or o["value"] is None:
+            raise Fail(f"{setup}: it returns at t={run['duration']:g} the incidents [{want_t}]",
+                       "it is still running" if o["ended"] is None else
+                       f"it ended at t={o['ended'][0]:g} with {reason_text(o['ended'][1])}",
+                       diagram=k)
+        got = o["value"]
+
+        def matches(g, w):
+            at, i, r = w
+            return (isinstance(g, tuple) and len(g) == 3 and close(g[0], at)
+                    and i < len(o["services"]) and g[1] == o["services"][i]
+                    and (is_crash(g[2], r) if r == "RuntimeError" else g[2] == r))
+        ok = isinstance(got, list) and len(got) == len(want) and all(
+            matches(g, w) for g, w in zip(got, want))
+        if not ok:
+            hint = "record (now(), pid, reason) when the Down arrives"
+            late = [w for w in want if isinstance(got, list) and any(
+                isinstance(g, tuple) and len(g) == 3 and g[1] == o["services"][w[1]]
+                and not close(g[0], w[0]) for g in got)]
+            if late and any(s.get("delay") for s in run["services"]):
+                hint = ("the service died while the watchdog was waiting for its pong: wait "
+                        "for the pong *or* the Down of that service, so that a crash during a "
+                        "probe is recorded when it happens")
+            elif o["ended"][0] < run["duration"] - EPS:
+                hint = (f"the watchdog returned at t={o['ended'][0]:g}, before "
+                        f"t={run['duration']:g}: a duration need not be a whole number of "
+                        "intervals; keep watching (and recording) until the duration is over")
+            raise Fail(f"{setup}: the incidents are [{want_t}]",
+                       f"the watchdog returned {show(got)} at t={o['ended'][0]:g}", hint,
+                       diagram=k)
+        if not close(o["ended"][0], run["duration"]):
+            raise Fail(f"{setup}: the watchdog returns at t={run['duration']:g}",
+                       f"it returned at t={o['ended'][0]:g}",
+                       "a duration need not be a whole number of intervals: the last wait "
+                       "ends at the duration, not at a probe", diagram=k)
