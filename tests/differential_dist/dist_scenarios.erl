@@ -402,7 +402,12 @@ scenarios() ->
          connect(B),
          monitor_node(B, true),
          log([a, disconnect, disconnect_node(B)]),
-         drain(1)
+         drain(1),
+         %% the fired instance is gone: reconnecting and disconnecting again
+         %% gives no second nodedown
+         connect(B),
+         log([a, disconnect, disconnect_node(B)]),
+         drain(0)
      end},
 
      %% net_kernel:monitor_nodes (item 98)

@@ -413,6 +413,9 @@ async def monitor_node_disconnect(t):
     labrt.monitor_node(b, True)
     t.log("a", "disconnect", labrt.disconnect_node(b))
     await drain(t, 1)
+    await connect(b)
+    t.log("a", "disconnect", labrt.disconnect_node(b))
+    await drain(t, 0)
 
 
 # ----------------------------------------------------------------- monitor_nodes
