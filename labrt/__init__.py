@@ -28,6 +28,7 @@ from ._values import (
     format_reason,
 )
 from .trace import Event, Trace
+from .explore import explore  # labrt.explore(scenario, check, ...): the race explorer (issue 11)
 
 
 def run(main, *args, seed=None, kernel="sim", trace=False, reports="stderr"):

@@ -90,6 +90,8 @@ def _me():
                 "this function only works inside a labrt process; from a notebook "
                 "cell or a test, use a Runtime's methods (rt.spawn, rt.send, ...) "
                 "or labrt.run(main)")
+        if p.rt.preempt is not None:  # schedule mode (labrt.explore): every
+            p.rt.preempt(p)           # operation is a choice point
     return p
 
 
@@ -367,6 +369,9 @@ class Runtime:
     #: None, or an object with ``post(rt, sig)`` that holds every signal until
     #: it calls ``rt._arrive(sig)`` (see ``_signals.py``; the race explorer).
     _transit = None
+    #: None, or ``preempt(p)``, called by every operation a process makes when it
+    #: runs outside the default kernel's fast path (the explorer's schedule mode).
+    preempt = None
     #: The ``labrt.dist.World`` this runtime is a node of, or None.
     world = None
 
@@ -374,6 +379,7 @@ class Runtime:
                  reports="stderr", node: int = 0, *, _world=None, _name=LOCAL_NODE):
         self.node = node
         self.node_name = _name
+        self.creation = 0                    # a restarted node counts up (labrt.dist)
         self.procs: dict[int, Process] = {}
         self.names: dict[str, Process] = {}
         self.timer_refs: dict = {}
@@ -498,7 +504,7 @@ class Runtime:
         # that makes the process exist (see "Running out of stack").
         args = isolate(args)
         self._serial += 1
-        pid = Pid(self.node, self._serial)
+        pid = Pid(self.node, self._serial, None, self.creation)
         p = Process(pid, self, None, fn.__qualname__)
         coro = fn(*args)                         # makes a coroutine, runs nothing
         try:
@@ -521,7 +527,7 @@ class Runtime:
             # over as they are, so a test can pass a list to report into.
             args = isolate(args)
         self._serial += 1
-        pid = Pid(self.node, self._serial)
+        pid = Pid(self.node, self._serial, None, self.creation)
         name = getattr(fn, "__qualname__", None) or repr(fn)
         p = Process(pid, self, None, name)
         p.from_outside = parent is None
@@ -1141,6 +1147,8 @@ class Runtime:
 
     def run_main(self, fn, *args):
         """Spawn ``fn`` and run until it ends; return its result or raise its exit."""
+        if self.world is not None:               # a node: the world's kernel
+            return self.kernel.run_main(fn, args, self)
         return self.kernel.run_main(fn, args)
 
     def outcome(self, pid):

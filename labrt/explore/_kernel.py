@@ -63,10 +63,7 @@ from .. import _core
 from .._values import LabrtError, Pid, _Killed
 from ..trace import show
 
-try:
-    import greenlet as _greenlet
-except ImportError:           # pragma: no cover - greenlet is pinned in requirements.txt
-    _greenlet = None
+_greenlet = None             # imported when the first schedule-mode run starts
 
 # Operations that read or change nothing another process can see: they are
 # not stopping points (fewer stops, smaller search space).
@@ -104,9 +101,13 @@ class ScheduleKernel:
     """A kernel (see _sim.py for the interface) driven by a chooser, one action at a time."""
 
     def __init__(self, rt, max_steps=2000, race_timers=False):
+        global _greenlet
         if _greenlet is None:
-            raise ImportError("labrt.explore needs the 'greenlet' package: "
-                              "pip install greenlet")
+            try:
+                import greenlet as _greenlet
+            except ImportError:
+                raise ImportError("labrt.explore needs the 'greenlet' package (one "
+                                  "stack per process): pip install greenlet") from None
         self.rt = rt
         self.clock = 0.0
         self.ps: dict[int, _PState] = {}

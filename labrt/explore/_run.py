@@ -189,88 +189,57 @@ def execute(scenario, args, choose, max_steps=2000, race_timers=False) -> Run:
     run = Run(trace=rt.trace, reports=rt.reports, rt=rt)
     low = set()                  # actions passed over by a deviation: they go last
     try:
-        with _hooked():
-            pid = rt.spawn(scenario, *args)
-            kernel.settle()
-            while True:
-                acts = kernel.enabled()
-                if not acts:
-                    entry = rt.next_timer()
-                    if entry is None:
-                        break
-                    run.barriers.append(len(run.steps))
-                    kernel.fire_next()
-                    kernel.settle()
-                    continue
-                if len(run.steps) >= max_steps:
-                    run.truncated = True
+        pid = rt.spawn(scenario, *args)
+        kernel.settle()
+        while True:
+            acts = kernel.enabled()
+            if not acts:
+                entry = rt.next_timer()
+                if entry is None:
                     break
-                default = kernel.default(acts)
-                if default in low:
-                    rest = [a for a in acts if a not in low]
-                    if rest:
-                        default = kernel.default(rest)
-                act = choose(run, acts, default)
-                if act is None:
-                    run.stopped = True
-                    break
-                if act not in acts:
-                    raise ScheduleError(
-                        f"step {len(run.steps) + 1}: the schedule asks for {act!r}, but "
-                        f"only {acts!r} can happen here; the schedule was made for "
-                        "another scenario, or the scenario does not behave the same "
-                        "way on every run (does it read a clock, a random generator "
-                        "without a seed, or a global that an earlier run changed?)")
-                who, op, value = describe_action(kernel, act)
-                dev = _classify(kernel, act, default)
-                if dev:
-                    low.add(default)
-                run.steps.append(Step(len(run.steps), act, who, op, value, dev,
-                                      _passed_over(kernel, default, dev) if dev else "",
-                                      len(acts), len(rt.trace), default if dev else ()))
-                run.fps.append(kernel.footprint(act))
-                run.enablers.append(kernel.enabler(act))
-                kernel.step = len(run.steps) - 1
-                kernel.do(act)
-            if pid in rt.finished:
-                run.finished = True
-                run.reason, run.result = rt.finished[pid]
-            elif not (run.truncated or run.stopped):
-                run.deadlock = deadlock_report(rt)
+                run.barriers.append(len(run.steps))
+                kernel.fire_next()
+                kernel.settle()
+                continue
+            if len(run.steps) >= max_steps:
+                run.truncated = True
+                break
+            default = kernel.default(acts)
+            if default in low:
+                rest = [a for a in acts if a not in low]
+                if rest:
+                    default = kernel.default(rest)
+            act = choose(run, acts, default)
+            if act is None:
+                run.stopped = True
+                break
+            if act not in acts:
+                raise ScheduleError(
+                    f"step {len(run.steps) + 1}: the schedule asks for {act!r}, but "
+                    f"only {acts!r} can happen here; the schedule was made for "
+                    "another scenario, or the scenario does not behave the same "
+                    "way on every run (does it read a clock, a random generator "
+                    "without a seed, or a global that an earlier run changed?)")
+            who, op, value = describe_action(kernel, act)
+            dev = _classify(kernel, act, default)
+            if dev:
+                low.add(default)
+            run.steps.append(Step(len(run.steps), act, who, op, value, dev,
+                                  _passed_over(kernel, default, dev) if dev else "",
+                                  len(acts), len(rt.trace), default if dev else ()))
+            run.fps.append(kernel.footprint(act))
+            run.enablers.append(kernel.enabler(act))
+            kernel.step = len(run.steps) - 1
+            kernel.do(act)
+        if pid in rt.finished:
+            run.finished = True
+            run.reason, run.result = rt.finished[pid]
+        elif not (run.truncated or run.stopped):
+            run.deadlock = deadlock_report(rt)
     finally:
-        with _hooked():
-            kernel.close()
+        kernel.close()
     return run
 
 
 def normal(reason) -> bool:
     return _values.is_normal(reason)
-
-
-# ---------------------------------------------------------------------------
-# Until the core calls rt.preempt itself (the one-line hook in _core._me), the
-# explorer installs an equivalent _me in labrt._api for the duration of a run.
-
-class _hooked:
-    def __enter__(self):
-        from .. import _api
-        self.saved = None
-        if getattr(_core, "_PREEMPT_HOOK", False):
-            return self
-        self.saved = _api._me
-        base = _core._me
-
-        def _me():
-            p = base()
-            pre = getattr(p.rt, "preempt", None)
-            if pre is not None and _core._running is None:
-                pre(p)
-            return p
-        _api._me = _me
-        return self
-
-    def __exit__(self, *exc):
-        if self.saved is not None:
-            from .. import _api
-            _api._me = self.saved
-        return False
