@@ -379,7 +379,6 @@ class Runtime:
                  reports="stderr", node: int = 0, *, _world=None, _name=LOCAL_NODE):
         self.node = node
         self.node_name = _name
-        self.creation = 0                    # a restarted node counts up (labrt.dist)
         self.procs: dict[int, Process] = {}
         self.names: dict[str, Process] = {}
         self.timer_refs: dict = {}
@@ -504,7 +503,7 @@ class Runtime:
         # that makes the process exist (see "Running out of stack").
         args = isolate(args)
         self._serial += 1
-        pid = Pid(self.node, self._serial, None, self.creation)
+        pid = Pid(self.node, self._serial)
         p = Process(pid, self, None, fn.__qualname__)
         coro = fn(*args)                         # makes a coroutine, runs nothing
         try:
@@ -527,7 +526,7 @@ class Runtime:
             # over as they are, so a test can pass a list to report into.
             args = isolate(args)
         self._serial += 1
-        pid = Pid(self.node, self._serial, None, self.creation)
+        pid = Pid(self.node, self._serial)
         name = getattr(fn, "__qualname__", None) or repr(fn)
         p = Process(pid, self, None, name)
         p.from_outside = parent is None
@@ -1147,8 +1146,6 @@ class Runtime:
 
     def run_main(self, fn, *args):
         """Spawn ``fn`` and run until it ends; return its result or raise its exit."""
-        if self.world is not None:               # a node: the world's kernel
-            return self.kernel.run_main(fn, args, self)
         return self.kernel.run_main(fn, args)
 
     def outcome(self, pid):
