@@ -23,8 +23,23 @@ register, ...  a small note beside the lifeline
 =============  ==============================================================
 
 Red means "abnormal": an exit reason other than ``normal``, ``shutdown`` or
-``("shutdown", _)``. Text that does not fit is cut with an ellipsis; the full
-text of every event is in a ``<title>`` tooltip.
+``("shutdown", _)``. The full text of every event is in a ``<title>`` tooltip.
+
+Labels get the room they need. Every event has a row of its own, so a label
+may run past the lifelines next to it (a white halo keeps it readable over
+them): an arrow's label is centred on the arrow and moved sideways to stay
+inside the chart, a label beside a lifeline may reach the chart's edge, and
+the chart is made wide enough for its widest label (up to ``MAX_LABEL``
+pixels). A label that still does not fit is abbreviated by its structure
+(:func:`abbreviate`): the deepest, then the largest, bracketed part becomes
+``…``, so ``('$gen_call', (<0.3.0>, #Tag<2>), ('get', 'alice'))`` reads
+``('$gen_call', (…), ('get', 'alice'))`` and the words outside brackets
+(``exit signal: killed``) are never cut. Only text without brackets is cut
+at the end.
+
+On screen the chart scales down with its column, but never below the size at
+which its smallest text is ``MIN_READABLE_PX``: the SVG has a ``min-width``,
+and the HTML wrapper scrolls sideways (class ``labrt-diagram``) on a phone.
 
 The layout is computed in three steps: choose the events and the columns,
 give every event a row (a spawn row is taller, it holds a header box), then
@@ -60,6 +75,9 @@ ROW = 30           # height of an ordinary row
 POINT = 20         # where in a row the event happens (arrow height)
 LINE_H = 15        # line height in header boxes
 MIN_COL, MAX_COL = 120, 220   # column width range
+LABEL_COL = 170               # a column widens for its labels up to this; longer ones spill over
+MAX_LABEL = 360               # labels up to this wide are drawn whole (the chart widens)
+MIN_READABLE_PX = 11          # smallest text size on screen (the SVG's min-width)
 MAX_DESC_LINES = 60           # events listed in the <desc> alt text
 
 _HALO = dict(stroke="#ffffff", stroke_width=3, stroke_linejoin="round", paint_order="stroke")
@@ -152,7 +170,7 @@ class SequenceDiagram:
     def _repr_html_(self) -> str:
         # Jupyter and the book prefer HTML to SVG; inline SVG (rather than an
         # <img>) keeps the tooltips and the text alternative working.
-        return f'<div style="max-width:100%;overflow-x:auto">{self.svg}</div>'
+        return S.scroll_box(self.svg)
 
     def __repr__(self) -> str:
         return (f"<SequenceDiagram: {len(self.rows)} events, "
@@ -290,7 +308,11 @@ class SequenceDiagram:
                     MIN_COL - 20, S.text_width(col.lines[1], SMALL) + 40))
             col.x = x + col.width / 2
             x += col.width
-        self.width = max(x + PAD, PAD * 2 + self.gutter + MIN_COL)
+        widest = max((self._label_width(r) for r in self.rows), default=0)
+        title = S.text_width(self.title, 14, True) if self.title else 0
+        self.width = max(x + PAD, PAD * 2 + self.gutter + MIN_COL,
+                         PAD * 2 + self.gutter + min(widest, MAX_LABEL) + 12,
+                         PAD * 2 + min(title, MAX_LABEL + 200))
 
         y = PAD + (26 if self.title else 0)
         self.band_top = y
@@ -303,23 +325,40 @@ class SequenceDiagram:
         self.height = y + 14 + (20 if self.hidden else 0) + PAD
 
     def _column_width(self) -> float:
-        """Wide enough for every header and, within limits, every label."""
+        """Wide enough for every header (up to MAX_COL) and for short labels (up to
+        LABEL_COL); a longer label runs past the lifelines next to it."""
         want = MIN_COL
         for col in self.columns.values():
             for j, text in enumerate(col.lines):
-                want = max(want, S.text_width(text, FONT if j == 0 else SMALL, j == 0) + 24)
+                # the box is 16 px narrower than the column, its text 14 px narrower still
+                want = max(want, S.text_width(text, FONT if j == 0 else SMALL, j == 0) + 32)
         index = {k: i for i, k in enumerate(self.columns)}
         for row in self.rows:
-            label = self._label(row)
-            if not label:
+            if not self._label(row):
                 continue
-            width = S.text_width(label, FONT)
+            width = self._label_width(row)
             a, b = index.get(row.src), index.get(row.dst)
             if a is not None and b is not None and a != b:
-                want = max(want, (width + 24) / abs(a - b))
+                want = max(want, min((width + 24) / abs(a - b), LABEL_COL))
             else:
-                want = max(want, width + 48)
+                want = max(want, min(width + 48, LABEL_COL))
         return min(want, MAX_COL)
+
+    def _label_width(self, row: Row) -> float:
+        """The drawn width of an event's label (bold where it is drawn bold)."""
+        label = self._label(row)
+        return S.text_width(label, FONT, self._bold(row)) if label else 0.0
+
+    @staticmethod
+    def _bold(row: Row) -> bool:
+        """Abnormal exits, exit signals and EXIT/DOWN messages are drawn bold."""
+        e = row.event
+        if e.kind in ("exit", "exit_signal"):
+            return not is_clean(e.data)
+        if e.kind == "send":
+            note = notification(e.data)
+            return bool(note) and not is_clean(note[1])
+        return False
 
     # -- what each event says ----------------------------------------------------
 
@@ -382,7 +421,7 @@ class SequenceDiagram:
         head = S.tag(
             "svg", None, xmlns="http://www.w3.org/2000/svg",
             viewBox=f"0 0 {S.num(self.width)} {S.num(self.height)}",
-            width="100%", style=f"max-width:{S.num(self.width)}px;height:auto",
+            width="100%", style=S.size_style(self.width, min(FONT, SMALL), MIN_READABLE_PX),
             role="img", aria_label=f"{title}. {self.summary}",
             font_family=S.FONT_FAMILY, font_size=FONT)[:-2] + ">"
         return "\n".join([
@@ -513,30 +552,29 @@ class SequenceDiagram:
         return S.tag("g", "".join(parts), data_kind=kind)
 
     def _room(self, col: Column, side: int) -> float:
-        """Free width beside a lifeline, up to the next lifeline or the edge."""
-        xs = [c.x for c in self.columns.values()]
-        i = xs.index(col.x)
-        if 0 <= i + side < len(xs):
-            return abs(xs[i + side] - col.x)
-        return self.width - PAD - col.x if side > 0 else col.x - PAD - self.gutter
+        """Free width beside a lifeline, up to the chart's edge (an event has its row
+        to itself, so its label may cross the lifelines next to it)."""
+        edge = self.width - PAD - col.x if side > 0 else col.x - PAD - self.gutter
+        return min(edge, MAX_LABEL + 40)
 
-    def _side(self, col: Column) -> int:
-        """+1 if things beside this lifeline go to its right, -1 for its left
-        (the last column, where the right side has less room)."""
-        return 1 if self._room(col, 1) >= self._room(col, -1) else -1
+    def _side(self, col: Column, width: float = 0.0) -> int:
+        """+1 if things beside this lifeline go to its right, -1 for its left: the
+        right if ``width`` fits there (or there is more room there), else the left."""
+        right, left = self._room(col, 1), self._room(col, -1)
+        return 1 if right >= min(width + 30, left) else -1
 
     def _beside(self, col: Column, y: float, label: str, colour: str, gap: float,
                 bold: bool = False) -> str:
-        side = self._side(col)
-        room = self._room(col, side) - gap - 10
-        return S.text(col.x + side * gap, y + 4, S.fit(label, room, FONT, bold),
+        side = self._side(col, S.text_width(label, FONT, bold))
+        room = self._room(col, side) - gap - 4
+        return S.text(col.x + side * gap, y + 4, abbreviate(label, room, FONT, bold),
                       text_anchor="start" if side > 0 else "end", fill=colour,
                       font_weight="bold" if bold else None, **_HALO)
 
     def _note(self, col: Column, y: float, label: str) -> list[str]:
-        side = self._side(col)
-        room = self._room(col, side) - 26
-        text = S.fit(label, room, FONT)
+        side = self._side(col, S.text_width(label, FONT))
+        room = self._room(col, side) - 20
+        text = abbreviate(label, room, FONT)
         w = S.text_width(text, FONT) + 12
         x = col.x + 6 if side > 0 else col.x - 6 - w
         return [S.tag("rect", x=x, y=y - 9, width=w, height=18, rx=2,
@@ -545,7 +583,13 @@ class SequenceDiagram:
 
     def _arrow_label(self, x: float, y: float, label: str, room: float, colour: str,
                      bold: bool = False) -> str:
-        return S.text(x, y, S.fit(label, max(room, 30), FONT, bold), text_anchor="middle",
+        """A label centred over an arrow at ``x``; wider than the arrow (``room``), it
+        is moved sideways as far as needed to stay inside the chart."""
+        left, right = PAD + self.gutter, self.width - PAD
+        text = abbreviate(label, min(right - left, max(room, MAX_LABEL)), FONT, bold)
+        half = S.text_width(text, FONT, bold) / 2
+        x = min(max(x, left + half), right - half)
+        return S.text(x, y, text, text_anchor="middle",
                       fill=colour, font_weight="bold" if bold else None, **_HALO)
 
     def _arrow(self, x1, x2, y, label, colour, dash=None, head="filled", width=1.2,
@@ -557,14 +601,14 @@ class SequenceDiagram:
                 and dst.end < row_index)
         if x1 == x2:  # a message to oneself
             col = next(c for c in self.columns.values() if c.x == x1)
-            side = self._side(col)
+            side = self._side(col, S.text_width(label, FONT, bold) + 32)
             loop = 26 * side
             parts.append(S.path(
                 f"M{S.num(x1)} {S.num(y - 8)}h{S.num(loop)}v10h{S.num(-loop + 7 * side)}",
                 fill="none", stroke=colour, stroke_width=width, stroke_dasharray=dash))
             parts.append(self._head(x1, y + 2, -side, colour, head))
-            room = self._room(col, side) - 40
-            parts.append(S.text(x1 + loop + 6 * side, y - 1, S.fit(label, room, FONT, bold),
+            room = self._room(col, side) - 34
+            parts.append(S.text(x1 + loop + 6 * side, y - 1, abbreviate(label, room, FONT, bold),
                                 text_anchor="start" if side > 0 else "end", fill=colour,
                                 font_weight="bold" if bold else None, **_HALO))
             return parts
@@ -578,8 +622,8 @@ class SequenceDiagram:
         parts.append(self._head(x2, y, direction, colour, head))
         if beside:
             anchor = "start" if direction > 0 else "end"
-            room = self._room(self.columns[self.rows[row_index].src], direction) - 50
-            parts.append(S.text(x2 + direction * 6, y + 4, S.fit(label, room, FONT),
+            room = self._room(self.columns[self.rows[row_index].src], direction) - 48
+            parts.append(S.text(x2 + direction * 6, y + 4, abbreviate(label, room, FONT),
                                 text_anchor=anchor, fill=colour, **_HALO))
         else:
             parts.append(self._arrow_label((x1 + x2) / 2, y - 5, label, abs(x2 - x1) - 12,
@@ -632,6 +676,45 @@ class SequenceDiagram:
         if n > MAX_DESC_LINES:
             listing.append(f"... and {n - MAX_DESC_LINES} more")
         return self.summary + (" Events, top to bottom:\n" + "\n".join(listing) if listing else "")
+
+
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def _groups(text: str) -> list[tuple[int, int, int]]:
+    """The bracketed parts of ``text`` as (start, end, depth), ``text[start]`` being
+    the opening bracket and ``text[end]`` its match; unmatched brackets are ignored."""
+    found, stack = [], []
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            stack.append((ch, i))
+        elif ch in _CLOSE:
+            if stack and _OPEN.index(stack[-1][0]) == _CLOSE.index(ch):
+                _, start = stack.pop()
+                found.append((start, i, len(stack)))
+            else:
+                stack = []          # unbalanced: start again from here
+    return found
+
+
+def abbreviate(text: str, room: float, size: float = FONT, bold: bool = False) -> str:
+    """``text`` if it fits in ``room`` pixels; else ``text`` with its deepest (then
+    largest, then leftmost) bracketed parts replaced by ``…`` one at a time until it
+    fits; else, if even that is too wide, cut with an ellipsis at the end.
+
+    The bracket that holds the whole text is kept, so the shape of a term stays
+    visible: ``('$gen_call', (<0.3.0>, #Tag<2>), ('get', 'alice'))`` becomes
+    ``('$gen_call', (…), ('get', 'alice'))``. Deterministic."""
+    while S.text_width(text, size, bold) > room:
+        whole = len(text) - 1
+        parts = [(depth, end - start, -start, start, end)
+                 for start, end, depth in _groups(text)
+                 if not (start == 0 and end == whole) and text[start + 1:end] != S.ELLIPSIS]
+        if not parts:
+            return S.fit(text, room, size, bold)
+        *_, start, end = max(parts)
+        text = text[:start + 1] + S.ELLIPSIS + text[end:]
+    return text
 
 
 def _short(reason) -> str:

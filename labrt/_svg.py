@@ -74,6 +74,23 @@ def fit(text: str, max_width: float, size: float = 12, bold: bool = False) -> st
     return text[:cut].rstrip() + ELLIPSIS
 
 
+def size_style(width: float, smallest_font: float, min_px: float) -> str:
+    """The style of a diagram's ``<svg width="100%">``: as wide as its column but
+    no wider than drawn, and never so narrow that text of ``smallest_font`` (in
+    drawing units) shows smaller than ``min_px`` CSS pixels. The page must then
+    let it scroll sideways: :func:`scroll_box`."""
+    least = min(width, width * min_px / smallest_font)
+    return f"max-width:{num(width)}px;min-width:{num(least)}px;height:auto"
+
+
+def scroll_box(svg: str) -> str:
+    """The HTML for a diagram in a notebook or the book: a box that scrolls sideways
+    when the diagram (at its min-width) is wider than the column. The inline style
+    works without the book's CSS (JupyterLab); the class lets the book style it."""
+    return (f'<div class="labrt-diagram" style="max-width:100%;overflow-x:auto">'
+            f'{svg}</div>')
+
+
 def num(x: float) -> str:
     """A coordinate as short, deterministic text: one decimal, no trailing .0."""
     text = f"{round(x, 1):.1f}"

@@ -32,7 +32,9 @@ reverse of what ``which_children`` returns), so "start left to right, stop right
 can be read off the picture.  A supervisor with many children (a
 ``simple_one_for_one`` pool) shows the first ``max_children`` and a "more"
 box; the text alternative (``<desc>``, :attr:`SupervisionTree.description`)
-always lists every process.  Same tree, same bytes.
+always lists every process.  Same tree, same bytes.  On screen the tree
+scales down with its column but not below the size where its smallest text
+(the key) is 11 px; past that its HTML box scrolls sideways.
 """
 from __future__ import annotations
 
@@ -66,6 +68,8 @@ HGAP = 14          # between sibling subtrees
 VGAP = 40          # between levels
 TITLE_H = 30
 LEGEND_H = 56
+LEGEND_FONT = 11   # the smallest text (the key)
+MIN_READABLE_PX = 11   # on screen the tree never shrinks its text below this (min-width)
 
 
 @dataclass(frozen=True)
@@ -226,7 +230,7 @@ class SupervisionTree:
         return self.svg
 
     def _repr_html_(self) -> str:
-        return f'<div style="max-width:100%;overflow-x:auto">{self.svg}</div>'
+        return S.scroll_box(self.svg)
 
     def save(self, path) -> None:
         with open(path, "w", encoding="utf-8", newline="\n") as f:
@@ -285,7 +289,7 @@ class SupervisionTree:
         head = S.tag(
             "svg", None, xmlns="http://www.w3.org/2000/svg",
             viewBox=f"0 0 {S.num(width)} {S.num(height)}", width="100%",
-            style=f"max-width:{S.num(width)}px;height:auto", role="img",
+            style=S.size_style(width, LEGEND_FONT, MIN_READABLE_PX), role="img",
             aria_label=f"{self.title}: {len(nodes)} entries",
             font_family=S.FONT_FAMILY, font_size=FONT)[:-2] + ">"
         return "\n".join([
@@ -355,7 +359,7 @@ def _legend_items():
     """(kind, state, label, x offset, width) of each key entry."""
     x, out = _KEY_W, []
     for kind, state, label in _LEGEND:
-        w = S.text_width(label, 11) + 20
+        w = S.text_width(label, LEGEND_FONT) + 20
         out.append((kind, state, label, x, w))
         x += w + 10
     return out
@@ -367,7 +371,7 @@ def _legend_width() -> float:
 
 
 def _legend(x0, y0) -> str:
-    parts = [S.text(x0, y0 + 2, "Key:", fill=GREY, font_size=11)]
+    parts = [S.text(x0, y0 + 2, "Key:", fill=GREY, font_size=LEGEND_FONT)]
     for kind, state, label, dx, w in _legend_items():
         stroke, dash, wfill, sfill, colour = STYLE[state]
         sup = kind == "supervisor"
@@ -376,5 +380,5 @@ def _legend(x0, y0) -> str:
                            stroke=stroke, stroke_width=2 if sup else 1.3,
                            stroke_dasharray=dash))
         parts.append(S.text(x0 + dx + w / 2, y0 + 2, label, text_anchor="middle",
-                            fill=colour, font_size=11))
+                            fill=colour, font_size=LEGEND_FONT))
     return S.tag("g", "\n".join(parts), class_="legend")

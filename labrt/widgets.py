@@ -15,9 +15,21 @@ the runtime's trace, so the widget shows what the supervisor did, not what
 we expect it to do.
 
 Callbacks need a live kernel.  A static page (the built book) shows the
-widget's saved state only, so :meth:`SupervisorPlayground.show` also prints
-the starting tree and an explanation as ordinary outputs.  Tests drive the
-widget with ``button.click()`` and by setting control values; no browser.
+widget's saved state only, and its buttons do nothing there.  So
+:meth:`SupervisorPlayground.show` does three things:
+
+* the widget carries the CSS class ``labrt-playground`` and a note with the
+  class ``labrt-static-note``, hidden by its inline style: the book's CSS
+  (``book/_css/labrt.css``, never loaded in a live notebook) shows the note
+  ("these controls need a live kernel") and greys the controls out;
+* under the widget it prints a *saved run* (:meth:`saved_run`): a fresh
+  playground clicked a few times when the page was built, with what the
+  supervisor did after each click and the tree after the first, so a reader
+  of the static page sees what the buttons would have done;
+* it draws the starting tree once, inside the widget.
+
+Tests drive the widget with ``button.click()`` and by setting control
+values; no browser.
 """
 from __future__ import annotations
 
@@ -36,6 +48,14 @@ __all__ = ["SupervisorPlayground"]
 WORKERS = ("w1", "w2", "w3")
 STRATEGIES = ("one_for_one", "one_for_all", "rest_for_one", "simple_one_for_one")
 LOG_LINES = 12
+# The clicks of the saved run under the widget: one crash, then three more at the
+# same instant, enough to exceed the default intensity (MaxR=3 in MaxT=5 s).
+SAVED_CLICKS = ("crash w2", "crash w1", "crash w3", "crash w2")
+STATIC_NOTE = (
+    '<div class="labrt-static-note" style="display:none" role="note"><b>On this web page '
+    'these controls do nothing:</b> they need a running Python kernel. Open the chapter '
+    'live to play (the rocket button at the top, or <code>make lab</code>); the saved run '
+    'below shows what the buttons do.</div>')
 
 
 # ---------------------------------------------------------------------------
@@ -102,6 +122,7 @@ class SupervisorPlayground:
                               for w in WORKERS}
         self.wait_button = W.Button(description="wait 1 s", tooltip="advance the clock")
         self.reset_button = W.Button(description="reset", tooltip="start a fresh runtime")
+        self.note = W.HTML(STATIC_NOTE)
         self.status = W.HTML()
         self.picture = W.HTML()
         self.happened = W.HTML()
@@ -113,9 +134,11 @@ class SupervisorPlayground:
         for control in (self.strategy, self.intensity, self.period):
             control.observe(lambda _change: self.reset(), names="value")
         self.widget = W.VBox([
+            self.note,
             W.HBox([self.strategy, self.intensity, self.period]),
             W.HBox([*self.crash_buttons.values(), self.wait_button, self.reset_button]),
             self.status, self.picture, self.happened, self.log])
+        self.widget.add_class("labrt-playground")
         self.reset()
 
     # -- actions (the button callbacks) ---------------------------------------
@@ -200,13 +223,31 @@ class SupervisorPlayground:
                           "font-size:11px'>" + html.escape("\n".join(tail)) + "</pre>")
 
     def _status_text(self, restarts) -> str:
+        """The clock, the flags, and the restart window in words (``restarts``: the
+        seconds of the restarts the supervisor remembers, newest first)."""
         f = self.flags
-        head = f"t={_secs(self.rt.now)}, strategy {f.strategy}, MaxR={f.intensity} in MaxT={f.period} s. "
+        head = (f"t={_secs(self.rt.now)}, strategy {f.strategy}, "
+                f"MaxR={f.intensity} in MaxT={f.period} s. ")
+        self.status_text = head
         if self.gave_up:
-            return head + "The supervisor is gone: press reset."
-        return head + (f"Restarts remembered (second of each, newest first): {restarts}; "
-                       f"the supervisor gives up when a restart would make it "
-                       f"{f.intensity + 1}.")
+            self.status_text += "The supervisor gave up and is gone: press reset."
+            return self.status_text
+        n, left = len(restarts), f.intensity - len(restarts)
+        if n == 0:
+            window = f"No restarts in the last {f.period} s"
+        else:
+            seconds = sorted(set(restarts))
+            times = (("all " if n > 1 else "") + f"at t={_secs(seconds[0])}"
+                     if len(seconds) == 1 else
+                     "at t=" + ", ".join(_secs(t) for t in sorted(restarts)))
+            window = f"{n} restart{'s' if n != 1 else ''} in the last {f.period} s ({times})"
+        if left > 0:
+            after = (f"{left} more {'is' if left == 1 else 'are'} allowed; one beyond "
+                     f"that and the supervisor gives up.")
+        else:
+            after = "no more is allowed: the next crash makes the supervisor give up."
+        self.status_text += f"{window}: {after}"
+        return self.status_text
 
     def _ask(self, fn):
         pid = self.rt.spawn(fn)
@@ -214,26 +255,44 @@ class SupervisorPlayground:
         return self.rt.result(pid)
 
     # -- display --------------------------------------------------------------
-    def explanation(self) -> str:
-        """What the static page shows under the widget (HTML)."""
+    def saved_run(self, clicks=SAVED_CLICKS) -> str:
+        """A fresh playground with this one's settings, clicked ``clicks`` (``"crash
+        w2"``, ``"wait 1"``), as HTML: after each click what the supervisor did and
+        the status line, and the tree after the first click.  Everything is read
+        from the run, as the widget reads it."""
+        pg = SupervisorPlayground(self.flags.strategy, self.flags.intensity,
+                                  self.flags.period)
+        items = []
+        for i, click in enumerate(clicks):
+            verb, arg = click.split()
+            if verb == "crash":
+                pg.crash(arg)
+            elif verb == "wait":
+                pg.wait(float(arg))
+            else:
+                raise ValueError(f"unknown click {click!r}: 'crash wN' or 'wait S'")
+            story = "".join(f"<li>{html.escape(s)}</li>" for s in pg.story)
+            tree = pg.tree._repr_html_() if i == 0 else ""
+            items.append(f"<li><b>{html.escape(click)}</b><ul>{story}</ul>"
+                         f"<p>{html.escape(pg.status_text)}</p>{tree}</li>")
+        f = self.flags
         return (
-            "<p><b>Without a running Python kernel the buttons above do nothing</b> "
-            "(this page is static). Run the notebook to play. This is the tree the "
-            f"playground starts from ({html.escape(self.flags.strategy)}, MaxR="
-            f"{self.flags.intensity} in MaxT={self.flags.period} s):</p>"
-            + self.tree._repr_html_()
-            + "<p>Pick a strategy, then click <i>crash w2</i>: with one_for_one only "
-              "w2 gets a new pid; with one_for_all w3 and w1 are stopped (right to left) "
-              "and all three start again (left to right); with rest_for_one only w2 and "
-              "w3 restart. Click fast enough to make more than MaxR restarts within MaxT "
-              "seconds and the supervisor gives up; <i>wait 1 s</i> lets old restarts "
-              "leave the window.</p>")
+            '<div class="labrt-saved-run"><p><b>A saved run.</b> What the playground '
+            f"answered to {len(clicks)} clicks when this page was built "
+            f"({html.escape(f.strategy)}, MaxR={f.intensity} in MaxT={f.period} s, "
+            "starting from the tree above):</p>"
+            f"<ol>{''.join(items)}</ol>"
+            "<p>Other strategies answer <i>crash w2</i> differently: with one_for_one "
+            "only w2 gets a new pid; with one_for_all w3 and w1 are stopped (right to "
+            "left) and all three start again (left to right); with rest_for_one only "
+            "w2 and w3 restart. <i>wait 1 s</i> lets old restarts leave the window.</p>"
+            "</div>")
 
     def show(self):
-        """Display the widget, then the static explanation (as plain HTML output)."""
+        """Display the widget, then a saved run of it (as plain HTML output)."""
         from IPython.display import HTML, display
         display(self.widget)
-        display(HTML(self.explanation()))
+        display(HTML(self.saved_run()))
 
 
 def _all_stopped(tree: SupervisionTree, t) -> SupervisionTree:

@@ -92,7 +92,9 @@ def test_waiting_lets_old_restarts_leave_the_window():
     assert pg.rt.now == 2.0
     crash(pg, "w1")
     assert not pg.gave_up
-    assert "[2]" in pg.status.value             # the restart at second 0 is forgotten
+    # the restart at second 0 is forgotten, the one at second 2 counts
+    assert "1 restart in the last 1 s (at t=2 s)" in pg.status.value
+    assert "no more is allowed" in pg.status.value
     crash(pg, "w1")
     assert pg.gave_up
 
@@ -130,8 +132,36 @@ def test_same_clicks_same_pictures():
     assert session() == session()
 
 
-def test_static_explanation_has_the_tree_and_the_lesson():
-    """Without a kernel the page still shows the starting tree and what to try."""
-    text = SupervisorPlayground(strategy="one_for_all").explanation()
-    assert "<svg" in text and "one_for_all" in text
-    assert "Without a running Python kernel" in text
+def test_status_says_the_restart_window_in_words():
+    """The status line counts the restarts in the window and says how many are left."""
+    pg = SupervisorPlayground(intensity=2, period=5)
+    assert "No restarts in the last 5 s: 2 more are allowed" in pg.status.value
+    crash(pg, "w1")
+    assert "1 restart in the last 5 s (at t=0 s): 1 more is allowed" in pg.status.value
+    crash(pg, "w2")
+    assert "2 restarts in the last 5 s (all at t=0 s): no more is allowed" in pg.status.value
+    crash(pg, "w3")
+    assert "gave up" in pg.status.value
+
+
+def test_saved_run_shows_what_the_clicks_did():
+    """The saved run under the widget replays its clicks on a fresh playground: each
+    click's story, and the tree (with new pids) after the first."""
+    pg = SupervisorPlayground(strategy="one_for_all")
+    text = pg.saved_run()
+    assert text.count("<svg") == 1                       # one tree, after click 1
+    assert "w3 was restarted as &lt;0.10.0&gt;" in text  # one_for_all renewed all three
+    assert "the supervisor gave up" in text               # the 4th crash within MaxT
+    assert pg.rt.now == 0.0 and not pg.gave_up            # the shown widget is untouched
+    other = SupervisorPlayground(strategy="one_for_one").saved_run(("crash w2",))
+    assert "w2 was restarted" in other and "w3 was restarted" not in other
+
+
+def test_static_page_marks_the_controls_as_needing_a_kernel():
+    """The widget carries the class the book's CSS greys out, and a note that only the
+    book's CSS shows (hidden inline, so a live notebook does not show it)."""
+    pg = SupervisorPlayground()
+    assert "labrt-playground" in pg.widget._dom_classes
+    assert pg.widget.children[0] is pg.note
+    assert 'class="labrt-static-note" style="display:none"' in pg.note.value
+    assert "need a running Python kernel" in pg.note.value

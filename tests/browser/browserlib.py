@@ -44,32 +44,19 @@ ALLOWED_EXTERNAL: dict[str, str] = {}
 
 # Console messages of type "error" and uncaught exceptions that are tolerated on every
 # page.  Only upstream bugs that a reader cannot notice belong here, each with its reason.
-TOLERATED_CONSOLE = {
-    # Jupyter Book 1.0.4 with Sphinx 7.4 writes sphinx-thebe's inline config script
-    # (`const THEBE_JS_URL = ...`) into every page twice, so the second copy throws a
-    # SyntaxError.  Nothing reads it: launch_buttons.thebe is false, so thebe never loads.
-    "sphinx-thebe config script emitted twice":
-        re.compile(r"^Identifier 'THEBE_JS_URL' has already been declared\b"),
-}
+# (Empty: the sphinx-thebe script that Jupyter Book wrote twice, "Identifier
+# 'THEBE_JS_URL' has already been declared", is gone; book/_widgets/_sphinx_ext.)
+TOLERATED_CONSOLE: dict[str, re.Pattern] = {}
 
 # Known defects of the book, found by this suite and reported, not yet fixed (each has an
 # owner outside tests/browser).  Messages matching them are left out of the general
 # checks and tracked by `test_known_defect_is_fixed`, a strict xfail: once the defect is
 # fixed that test XPASSes, which fails the run, so the entry is removed and the general
 # checks guard against it again.
-KNOWN_DEFECTS = {
-    "widget-fonts-404": (
-        "embed-amd.js looks for its Font Awesome files under <page dir>/@jupyter-widgets/ "
-        "(404; the folder it derives from its AMD module id) instead of "
-        "_static/jupyter-widgets/; fix: a requirejs paths entry before embed-amd.js loads "
-        "(book/_widgets)",
-        re.compile(r"/@jupyter-widgets/(html-manager/dist/)?[0-9a-f]+\.(woff2?|ttf|eot|svg)\b")),
-    "widget-mathjax2-hub": (
-        "ipywidgets' description labels call MathJax 2's MathJax.Hub.Queue, but the book "
-        "loads MathJax 3 (no Hub): one TypeError per widget label; fix: a MathJax.Hub shim "
-        "(book/_widgets) or no MathJax on widget pages",
-        re.compile(r"^Cannot read properties of undefined \(reading 'Queue'\)")),
-}
+KNOWN_DEFECTS: dict[str, tuple[str, re.Pattern]] = {}
+# Fixed and now guarded by the general checks: "widget-fonts-404" (embed-amd.js looked
+# for its fonts under <page dir>/@jupyter-widgets/; book/_widgets/offline.js maps them)
+# and "widget-mathjax2-hub" (MathJax.Hub.Queue on MathJax 3; the same file shims it).
 
 
 # Pages that fail one check for a known, reported reason: (check, docname) -> reason.
@@ -265,8 +252,8 @@ COLLECT_JS = r"""() => {
       cut_headings: [...s.querySelectorAll(':scope > text')].map(t => t.textContent)
                       .filter(t => t.endsWith('\u2026')),
       labels: s.querySelectorAll('g[data-kind] text').length,
-      cut_labels: [...s.querySelectorAll('g[data-kind] text')].map(t => t.textContent)
-                      .filter(t => t.endsWith('\u2026')),
+      cut_labels: [...s.querySelectorAll('g[data-kind] text, g[data-header] text, g.node text')]
+                      .map(t => t.textContent).filter(t => t.endsWith('\u2026')),
       desc: (s.querySelector(':scope > desc') || {}).textContent || '',
       groups: [...s.querySelectorAll('g[data-kind], g.node, g.legend')].map(g => ({
         kind: g.getAttribute('data-kind') || g.getAttribute('class'),
@@ -276,8 +263,37 @@ COLLECT_JS = r"""() => {
         strokes: attr(g, 'stroke').concat(attr(g, 'fill')),
       })),
     }));
+  // Inline scripts that run (not JSON data blocks): a repeated one is an injection bug.
+  const inline_scripts = [...document.querySelectorAll('script:not([src])')]
+    .filter(s => ['', 'text/javascript', 'module'].includes(s.type || ''))
+    .map(s => s.textContent.trim()).filter(t => t);
+  // Search fields and buttons a reader can see (the one in the sidebar counts even
+  // when the sidebar is scrolled).
+  const search_controls = [...document.querySelectorAll(
+      '.search-button-field, button.search-button, form.bd-search')]
+    .filter(e => !e.closest('dialog, .search-button__wrapper'))
+    .filter(e => { const r = e.getBoundingClientRect(), st = getComputedStyle(e);
+                   return r.width > 0 && r.height > 0 && st.visibility !== 'hidden'; })
+    .map(e => `${e.tagName.toLowerCase()}.${(e.className || '').split(/\s+/).slice(0, 2).join('.')}` +
+              ` in ${(e.parentElement.closest('[id], [class]') || {}).className || '?'}`);
+  // The header's launch and download buttons.
+  const header_links = [...document.querySelectorAll(
+      '.article-header-buttons a[href], .header-article-items a[href]')]
+    .map(a => ({href: a.href, text: a.textContent.trim().slice(0, 40)}));
+  const cells = main.querySelectorAll('div.cell').length;
+  // The supervisor playground as a static page shows it.
+  const playground = [...main.querySelectorAll('.labrt-playground')].map(w => {
+    const note = w.querySelector('.labrt-static-note');
+    const live = [...w.querySelectorAll('button, select')]
+      .filter(c => getComputedStyle(c).pointerEvents !== 'none').map(c => c.textContent.trim() || c.tagName);
+    const area = w.closest('.cell') || w.parentElement;
+    return {note: note ? getComputedStyle(note).display !== 'none' && note.innerText.trim() : '',
+            live_controls: live, text: w.innerText.slice(0, 2000),
+            saved_run: !!(area && area.querySelector('.labrt-saved-run svg'))};
+  });
   return {title: document.title, media, pageImages, links, ids, headings,
-          views, state, diagrams, has_main: main !== document.body};
+          views, state, diagrams, has_main: main !== document.body,
+          inline_scripts, search_controls, header_links, cells, playground};
 }"""
 
 # Horizontal overflow at the current viewport width.
@@ -311,8 +327,56 @@ LAYOUT_JS = r"""() => {
     if (parent.right > vw + 1 || parent.left < -1) continue;   // report outermost only
     out.push({what: describe(e), left: Math.round(r.left), right: Math.round(r.right)});
   }
+  // Code blocks whose lines run on past the visible edge (they scroll, hiding text).
+  const clipped_code = [...main.querySelectorAll('pre')]
+    .filter(p => p.scrollWidth > p.clientWidth + 1 && p.getBoundingClientRect().width > 0)
+    .map(p => ({what: describe(p), hidden_px: p.scrollWidth - p.clientWidth}));
+  // Inline code broken across lines inside a word (`old_vs|n`): the characters on
+  // each side of a line break are both letters, digits or underscores.
+  const word = c => /[A-Za-z0-9_]/.test(c);
+  const split_code = [];
+  for (const c of main.querySelectorAll('code.literal')) {
+    if (c.getClientRects().length < 2) continue;
+    const walker = document.createTreeWalker(c, NodeFilter.SHOW_TEXT);
+    let prev = null;   // [char, top]
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      for (let i = 0; i < n.length; i++) {
+        const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1);
+        const rect = r.getClientRects()[0];
+        if (!rect || !n.data[i].trim()) { prev = null; continue; }
+        if (prev && rect.top > prev[1] + 2 && word(prev[0]) && word(n.data[i]))
+          split_code.push(`${describe(c)}: "...${prev[0]}|${n.data[i]}..."`);
+        prev = [n.data[i], rect.top];
+      }
+    }
+  }
+  // The smallest type of code blocks and outputs.
+  const code_sizes = [...main.querySelectorAll('pre')].map(p => parseFloat(getComputedStyle(p).fontSize));
+  // Output blocks: which words of their first line (a table's header) are out of sight.
+  const hidden_header_words = [...main.querySelectorAll('div.cell_output pre')].map(p => {
+    const box = p.getBoundingClientRect();
+    const text = p.firstChild && p.firstChild.nodeType === 3 ? p.firstChild : null;
+    const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+    const hidden = [];
+    let node = walker.nextNode(), line = '';
+    for (; node; node = walker.nextNode()) {
+      const end = node.data.indexOf('\n');
+      const part = end < 0 ? node.data : node.data.slice(0, end);
+      const re = /\S+/g; let m;
+      while ((m = re.exec(part))) {
+        const r = document.createRange(); r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+        const rect = r.getBoundingClientRect();
+        if (rect.right > box.right + 1) hidden.push(m[0]);
+      }
+      line += part;
+      if (end >= 0) break;
+    }
+    return {first_line: line.slice(0, 120), hidden};
+  }).filter(h => h.hidden.length);
   return {viewport: vw, scroll_width: document.documentElement.scrollWidth,
-          body_scroll_width: document.body.scrollWidth, sticking_out: out};
+          body_scroll_width: document.body.scrollWidth, sticking_out: out,
+          clipped_code, split_code, hidden_header_words,
+          min_code_px: code_sizes.length ? Math.min(...code_sizes) : null};
 }"""
 
 

@@ -5,13 +5,29 @@ can assert `== []` and `test_checks.py` can show that every check does find prob
 """
 from __future__ import annotations
 
+import json
 import re
+import urllib.error
 import urllib.parse
+import urllib.request
 
 from browserlib import ALLOWED_EXTERNAL, TOLERATED_CONSOLE, Site, Visit, known_defect
 
-# Diagram labels smaller than this (CSS px, as drawn at desktop width) are hard to read.
-MIN_DIAGRAM_FONT_PX = 8.0
+# Text smaller than this (CSS px, as drawn on screen) is hard to read: labrt's diagrams
+# keep it by a min-width and scroll sideways instead (at both widths), and code blocks
+# never use a smaller type.
+MIN_DIAGRAM_FONT_PX = 11.0
+MIN_CODE_FONT_PX = 11.0
+
+# Notebook services a launch button may point at; Colab is not one: it opens notebooks
+# from GitHub only, where the pages are MyST Markdown it cannot read.
+NO_LAUNCH_HOSTS = ("colab.research.google.com",)
+
+# Column headers of output tables that must be in sight without scrolling, even on a
+# phone, because the section is about them: word -> why.
+MUST_SHOW_COLUMNS = {
+    "failed": "the upgrade chapter's results table: failed requests are the section's point",
+}
 
 
 def unexpected(messages: list[str]) -> list[str]:
@@ -209,4 +225,109 @@ def overflow_problems(v: Visit) -> list[str]:
     if layout["scroll_width"] > layout["viewport"]:
         problems.append(f'the page scrolls sideways: {layout["scroll_width"]} px wide on a '
                         f'{layout["viewport"]} px screen')
+    return problems
+
+
+# -- added for issue 9 ("the rendered pages") --------------------------------------------
+
+def repeated_scripts(v: Visit) -> list[str]:
+    """Inline scripts that appear more than once on the page (each runs twice)."""
+    counts: dict[str, int] = {}
+    for text in v.dom["inline_scripts"]:
+        counts[text] = counts.get(text, 0) + 1
+    return [f"{n}x: {text[:90]}" for text, n in counts.items() if n > 1]
+
+
+def search_box_problems(v: Visit) -> list[str]:
+    """Exactly one search field or button in sight."""
+    found = v.dom["search_controls"]
+    return [] if len(found) == 1 else [f"{len(found)} search controls: {found}"]
+
+
+def launch_problems(v: Visit, site: Site) -> list[str]:
+    """No launch button to a service that cannot open the page, and a page made of
+    notebook cells offers its notebook as a .ipynb download that is a real notebook."""
+    problems = [f'launch button "{link["text"]}" -> {link["href"]}'
+                for link in v.dom["header_links"]
+                if urllib.parse.urlsplit(link["href"]).netloc in NO_LAUNCH_HOSTS]
+    if v.dom["cells"]:
+        notebooks = [link["href"] for link in v.dom["header_links"]
+                     if urllib.parse.urlsplit(link["href"]).path.endswith(".ipynb")]
+        if not notebooks:
+            problems.append("a notebook page without a .ipynb download")
+        for url in notebooks:
+            problems += notebook_problems(url, site)
+    return problems
+
+
+def notebook_problems(url: str, site: Site) -> list[str]:
+    """A same-site .ipynb that does not fetch, is not nbformat 4 JSON, or has no code."""
+    if not site.is_local(url):
+        return [f"{url}: not on this site"]
+    try:
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            nb = json.loads(reply.read().decode("utf-8"))
+    except (urllib.error.URLError, ValueError) as err:
+        return [f"{url}: {err}"]
+    if nb.get("nbformat") != 4:
+        return [f"{url}: nbformat {nb.get('nbformat')!r}, not 4"]
+    if not any(c.get("cell_type") == "code" for c in nb.get("cells", [])):
+        return [f"{url}: no code cell"]
+    return []
+
+
+def clipped_code(v: Visit) -> list[str]:
+    """Code or output lines that run on past the edge of their block (hidden text)."""
+    return [f'{c["what"]}: {c["hidden_px"]} px of its lines out of sight'
+            for c in v.layout["clipped_code"]]
+
+
+def split_inline_code(v: Visit) -> list[str]:
+    """Inline code broken across lines in the middle of a word."""
+    return list(v.layout["split_code"])
+
+
+def small_code_text(v: Visit, minimum: float = MIN_CODE_FONT_PX) -> list[str]:
+    """Code blocks set in type smaller than `minimum` px."""
+    size = v.layout["min_code_px"]
+    return [] if size is None or size >= minimum else [f"code in {size} px type"]
+
+
+def hidden_columns(v: Visit) -> list[str]:
+    """Output tables whose must-show column header is scrolled out of sight."""
+    return [f'"{word}" ({why}) is out of sight in: {h["first_line"]!r}'
+            for h in v.layout["hidden_header_words"]
+            for word, why in MUST_SHOW_COLUMNS.items() if word in h["hidden"]]
+
+
+def cut_diagram_labels(v: Visit) -> list[str]:
+    """Diagram labels (events, headers, tree boxes) cut short with an ellipsis."""
+    return [f'{d["name"]}: "{t}"' for d in v.dom["diagrams"] for t in d["cut_labels"]]
+
+
+def repeated_diagrams(v: Visit) -> list[str]:
+    """The same diagram (same title and text alternative) drawn twice on one page."""
+    seen: dict[tuple, int] = {}
+    for d in v.dom["diagrams"]:
+        key = (d["title"], d["desc"])
+        seen[key] = seen.get(key, 0) + 1
+    return [f'{n}x: "{title}": {desc[:100]}' for (title, desc), n in seen.items()
+            if n > 1 and desc]
+
+
+def static_widget_problems(v: Visit) -> list[str]:
+    """The supervisor playground on a static page: its note that the controls need a
+    kernel is shown, no control looks clickable, a saved run with a tree follows it,
+    and its status line is in words (no bare Python list)."""
+    problems = []
+    for i, w in enumerate(v.dom["playground"]):
+        where = f"playground {i + 1}"
+        if not w["note"] or "kernel" not in w["note"]:
+            problems.append(f"{where}: no visible note that the controls need a kernel")
+        if w["live_controls"]:
+            problems.append(f"{where}: controls that still react to clicks: {w['live_controls']}")
+        if not w["saved_run"]:
+            problems.append(f"{where}: no saved run (with its tree) under the widget")
+        if re.search(r"\[\s*[\d., ]*\]|newest first", w["text"]):
+            problems.append(f"{where}: status line shows a raw list of restart times")
     return problems

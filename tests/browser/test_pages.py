@@ -109,11 +109,34 @@ def test_diagrams_encode_meaning_beyond_colour(request, visitor, docname):
     none(checks.colour_only_problems(visitor.visit(docname, "desktop")))
 
 
-def test_diagram_text_is_readable_on_desktop(request, visitor, docname):
-    """No diagram is scaled down so far (to fit the 1280 px layout) that its labels
-    drop under MIN_DIAGRAM_FONT_PX."""
-    expect(request, "small_diagram_text", docname)
-    none(checks.small_diagram_text(visitor.visit(docname, "desktop")))
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_diagram_text_is_readable(request, visitor, docname, viewport):
+    """No diagram is scaled down so far (to fit the column, 1280 px or a 390 px phone)
+    that its labels drop under MIN_DIAGRAM_FONT_PX (11 px): it scrolls sideways
+    instead."""
+    expect(request, "small_diagram_text", docname, viewport)
+    none(checks.small_diagram_text(visitor.visit(docname, viewport)))
+
+
+def test_diagram_labels_are_whole(request, visitor, docname):
+    """No event label, lifeline header or tree box of a diagram is cut with an
+    ellipsis (labels get the room they need, or are abbreviated by structure)."""
+    expect(request, "cut_diagram_labels", docname)
+    none(checks.cut_diagram_labels(visitor.visit(docname, "desktop")))
+
+
+def test_no_diagram_is_drawn_twice(request, visitor, docname):
+    """No page shows the same diagram (same title and text alternative) twice."""
+    expect(request, "repeated_diagrams", docname)
+    none(checks.repeated_diagrams(visitor.visit(docname, "desktop")))
+
+
+def test_static_widgets_say_they_need_a_kernel(request, visitor, docname):
+    """The supervisor playground on the static page says that its controls need a
+    kernel, shows no clickable-looking control, is followed by a saved run, and says
+    its restart window in words."""
+    expect(request, "static_widget_problems", docname)
+    none(checks.static_widget_problems(visitor.visit(docname, "desktop")))
 
 
 def test_diagram_titles_are_whole(request, visitor, docname):
@@ -122,7 +145,57 @@ def test_diagram_titles_are_whole(request, visitor, docname):
     none(checks.cut_diagram_titles(visitor.visit(docname, "desktop")))
 
 
+# -- scripts, search, launch buttons --------------------------------------------------
+
+def test_no_script_runs_twice(request, visitor, docname):
+    """No inline script is written into the page twice (Jupyter Book 1 on Sphinx 7.4
+    did so with thebe's and togglebutton's)."""
+    expect(request, "repeated_scripts", docname)
+    none(checks.repeated_scripts(visitor.visit(docname, "desktop")))
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_one_search_box(request, visitor, docname, viewport):
+    """Exactly one search field or button is in sight."""
+    expect(request, "search_box_problems", docname, viewport)
+    none(checks.search_box_problems(visitor.visit(docname, viewport)))
+
+
+def test_launch_buttons_can_open_the_page(request, site, visitor, docname):
+    """No launch button points at a service that cannot read the page (Colab and
+    MyST Markdown), and a notebook page offers a valid .ipynb of itself."""
+    expect(request, "launch_problems", docname)
+    none(checks.launch_problems(visitor.visit(docname, "desktop"), site))
+
+
 # -- layout and screenshots ---------------------------------------------------------------
+
+def test_code_lines_are_whole_on_desktop(request, visitor, docname):
+    """At 1280 px no line of code or output runs on past the edge of its block."""
+    expect(request, "clipped_code", docname)
+    none(checks.clipped_code(visitor.visit(docname, "desktop")))
+
+
+def test_inline_code_breaks_between_words(request, visitor, docname):
+    """At 1280 px inline code (in tables too) never wraps in the middle of a word."""
+    expect(request, "split_inline_code", docname)
+    none(checks.split_inline_code(visitor.visit(docname, "desktop")))
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_code_text_is_readable(request, visitor, docname, viewport):
+    """Code blocks are set in at least MIN_CODE_FONT_PX (11 px) type."""
+    expect(request, "small_code_text", docname, viewport)
+    none(checks.small_code_text(visitor.visit(docname, viewport)))
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_must_show_columns_are_in_sight(request, visitor, docname, viewport):
+    """The column headers listed in MUST_SHOW_COLUMNS (ch07's "failed") are in sight
+    without scrolling the output table sideways, on a phone too."""
+    expect(request, "hidden_columns", docname, viewport)
+    none(checks.hidden_columns(visitor.visit(docname, viewport)))
+
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_no_horizontal_overflow(request, visitor, docname, viewport):
