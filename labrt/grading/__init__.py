@@ -47,10 +47,36 @@ def check(name: str, namespace: dict | None = None) -> None:
         raise CheckFailed(f"unknown task {name!r}")
     result = run_task(task, ns, include_hidden=False)
     print(task_text(result))
+    for line in _cell_notes(task, ns):
+        print(line)
     _show_diagrams(result)
     if result.status != "passed":
         raise CheckFailed(f"{result.label}: {result.points} of {result.max_points} points "
                           f"(details above)")
+
+
+def _cell_notes(task: Task, ns: dict) -> list[str]:
+    """Say so when a name the task defines comes from a cell the grader would not
+    take (one whose first line is not the task's heading), so that the grade
+    does not come as a surprise."""
+    import linecache
+    from .notebook import heading
+    out = []
+    for name in task.defines:
+        obj = ns.get(name)
+        code = getattr(obj, "__code__", None)
+        if code is None and isinstance(obj, type):
+            code = next((getattr(v, "__code__", None) for v in vars(obj).values()
+                         if getattr(v, "__code__", None) is not None), None)
+        lines = linecache.getlines(code.co_filename) if code is not None else []
+        if not lines:
+            continue
+        found = heading("".join(lines))
+        if found is None or found[1] != task.name:
+            out.append(f"note: `{name}` comes from a cell that does not start with "
+                       f"'# {task.label}'. The grader takes only the last cell with that "
+                       f"heading above this check, so it may score this task differently.")
+    return out
 
 
 def _show_diagrams(result: TaskResult) -> None:

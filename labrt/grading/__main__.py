@@ -97,6 +97,15 @@ def grade_main(argv) -> int:
     if args.student:
         for sub in subs:
             sub.student = args.student
+    if args.hide_hidden_details and hidden is not None:
+        from .report import scrub
+        lines = []
+        for path in sorted(hidden.glob("*.py")):
+            try:
+                lines += path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                pass
+        subs = scrub(subs, lines)
     csv_path.write_text(to_csv(subs, hidden_details=not args.hide_hidden_details,
                                sandboxed=use_sandbox), encoding="utf-8")
     md = to_markdown(subs, hidden_details=not args.hide_hidden_details,

@@ -16,9 +16,14 @@ check shows. None of it may change the report's structure:
 
 ``hidden_details=False`` (``--hide-hidden-details``) shows hidden checks as
 points only: no titles, no expected or observed values, no hints, no traces.
+The command also passes the hidden checks' source lines to :func:`scrub`,
+which withholds any student-originated text that quotes one of them (the
+sandbox keeps that source out of the student's reach; this is the second
+lock on the same door).
 """
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import re
@@ -61,6 +66,33 @@ def csv_text(text) -> str:
     """Student text for a CSV cell: never read as a formula by a spreadsheet."""
     text = str(text)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+WITHHELD = "(withheld: this text quoted the hidden checks)"
+
+
+def scrub(subs, secret_lines) -> list:
+    """Copies of ``subs`` in which every text that contains one of ``secret_lines``
+    (lines of the hidden checks' source, 24 characters or more) is withheld."""
+    needles = sorted({line.strip() for line in secret_lines if len(line.strip()) >= 24})
+    if not needles:
+        return list(subs)
+
+    def clean(text):
+        return WITHHELD if isinstance(text, str) and any(n in text for n in needles) else text
+
+    out = []
+    for sub in subs:
+        sub = copy.deepcopy(sub)
+        sub.error = clean(sub.error)
+        sub.notes = [clean(n) for n in sub.notes]
+        for t in sub.tasks:
+            t.message = clean(t.message)
+            for c in t.cases:
+                c.expected, c.observed = clean(c.expected), clean(c.observed)
+                c.hint, c.trace = clean(c.hint), clean(c.trace)
+        out.append(sub)
+    return out
 
 
 def _failed_checks(t, hidden_details: bool) -> str:

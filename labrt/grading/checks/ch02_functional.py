@@ -42,6 +42,14 @@ def _pair(t: Trial, value):
     return (value.credit, value.cans) if isinstance(value, _M(t)) else None
 
 
+def _same_length(obs, asked) -> None:
+    """A judge that zips observations with its table must first see one per row:
+    an empty list would otherwise pass every row."""
+    if not isinstance(obs, list) or len(obs) != len(asked):
+        raise Fail(f"one result for each of the {len(asked)} calls",
+                   f"{len(obs) if isinstance(obs, list) else 'no'} results")
+
+
 def _text(pair) -> str:
     """How show() writes the Machine of a (credit, cans) pair."""
     return f"Machine(credit={show(pair[0])}, cans={show(pair[1])})"
@@ -68,6 +76,7 @@ def step_table(t: Trial, starts):
 @step_table.judge
 def _step_table(obs, starts, afters, hint):
     """``afters``: the (credit, cans) after each of ``starts``."""
+    _same_length(obs, starts)
     for (before, msg), after, got in zip(starts, afters, obs):
         want = f"step({_text(before)}, {show(msg)}) == {_text(after)}"
         if got[0] == "raised":
@@ -96,6 +105,7 @@ def step_refuses(t: Trial, messages, state=(3, 2)):
 
 @step_refuses.judge
 def _step_refuses(obs, messages, state=(3, 2)):
+    _same_length(obs, messages)
     for msg, got in zip(messages, obs):
         if got[0] == "raised":
             if show(msg) not in got[1] and repr(msg) not in got[1]:
