@@ -177,7 +177,12 @@ class ScheduleKernel:
         if q is None:
             q = self.queues[key] = deque()
         self.post_seq += 1
-        q.append((self.post_seq, sig, self.step))
+        # The default order is the default kernel's: the order of posting,
+        # except that link exits a dying process sends take effect after its
+        # DOWNs there (they wait in the core's exit queue while it drains).
+        late = sig.kind == "exit" and rt._draining
+        step = -1 if self.step is None else self.step
+        q.append(((step, late, self.post_seq), sig, self.step))
 
     # -- the stop before each operation (called from _core._me) -----------------
     def preempt(self, p):

@@ -133,7 +133,9 @@ class Counterexample:
                 f"schedule: {len(self.steps)} steps, {self.counts()}"
                 + ("; no schedule with fewer deviations fails" if self.minimal and self.deviations
                    else "")]
-        return head + [s.text() for s in self.steps]
+        who = max((len(s.who) for s in self.steps), default=0)
+        op = max((len(s.op) for s in self.steps), default=0)
+        return head + [s.text(who, op) for s in self.steps]
 
     def __str__(self):
         return "\n".join(self.lines())

@@ -53,8 +53,9 @@ class Step:
     at_event: int = 0   # len(trace) when the step was taken (for drawing)
     passed: tuple = ()  # the default action this deviation passed over
 
-    def text(self) -> str:
-        line = f"{self.index + 1:>3}. {self.who:<16} {self.op:<16} {self.value}"
+    def text(self, who: int = 16, op: int = 16) -> str:
+        """One numbered line; ``who`` and ``op`` are the column widths."""
+        line = f"{self.index + 1:>3}. {self.who:<{who}} {self.op:<{op}} {self.value}"
         if self.deviation:
             line += f"   <- {self.deviation}: {self.instead}"
         return line.rstrip()

@@ -57,14 +57,14 @@ def judge(run, check, crashes_ok=False):
     """
     if run.truncated or run.stopped:
         return None
+    if run.reports and not crashes_ok:        # the first crash is the likely cause
+        text = run.reports[0].split("process ", 1)[-1]
+        return "a process crashed: " + _WHERE.sub("", text)
     if not run.finished:
         return "the scenario never finished: " + run.deadlock
     if not normal(run.reason):
         from .._values import format_reason
         return f"the scenario ended abnormally: {format_reason(run.reason)}"
-    if run.reports and not crashes_ok:
-        text = run.reports[0].split("process ", 1)[-1]
-        return "a process crashed: " + _WHERE.sub("", text)
     if check is None:
         return None
     try:

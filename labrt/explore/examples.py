@@ -14,15 +14,16 @@ covers completely.  ``CHECKS`` gives the check each one is explored with.
   flag is set.
 * ``claim`` / ``claim_fixed`` (check-then-register): ``whereis`` then
   ``register``; another process can take the name in between.
-* ``restart_client`` / ``restart_client_fixed`` (chapter 5): after the DOWN
-  of a registered server, its restarter may not have registered the new one
-  yet, so a send by name raises badarg.
+* ``restart`` / ``restart_fixed`` (chapter 5): a supervisor written by hand
+  kills its registered server and starts a new one at once; ``exit/2`` is a
+  signal, so the old server may still hold the name when the new one
+  registers (badarg).  OTP's supervisor waits for the old child's EXIT first.
 """
 from __future__ import annotations
 
 from .. import (
-    ANY, BadArg, Down, Exit, exit, monitor, receive, register, self, send,
-    sleep, spawn, spawn_link, trap_exit, whereis,
+    ANY, BadArg, Exit, exit, receive, register, self, send, spawn, spawn_link,
+    trap_exit, whereis,
 )
 
 # -- chapter 3: the causal-order assumption ------------------------------------
@@ -128,57 +129,49 @@ async def claim_fixed():
 # -- chapter 5: the name race when a registered process restarts -------------------
 
 
-async def server():
+async def server(boss):
+    register("srv", self())               # a registered server names itself
+    send(boss, "ready")
     while True:
         match await receive():
             case ("ping", who):
                 send(who, "pong")
-            case "crash":
-                exit("crash")
 
 
-async def restarter(boss):
-    """A supervisor written by hand: restart the server and register it again."""
+async def restart():
+    """A supervisor written by hand restarts its registered server: kill, start again."""
     trap_exit(True)
-    register("srv", spawn_link(server))
-    send(boss, "ready")
-    while True:
-        await receive(Exit)
-        register("srv", spawn_link(server))
-
-
-async def restart_client():
-    spawn(restarter, self())
+    old = spawn_link(server, self())
     await receive("ready")
-    ref = monitor("srv")
-    send("srv", "crash")
-    await receive(Down(ref, ANY, ANY))
-    send("srv", ("ping", self()))         # badarg if not registered again yet
-    return await receive()
-
-
-async def restart_client_fixed():
-    spawn(restarter, self())
+    exit(old, "kill")                     # a signal: it takes effect some time later
+    spawn_link(server, self())            # may find the name still taken: badarg
     await receive("ready")
-    ref = monitor("srv")
-    send("srv", "crash")
-    await receive(Down(ref, ANY, ANY))
-    while whereis("srv") is None:         # not there yet: wait and look again
-        await sleep(0.01)
-    send(("srv", "nonode@nohost"), ("ping", self()))   # never raises
-    return await receive()
+    send("srv", ("ping", self()))
+    return await receive("pong")
+
+
+async def restart_fixed():
+    trap_exit(True)
+    old = spawn_link(server, self())
+    await receive("ready")
+    exit(old, "kill")
+    await receive(Exit(old, ANY))         # gone, so its name is free (as OTP's supervisor waits)
+    spawn_link(server, self())
+    await receive("ready")
+    send("srv", ("ping", self()))
+    return await receive("pong")
 
 
 CHECKS = {
     "bank": lambda run: run.result == 100,
     "keeper": lambda run: run.result == "boom",
     "claim": None,
-    "restart_client": lambda run: run.result == "pong",
+    "restart": lambda run: run.result == "pong",
 }
 
 PAIRS = {
     "bank": (bank, bank_fixed),
     "keeper": (keeper, keeper_fixed),
     "claim": (claim, claim_fixed),
-    "restart_client": (restart_client, restart_client_fixed),
+    "restart": (restart, restart_fixed),
 }
