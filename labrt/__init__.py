@@ -28,6 +28,11 @@ from ._values import (
     format_reason,
 )
 from .trace import Event, Trace
+from .dist.api import (
+    connect_node, disconnect_node, monitor_node, monitor_nodes, node, nodes,
+)
+from .dist.world import World
+from .dist import rpc  # noqa: E402  (labrt.rpc.call; needs the names above)
 from .explore import explore  # labrt.explore(scenario, check, ...): the race explorer (issue 11)
 
 
@@ -46,10 +51,11 @@ def run(main, *args, seed=None, kernel="sim", trace=False, reports="stderr"):
 __all__ = [
     "ANY", "TIMEOUT", "BadArg", "BadTimeout", "CannotSend", "Deadlock", "Down",
     "Event", "Exit", "Exited", "LabrtError", "NoProc", "NotInProcess", "Pid",
-    "ProcessExit", "ProcessInfo", "Ref", "Runtime", "Timeout", "Trace",
-    "alias", "cancel_timer", "current_runtime", "demonitor", "error_report", "exit",
-    "format_reason", "is_alive", "isolate", "link", "make_ref", "monitor", "now",
-    "process_info", "receive", "register", "registered", "run", "self", "send",
-    "send_after", "sleep", "spawn", "spawn_link", "spawn_monitor", "trap_exit",
+    "ProcessExit", "ProcessInfo", "Ref", "Runtime", "Timeout", "Trace", "World",
+    "alias", "cancel_timer", "connect_node", "current_runtime", "demonitor",
+    "disconnect_node", "error_report", "exit", "format_reason", "is_alive", "isolate",
+    "link", "make_ref", "monitor", "monitor_node", "monitor_nodes", "node", "nodes",
+    "now", "process_info", "receive", "register", "registered", "rpc", "run", "self",
+    "send", "send_after", "sleep", "spawn", "spawn_link", "spawn_monitor", "trap_exit",
     "unalias", "unlink", "unregister", "whereis",
 ]

@@ -21,21 +21,33 @@ from ._core import (
 from ._values import TIMEOUT, BadTimeout, Pid, ProcessExit, Ref, _Killed
 
 
-def spawn(fn, *args) -> Pid:
-    """Start a new process running ``fn(*args)``; return its pid."""
+def spawn(fn, *args, node=None) -> Pid:
+    """Start a new process running ``fn(*args)``; return its pid.
+
+    ``node="name@host"`` starts it on another node of the world; the pid
+    comes back at once, even if that node cannot be reached.
+    """
     p = _me()
+    if node is not None:
+        return p.rt._spawn_on(node, p, fn, args)[0]
     return p.rt._spawn(p, fn, args)[0]
 
 
-def spawn_link(fn, *args) -> Pid:
+def spawn_link(fn, *args, node=None) -> Pid:
     """Start a new process linked to this one (atomically)."""
     p = _me()
+    if node is not None:
+        pid = p.rt._spawn_on(node, p, fn, args, link=True)[0]
+        p.rt._drain()
+        return pid
     return p.rt._spawn(p, fn, args, link=True)[0]
 
 
-def spawn_monitor(fn, *args) -> tuple:
+def spawn_monitor(fn, *args, node=None) -> tuple:
     """Start a new process monitored by this one; return ``(pid, ref)``."""
     p = _me()
+    if node is not None:
+        return p.rt._spawn_on(node, p, fn, args, monitor=True)
     return p.rt._spawn(p, fn, args, monitor=True)
 
 

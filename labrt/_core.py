@@ -379,6 +379,7 @@ class Runtime:
                  reports="stderr", node: int = 0, *, _world=None, _name=LOCAL_NODE):
         self.node = node
         self.node_name = _name
+        self.creation = 0                    # a restarted node counts up (labrt.dist)
         self.procs: dict[int, Process] = {}
         self.names: dict[str, Process] = {}
         self.timer_refs: dict = {}
@@ -503,7 +504,7 @@ class Runtime:
         # that makes the process exist (see "Running out of stack").
         args = isolate(args)
         self._serial += 1
-        pid = Pid(self.node, self._serial)
+        pid = Pid(self.node, self._serial, None, self.creation)
         p = Process(pid, self, None, fn.__qualname__)
         coro = fn(*args)                         # makes a coroutine, runs nothing
         try:
@@ -525,8 +526,11 @@ class Runtime:
             # copies them too).  From outside (a cell, a test) they are handed
             # over as they are, so a test can pass a list to report into.
             args = isolate(args)
+        if self.world is not None and self.node not in self.world.up:
+            raise BadArg(f"node {self.node_name} is down: restart it before "
+                         "spawning on it (world.restart(name))")
         self._serial += 1
-        pid = Pid(self.node, self._serial)
+        pid = Pid(self.node, self._serial, None, self.creation)
         name = getattr(fn, "__qualname__", None) or repr(fn)
         p = Process(pid, self, None, name)
         p.from_outside = parent is None
@@ -540,12 +544,33 @@ class Runtime:
         if monitor:
             ref = self._new_ref()
             self._add_monitor(parent, p, ref)
+        return self._first_run(p, fn, args, parent is None), ref
+
+    @_roomy
+    def _start_remote_child(self, pid, parent_pid, fn, args, link, ref):
+        """A spawn request from another node arrived: start ``pid`` as asked."""
+        name = getattr(fn, "__qualname__", None) or repr(fn)
+        p = Process(pid, self, None, name)
+        pid._proc = p
+        self.procs[pid.num] = p
+        if self._tracing:
+            self._ev("spawn", parent_pid, pid, name)
+        if link:
+            p.links = {parent_pid: None}
+        if ref is not None:
+            p.watchers = {ref: (parent_pid, pid)}
+        self._first_run(p, fn, args, False)
+        self._drain()
+
+    def _first_run(self, p, fn, args, outside):
+        """Make ``fn(*args)`` process ``p``'s code: start a coroutine, or run a plain function."""
+        pid = p.pid
         global _running
         saved, _running = _running, p            # a plain function runs as p
         failure = None                           # (_running wins over the context
         try:                                     # variable, on both kernels)
-            if parent is None or (type(fn) is types.FunctionType
-                                  and fn.__code__.co_flags & _CO_COROUTINE):
+            if outside or (type(fn) is types.FunctionType
+                           and fn.__code__.co_flags & _CO_COROUTINE):
                 coro = fn(*args)                 # makes a coroutine, runs nothing
             else:
                 coro = _user_code(fn, args)
@@ -555,14 +580,23 @@ class Runtime:
             _running = saved
         if failure is not None:
             self._terminate(p, _reason_of(failure))
-            return pid, ref
-        if isinstance(coro, types.CoroutineType):
+        elif isinstance(coro, types.CoroutineType):
             p.coro = coro
             self.kernel.start(p)
         else:                                     # a plain function: already done
             p.result = coro
             self._terminate(p, "normal")
-        return pid, ref
+        return pid
+
+    @_roomy
+    def _spawn_on(self, node, parent, fn, args, link=False, monitor=False):
+        """``spawn(..., node=node)``: here, or a request to another node of the world."""
+        if node == self.node_name:
+            return self._spawn(parent, fn, args, link, monitor)
+        if self.world is None:
+            raise BadArg(f"spawn on node {node!r}: this runtime is a single node "
+                         f"({self.node_name}); build nodes with labrt.dist.World")
+        return self.world.spawn_request(self, parent, node, fn, args, link, monitor)
 
     def _add_link(self, a, b):
         if a.links is None:
@@ -1146,6 +1180,8 @@ class Runtime:
 
     def run_main(self, fn, *args):
         """Spawn ``fn`` and run until it ends; return its result or raise its exit."""
+        if self.world is not None:               # a node: the world's kernel
+            return self.kernel.run_main(fn, args, self)
         return self.kernel.run_main(fn, args)
 
     def outcome(self, pid):

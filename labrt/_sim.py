@@ -63,8 +63,6 @@ class SimKernel:
         """Run runnable processes until none is left."""
         ready = self.ready
         rng = self.rng
-        rt = self.rt
-        finish = rt.finish
         while ready:
             if rng is not None and len(ready) > 1:
                 i = rng.randrange(len(ready))
@@ -83,11 +81,11 @@ class SimKernel:
             try:
                 coro.send(value)
             except StopIteration as e:
-                finish(p, None, e.value)
+                p.rt.finish(p, None, e.value)     # (p.rt: in a world, its node)
             except _Killed:
                 pass
             except BaseException as e:
-                finish(p, e)
+                p.rt.finish(p, e)
             finally:
                 _core._running = None
             if p.status == "running":       # it awaited something foreign
@@ -96,7 +94,7 @@ class SimKernel:
                     p.coro.close()
                 finally:
                     _core._running = None
-                finish(p, _core.LabrtError(
+                p.rt.finish(p, _core.LabrtError(
                     f"process {p.pid} ({p.function}) awaited something that is not "
                     "a labrt operation; on the simulated kernel a process may only "
                     "await labrt's receive, sleep and the behaviours built on them"))
@@ -121,12 +119,12 @@ class SimKernel:
         finally:
             _core._running = saved
 
-    def run_main(self, fn, args):
-        rt = self.rt
+    def run_main(self, fn, args, rt=None):
+        rt = rt or self.rt
         pid = rt.spawn(fn, *args)
         self.run(stop=lambda: pid in rt.finished)
         if pid not in rt.finished:
-            raise Deadlock(deadlock_report(rt))
+            raise Deadlock(deadlock_report(self.rt))
         return rt.outcome(pid)
 
 
@@ -134,7 +132,10 @@ def deadlock_report(rt) -> str:
     """Say which processes wait, for what, and what their mailboxes hold."""
     lines = [f"deadlock at t={rt.now:.3f}: no process can run and no timer is "
              "pending, but these processes are still waiting:"]
-    for _, p in sorted(rt.procs.items()):
+    nodes = getattr(rt, "live_nodes", None)          # a world: every node's
+    procs = ([p for n in nodes() for _, p in sorted(n.procs.items())] if nodes
+             else [p for _, p in sorted(rt.procs.items())])
+    for p in procs:
         if p.status != "waiting":
             continue
         name = f" ({p.name})" if p.name else ""

@@ -24,16 +24,21 @@ class Pid:
     """A process identifier.  Prints like Erlang's: ``<0.42.0>``.
 
     Pids are numbered from 1 in spawn order within a runtime, so a run prints
-    the same pids every time.  A pid also holds a private reference to its live
-    process, which makes ``send`` a pointer chase instead of a table lookup; the
-    runtime clears it when the process dies.
+    the same pids every time.  In a world of nodes (``labrt.dist``) the first
+    number is the node's index in the world, and ``creation`` tells the
+    incarnations of a restarted node apart: an old pid never reaches a
+    process of the new incarnation, although it prints the same (Erlang's
+    pids print without their creation too).  A pid also holds a private
+    reference to its live process, which makes ``send`` a pointer chase
+    instead of a table lookup; the runtime clears it when the process dies.
     """
 
-    __slots__ = ("node", "num", "_proc")
+    __slots__ = ("node", "num", "creation", "_proc")
 
-    def __init__(self, node: int, num: int, proc=None):
+    def __init__(self, node: int, num: int, proc=None, creation: int = 0):
         self.node = node
         self.num = num
+        self.creation = creation
         self._proc = proc
 
     def __repr__(self) -> str:
@@ -41,13 +46,14 @@ class Pid:
 
     def __eq__(self, other):
         return (isinstance(other, Pid) and self.num == other.num
-                and self.node == other.node)
+                and self.node == other.node and self.creation == other.creation)
 
     def __hash__(self):
         return self.num ^ (self.node << 40)
 
     def __lt__(self, other):
-        return (self.node, self.num) < (other.node, other.num)
+        return ((self.node, self.num, self.creation)
+                < (other.node, other.num, other.creation))
 
     # A pid is a value: copying it (as message isolation does) gives itself.
     def __copy__(self):
@@ -57,7 +63,7 @@ class Pid:
         return self
 
     def __reduce__(self):
-        return (Pid, (self.node, self.num))
+        return (Pid, (self.node, self.num, None, self.creation))
 
 
 class Ref:

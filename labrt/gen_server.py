@@ -227,7 +227,14 @@ async def _call(server, kind, request, timeout, where):
     labrt.demonitor(mref, flush=True)
     if late is not None:
         return late[1]
-    labrt.exit(("timeout" if msg is TIMEOUT else msg.reason, where))
+    labrt.exit(("timeout" if msg is TIMEOUT else _down_reason(msg, pid), where))
+
+
+def _down_reason(down, server):
+    """A DOWN's reason as OTP's gen reports it: a lost node is ``("nodedown", node)``."""
+    if down.reason == "noconnection":
+        return ("nodedown", labrt.node(server))
+    return down.reason
 
 
 async def call(server, request, timeout=DEFAULT_TIMEOUT):
@@ -235,7 +242,8 @@ async def call(server, request, timeout=DEFAULT_TIMEOUT):
 
     ``timeout=None`` waits forever.  On failure the caller exits with
     ``(reason, ("gen_server", "call", args))``; reason is ``"noproc"``,
-    ``"timeout"``, ``"calling_self"`` or the server's exit reason.
+    ``"timeout"``, ``"calling_self"``, ``("nodedown", node)`` for a server on
+    a node that cannot be reached, or the server's exit reason.
     """
     args = (server, request) if type(timeout) is _DefaultTimeout else (server, request, timeout)
     return await _call(server, "$gen_call", request, timeout, ("gen_server", "call", args))
@@ -279,7 +287,7 @@ async def stop(server, reason="normal", timeout=None) -> str:
         labrt.demonitor(mref, flush=True)
         labrt.exit("timeout")
     if not _same_reason(msg.reason, reason):
-        labrt.exit(msg.reason)            # "noproc", or terminate crashed
+        labrt.exit(_down_reason(msg, pid))   # "noproc", a lost node, or terminate crashed
     return "ok"
 
 
