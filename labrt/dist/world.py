@@ -91,6 +91,7 @@ class World:
         self._ghost = itertools.count(1)     # pids on nodes that never existed
         self._watch: dict = {}               # index -> {node name: [watcher pids]}
         self._subs: dict = {}                # index -> [(pid, with reason)]
+        self._graveyard: list = []           # coroutines of crashed nodes
 
     def __repr__(self):
         up = ", ".join(self._names[i] for i in sorted(self.up))
@@ -491,7 +492,9 @@ class World:
                 p.timer = None
             p.links = p.monitors = p.watchers = p.aliases = p.mailbox = None
             p.pid._proc = None
-            rt.kernel.discard(p)
+            if p.coro is not None:     # kept, never closed: closing would run its
+                self._graveyard.append(p.coro)     # finally blocks, and a crashed
+                p.coro = None                      # node runs no more code
         for entry in rt.timer_refs.values():
             entry[4] = False
         rt.procs.clear()
