@@ -114,7 +114,7 @@ class World:
             self.up.add(i)
             if boot is not None:
                 self._boot[i] = boot
-                rt.spawn(boot)
+                rt._spawn(None, boot, ())   # (also from inside a process)
         elif boot is not None:
             raise BadArg(f"node {name!r} exists already; give boot= when it is first created")
         return rt
@@ -535,7 +535,7 @@ class World:
         self._ev("fault", None, None, ("restart", name))
         boot = self._boot.get(i)
         if boot is not None:
-            rt.spawn(boot)
+            rt._spawn(None, boot, ())   # (also from inside a process)
 
     def slow(self, a, b, latency, both: bool = True):
         """Give the link between ``a`` and ``b`` a latency (seconds or a :class:`Latency`).
