@@ -68,3 +68,75 @@ def _handlers_timeouts(t):
 def _handlers_stray(t):
     stray_scenario(t, [(("price", "unicorn"), 1.0), (("price", "socks"), 1.0),
                        (("slow", 5.0), 0.5)])
+
+
+# Checks that generalise: several seeds and variants per case, judged on properties.
+from labrt.grading.checks._kit import case  # noqa: E402
+from labrt.grading.checks.ch05_supervisors import (  # noqa: E402
+    pool_runs, storage_runs, supervise_runs)
+
+case(SUPERVISE, 1, "the worker is linked to supervise: supervise killed at t=1.5 and t=4.5 "
+     "(two workers, two seeds)", supervise_runs, hidden=True, runs=[
+         dict(worker=("crashes_every", 1.0, 3.5), max_r=5, max_t=10.0, kill_at=1.5),
+         dict(worker=("crashes_every", 2.0, 20.0), max_r=3, max_t=5.0, kill_at=4.5, seed=4)],
+     wants=[("killed",), ("killed",)])
+
+case(SUPERVISE, 1, "other exit reasons are crashes too: 'shutdown', ('shutdown', ...), "
+     "'tired' (three seeds)", supervise_runs, hidden=True, runs=[
+         dict(worker=("exits_every", 1.0, "shutdown", 2.5), max_r=5, max_t=10.0),
+         dict(worker=("exits_every", 1.0, ("shutdown", "maintenance"), 10.0), max_r=2,
+              max_t=10.0, seed=3),
+         dict(worker=("exits_every", 0.5, "tired", 1.2), max_r=5, max_t=5.0, seed=7)],
+     wants=[([1.0, 2.0], "returns", 3.0), ([1.0, 2.0], "gives_up", 3.0),
+            ([0.5, 1.0], "returns", 1.5)])
+
+case(SUPERVISE, 1, "supervise started linked by a process that ends normally (t=1.5, t=0.5): "
+     "that Exit is not its worker's", supervise_runs, hidden=True, runs=[
+         dict(worker=("crashes_every", 1.0, 3.5), max_r=5, max_t=10.0, owner_until=1.5),
+         dict(worker=("crashes_every", 1.0, 10.0), max_r=2, max_t=10.0, owner_until=0.5, seed=5)],
+     wants=[([1.0, 2.0, 3.0], "returns", 4.0), ([1.0, 2.0], "gives_up", 3.0)])
+
+case(SUPERVISE, 1, "max_t=0: a window of no time, so one restart at a time is always allowed "
+     "(two workers, two seeds)", supervise_runs, hidden=True, runs=[
+         dict(worker=("crashes_every", 1.0, 4.5), max_r=1, max_t=0.0),
+         dict(worker=("crashes_every", 0.5, 2.2), max_r=1, max_t=0.0, seed=2)],
+     wants=[([1.0, 2.0, 3.0, 4.0], "returns", 5.0), ([0.5, 1.0, 1.5, 2.0], "returns", 2.5)])
+
+case(STORAGE, 1, "the db stopped with 'shutdown' or ('shutdown', ...) is restarted, with what "
+     "depends on it (two times, two seeds)", storage_runs, hidden=True, runs=[
+         dict(events=[(2.0, "db", "shutdown")], until=4.0),
+         dict(events=[(2.5, "db", ("shutdown", "disk"))], until=4.5, seed=3)],
+     wants=[{"db": [0.0, 2.0], "cache": [0.0, 2.0], "warmup": [0.0, 2.0]},
+            {"db": [0.0, 2.5], "cache": [0.0, 2.5], "warmup": [0.0, 2.5]}])
+
+case(STORAGE, 1, "the cache stopped with ('shutdown', ...) or 'shutdown' is restarted (two "
+     "times, two seeds)", storage_runs, hidden=True, runs=[
+         dict(events=[(2.5, "cache", ("shutdown", "maintenance"))], until=4.5),
+         dict(events=[(1.5, "cache", "shutdown")], until=3.5, seed=6)],
+     wants=[{"db": [0.0], "cache": [0.0, 2.5], "warmup": [0.0, 2.5]},
+            {"db": [0.0], "cache": [0.0, 1.5], "warmup": [0.0, 1.5]}])
+
+case(HANDLERS, 1, "the client also monitors a process that crashes during its request "
+     "(two timings, two seeds)", pool_runs, hidden=True, runs=[
+         dict(customers=[(0.5, ("price", "socks"), 1.0), (0.0, ("slow", 1.0), 3.0)],
+              doomed_at=0.55, until=5.0),
+         dict(customers=[(0.2, ("price", "unicorn"), 1.0)], doomed_at=0.25, until=3.0, seed=3)],
+     wants=[[(0.6, ("ok", 5)), (1.1, ("ok", "done"))],
+            [(0.3, ("error", "crash:KeyError"))]])
+
+case(HANDLERS, 1, "other messages reach the client during its request (junk, a pair that "
+     "looks like a reply; two seeds)", pool_runs, hidden=True, runs=[
+         dict(customers=[(0.0, ("price", "hat"), 1.0)],
+              noise=[(0.05, ("x", 1)), (0.06, "fake_reply"), (0.07, "hello")], until=3.0),
+         dict(customers=[(0.3, ("total", ["socks", "shoes"]), 1.0), (0.0, ("slow", 0.5), 2.0)],
+              noise=[(0.35, "fake_reply"), (0.36, ("ok", 1))], until=3.0, seed=9)],
+     wants=[[(0.1, ("ok", 25))], [(0.4, ("ok", 65)), (0.6, ("ok", "done"))]])
+
+case(HANDLERS, 1, "a timed-out handler is stopped through the pool (one and two slow "
+     "requests, two seeds)", pool_runs, hidden=True, runs=[
+         dict(customers=[(0.0, ("slow", 5.0), 0.5), (0.2, ("price", "socks"), 1.0)], until=7.0),
+         dict(customers=[(0.0, ("slow", 4.0), 0.3), (0.1, ("slow", 4.0), 1.0)], until=6.0,
+              seed=4)],
+     wants=[[(0.5, ("error", "timeout")), (0.3, ("ok", 5))],
+            [(0.3, ("error", "timeout")), (1.1, ("error", "timeout"))]],
+     stopped=[1, 2])

@@ -73,3 +73,63 @@ def _ledger_empty_stop(t):
 def _ledger_idle_then_shutdown(t):
     ledger_scenario(t, [(0.0, "a"), (2.0, "b")], [(1.0, ["a"]), (2.5, ["b"])],
                     stop="supervisor", stop_at=2.5, seed=7)
+
+
+# Checks that generalise: several seeds and variants per case, judged on properties.
+from labrt.grading.checks._kit import case  # noqa: E402
+from labrt.grading.checks.ch06_behaviours import fetch_runs, kv_runs, ledger_runs  # noqa: E402
+
+case(KV, 1, "values that are false are values: 0, '', False, [], 0.0 (two seeds)", kv_runs,
+     hidden=True, runs=[
+         dict(initials=[{"z": 0, "e": ""}], ops=[
+             (0, ("get", "z")), (0, ("get", "e")), (0, ("put", "f", False)), (0, ("get", "f")),
+             (0, ("put", "n", [])), (0, ("get", "n")), (0, "stats")]),
+         dict(initials=[{}], ops=[(0, ("put", "a", 0.0)), (0, ("get", "a")), (0, "stats")], seed=6)],
+     wants=[[("ok", 0), ("ok", ""), "ok", ("ok", False), "ok", ("ok", []), {"keys": 4, "calls": 6}],
+            ["ok", ("ok", 0.0), {"keys": 1, "calls": 2}]])
+
+case(KV, 1, "two Kv servers at once keep their own data and counts (two seeds)", kv_runs,
+     hidden=True, runs=[
+         dict(initials=[{"a": 1}, {"b": 2}], ops=[
+             (0, ("put", "x", 1)), (1, ("get", "x")), (1, ("get", "b")), (0, ("get", "b")),
+             (0, "stats"), (1, "stats")]),
+         dict(initials=[{}, {}], ops=[(1, ("put", "k", "one")), (0, ("get", "k")),
+                                      (0, ("put", "k", "zero")), (1, ("get", "k")),
+                                      (0, "stats"), (1, "stats")], seed=2)],
+     wants=[["ok", ("error", "not_found"), ("ok", 2), ("error", "not_found"),
+             {"keys": 2, "calls": 2}, {"keys": 1, "calls": 2}],
+            ["ok", ("error", "not_found"), "ok", ("ok", "one"),
+             {"keys": 1, "calls": 2}, {"keys": 1, "calls": 2}]])
+
+case(FETCH, 1, "replies other than ('ok', ...) and ('error', 'not_found') are answers too: "
+     "('error', 'overloaded'), None, 0 (three seeds)", fetch_runs, hidden=True, runs=[
+         dict(key="k", servers=[("a", ("reply", ("error", "overloaded"))), ("b", "ok")],
+              timeout=0.5),
+         dict(key="k", servers=[("a", None), ("b", ("reply", None)), ("c", "ok")], timeout=0.5,
+              seed=3),
+         dict(key="k", servers=[("a", "crash"), ("b", ("reply", 0)), ("c", "ok")], timeout=0.5,
+              seed=8)],
+     wants=[(("error", "overloaded"), 0.0, ["a"]), (None, 0.0, ["b"]), (0, 0.0, ["a", "b"])])
+
+case(FETCH, 1, "calls that fail with other reasons: 'shutdown', ('shutdown', ...), 'normal' "
+     "(two seeds)", fetch_runs, hidden=True, runs=[
+         dict(key="k", servers=[("a", ("stop", "shutdown")), ("b", "ok")], timeout=0.5),
+         dict(key="k", servers=[("a", ("exit", ("shutdown", "maintenance"))),
+                                ("b", ("stop", "normal")), ("c", "ok")], timeout=0.5, seed=5)],
+     wants=[(("ok", "k@b"), 0.0, ["a", "b"]), (("ok", "k@c"), 0.0, ["a", "b", "c"])])
+
+case(LEDGER, 1, "stray messages reach the ledger while it is idle (two timelines, two seeds)",
+     ledger_runs, hidden=True, runs=[
+         dict(plan=[(0.0, "a"), (0.0, "b")], strays=[(0.5, "ping")], until=5.0),
+         dict(plan=[(0.0, "a"), (1.2, "b")], strays=[(0.6, ("noise", 1)), (0.9, "hello")],
+              until=5.0, seed=4)],
+     wants=[[(1.5, ["a", "b"])], [(2.2, ["a", "b"])]])
+
+case(LEDGER, 1, "stopped with other reasons: ('shutdown', ...), 'upgrade', a supervisor's "
+     "shutdown (three seeds)", ledger_runs, hidden=True, runs=[
+         dict(plan=[(0.0, "a"), (0.1, "b")], stop="stop", stop_at=0.3,
+              reason=("shutdown", "maintenance")),
+         dict(plan=[(0.0, "a")], stop="stop", stop_at=0.2, reason="upgrade", seed=2),
+         dict(plan=[(0.0, "a")], stop="supervisor", stop_at=0.4, reason=("shutdown", "node down"),
+              seed=5)],
+     wants=[[(0.3, ["a", "b"])], [(0.2, ["a"])], [(0.4, ["a"])]])

@@ -54,3 +54,43 @@ def _rolling_b_shuffled(t):
 @hidden(ROLLING, points=1, title="a late upgrade (t=4): a bigger store, longer conversions")
 def _rolling_late(t):
     rolling_scenario(t, master="a", start_at=4.0, until=9.0)
+
+
+# Checks that generalise: several seeds and variants per case, judged on properties.
+from labrt.grading.checks._kit import case  # noqa: E402
+from labrt.grading.checks.ch07_upgrades import (  # noqa: E402
+    expiry_runs, rolling_stamps, upgrade_runs)
+
+case(EXPIRY, 1, "extra=0: the old entries are gone from the upgrade on; extra=0.25 (two "
+     "seeds)", expiry_runs, hidden=True, runs=[
+         dict(extra=0.0, at=1.0, reads=[(1.3, "a"), (1.4, "late")], puts=[(1.35, "late", "x")]),
+         dict(extra=0.25, at=2.0, reads=[(2.3, "a"), (2.5, "b")], seed=4)],
+     wants=[(1.2, [None, "ok", "x"]), (2.45, [1, None])])
+
+
+@hidden(EXPIRY, points=1, title="a downgrade at the very instant the old entries expire "
+        "drops them (two timings)")
+def _expiry_down_at_the_edge(t):
+    downgrade_scenario(t, up_at=0.5, ttl=1.5, down_at=2.0)
+    downgrade_scenario(t, up_at=1.0, ttl=0.5, down_at=1.5, seed=2)
+
+
+case(UPGRADE, 1, "conversions that fail in other ways: another error, a crash (two seeds); "
+     "upgrade returns change_code's answer as it is", upgrade_runs, hidden=True, runs=[
+         dict(steps=[(1.0, "AccountV2Bad", 0.1)]),
+         dict(steps=[(1.0, "AccountV2Raises", 0.1)], seed=3)],
+     wants=[([("error", ("error", ("bad", 42)))], "AccountV1"),
+            ([("error", ("EXIT", ("crash", "ValueError", "ValueError('cannot read the ledger')")))],
+             "AccountV1")])
+
+case(UPGRADE, 1, "from version 1 straight to 3 (refused: version 3 converts only from 2), "
+     "and 1, 2, 3 in a row (two seeds)", upgrade_runs, hidden=True, runs=[
+         dict(steps=[(1.0, "AccountV3", 0.1)]),
+         dict(steps=[(1.0, "AccountV2", 0.1), (2.0, "AccountV3", 0.1)], seed=6)],
+     wants=[([("error", ("error", ("cannot upgrade from", 1)))], "AccountV1"),
+            (["ok", "ok"], "AccountV3")])
+
+case(ROLLING, 1, "the time stamps of replicated writes: no earlier than the write, and the "
+     "master's own for a version 2 write (both masters, two seeds)", rolling_stamps,
+     hidden=True, runs=[dict(master="a", start_at=2.0, until=6.0),
+                        dict(master="b", start_at=1.5, until=5.5, seed=3)])

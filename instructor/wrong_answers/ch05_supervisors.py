@@ -113,4 +113,55 @@ async def request(req, timeout):
     dict(task="handlers", label="leaves a Down in the mailbox after each answer", says="left over", public=False,
          code=HANDLERS + REQUEST.replace('''        case (_, answer):
             demonitor(mref, flush=True)''', '''        case (_, answer):''')),
+    # Wrong answers that pass the public checks; only the hidden ones catch them.
+    dict(task="supervise", label="monitors the worker instead of linking to it", public=False,
+         caught_by="the worker is linked to supervise", says="a monitor notices its death",
+         code="""
+async def supervise(worker, max_r, max_t):
+    restarts = []
+    pid, _ = labrt.spawn_monitor(worker)
+    while True:
+        match await receive(Down):
+            case Down(pid=p, reason="normal") if p == pid:
+                return restarts
+            case Down(pid=p) if p == pid:
+                recent = [r for r in restarts if now() - r <= max_t]
+                if len(recent) + 1 > max_r:
+                    exit("shutdown")
+                restarts.append(now())
+                pid, _ = labrt.spawn_monitor(worker)
+"""),
+    dict(task="supervise", label="treats 'shutdown' and ('shutdown', _) as a normal end",
+         public=False, caught_by="other exit reasons are crashes too", says="is not 'normal'",
+         code=SUPERVISE.replace('case Exit(p, "normal") if p == pid:',
+                                'case Exit(p, "normal" | "shutdown" | ("shutdown", _)) if p == pid:')),
+    dict(task="supervise", label="does not check whose Exit it is", public=False,
+         caught_by="started linked by a process", says="check the pid in each Exit message",
+         code=SUPERVISE.replace('case Exit(p, "normal") if p == pid:', 'case Exit(_, "normal"):')),
+    dict(task="supervise", label="max_t=0 taken as no window at all (max_t or infinity)",
+         public=False, caught_by="max_t=0", says="max_t=0 is a window of no time at all",
+         code=SUPERVISE.replace("recent = [r for r in restarts if now() - r <= max_t]",
+                                "recent = [r for r in restarts if now() - r <= (max_t or float('inf'))]")),
+    dict(task="storage", label="every child transient", public=False,
+         caught_by="the db stopped with 'shutdown'", says="a transient child is not restarted",
+         code=STORAGE.replace('ChildSpec("db", (start_db, ()))', 'ChildSpec("db", (start_db, ()), restart="transient")').replace(
+             'ChildSpec("cache", (start_cache, ()))', 'ChildSpec("cache", (start_cache, ()), restart="transient")')),
+    dict(task="storage", label="the db transient", public=False,
+         caught_by="the db stopped with 'shutdown'", says="which restart type restarts a child whatever its reason",
+         code=STORAGE.replace('ChildSpec("db", (start_db, ()))', 'ChildSpec("db", (start_db, ()), restart="transient")')),
+    dict(task="storage", label="the cache transient", public=False,
+         caught_by="the cache stopped with", says="the cache was not started again",
+         code=STORAGE.replace('ChildSpec("cache", (start_cache, ()))', 'ChildSpec("cache", (start_cache, ()), restart="transient")')),
+    dict(task="handlers", label="takes any Down, not only its handler's", public=False,
+         caught_by="also monitors a process", says="wait for the Down whose ref is the monitor you made",
+         code=HANDLERS + REQUEST.replace("match await receive((ref, ANY), mine, timeout=timeout):",
+                                         "match await receive((ref, ANY), Down, timeout=timeout):")),
+    dict(task="handlers", label="takes any message as the reply", public=False,
+         caught_by="other messages reach the client", says="was not its handler's reply",
+         code=HANDLERS + REQUEST.replace("match await receive((ref, ANY), mine, timeout=timeout):",
+                                         "match await receive(timeout=timeout):")),
+    dict(task="handlers", label="kills a timed-out handler itself instead of through the pool",
+         public=False, caught_by="stopped through the pool", says="use supervisor.terminate_child",
+         code=HANDLERS + REQUEST.replace('await supervisor.terminate_child("handlers", pid)',
+                                         'exit(pid, "kill")')),
 ]

@@ -142,4 +142,73 @@ async def fetch(key, servers, timeout):
          code=LEDGER.replace('''        self.flush(disk, buffer)
 ''', '''        send(disk, ("flush", buffer))
 ''')),
+    # Wrong answers that pass the public checks; only the hidden ones catch them.
+    dict(task="kv", label="a value that is false counts as missing", public=False,
+         caught_by="values that are false are values", says="not whether its value is true",
+         code=KV.replace('''            case ("get", key) if key in data:''', '''            case ("get", key) if data.get(key):''')),
+    dict(task="kv", label="a key holding None counts as missing (get(key) is not None)",
+         public=False, caught_by="values of any kind", says="answers ('ok', None)",
+         code=KV.replace('''            case ("get", key) if key in data:''', '''            case ("get", key) if data.get(key) is not None:''')),
+    dict(task="kv", label="counts only the calls that found or changed something", public=False,
+         caught_by="empty start, overwrites", says="'stats', {'keys': 0, 'calls': 6}",
+         code=KV.replace('''        state = {**state, "calls": state["calls"] + 1}
+''', '''        if request[0] == "put" or request[1] in data:
+            state = {**state, "calls": state["calls"] + 1}
+''')),
+    dict(task="fetch", label="only ('ok', ...) and ('error', 'not_found') count as answers",
+         public=False, caught_by="replies other than", says="a server's reply, whatever it is, is the answer",
+         code='''
+async def fetch(key, servers, timeout):
+    for server in servers:
+        try:
+            reply = await gen_server.call(server, ("get", key), timeout)
+        except ProcessExit:
+            continue
+        if reply == ("error", "not_found") or reply[0] == "ok":
+            return reply
+    return ("error", "unavailable")
+'''),
+    dict(task="fetch", label="a failed call is caught only for noproc, timeout or a crash",
+         public=False, caught_by="calls that fail with other reasons", says="catch ProcessExit, all of them",
+         code='''
+async def fetch(key, servers, timeout):
+    for server in servers:
+        try:
+            return await gen_server.call(server, ("get", key), timeout)
+        except ProcessExit as e:
+            why = e.reason[0] if isinstance(e.reason, tuple) else e.reason
+            if why in ("noproc", "timeout") or isinstance(why, Exception):
+                continue
+            raise
+    return ("error", "unavailable")
+'''),
+    dict(task="fetch", label="a false reply (None, 0) is taken for a failure", public=False,
+         caught_by="replies other than", says="also an error reply, None, 0 or an empty value",
+         code='''
+async def fetch(key, servers, timeout):
+    for server in servers:
+        try:
+            reply = await gen_server.call(server, ("get", key), timeout)
+        except ProcessExit:
+            reply = None
+        if reply:
+            return reply
+    return ("error", "unavailable")
+'''),
+    dict(task="ledger", label="a stray message cancels the idle timer", public=False,
+         caught_by="stray messages reach the ledger", says="a return without it cancels the timer",
+         code=LEDGER.replace('''        return ("noreply", state, IDLE)''', '''        return ("noreply", state)''')),
+    dict(task="ledger", label="flushes on any message handle_info gets", public=False,
+         caught_by="stray messages reach the ledger", says="only the timeout",
+         code=LEDGER.replace('''        if message == "timeout":
+            return ("noreply", (disk, self.flush(disk, buffer)))
+        return ("noreply", state, IDLE)''', '''        return ("noreply", (disk, self.flush(disk, buffer)))''')),
+    dict(task="ledger", label="terminate flushes only for 'normal' and 'shutdown'", public=False,
+         caught_by="stopped with other reasons", says="terminate runs whatever the reason",
+         code=LEDGER.replace('''    def terminate(self, reason, state):
+        disk, buffer = state
+        self.flush(disk, buffer)''', '''    def terminate(self, reason, state):
+        disk, buffer = state
+        if reason in ("normal", "shutdown"):
+            self.flush(disk, buffer)''')),
 ]

@@ -145,4 +145,37 @@ async def rolling(new_cls):
     await code.rolling_upgrade(["a"], "kv@a", new_cls)
     await call("a", ("join", "b"))
 '''),
+    # Wrong answers that pass the public checks; only the hidden ones catch them.
+    dict(task="expiry", label="extra or TTL: extra=0 is taken for None", public=False,
+         caught_by="extra=0", says="extra=0 means the old entries live 0 seconds",
+         code=EXPIRY_UP.replace("lives = self.TTL if extra is None else extra",
+                                "lives = extra or self.TTL") + EXPIRY_BACK),
+    dict(task="expiry", label="the downgrade keeps entries at their expiry instant (<=)",
+         public=False, caught_by="at the very instant", says="drop them",
+         code=EXPIRY_UP + EXPIRY_BACK.replace("if now() < e.expires", "if now() <= e.expires")),
+    dict(task="expiry", label="refuses only versions above 1 (old_vsn > 1)", public=False,
+         caught_by="version 0 and a downgrade request", says="return ('error', reason)",
+         code=EXPIRY_UP.replace("if old_vsn != 1:", "if old_vsn > 1:") + EXPIRY_BACK),
+    dict(task="upgrade", label="always tells change_code old_vsn=1", public=False,
+         caught_by="1, 2, 3 in a row", says="whichever version that is",
+         code=UPGRADE.replace("old_cls.vsn, extra", "1, extra")),
+    dict(task="upgrade", label="takes the old vsn to be new_cls.vsn - 1", public=False,
+         caught_by="straight to 3", says="not one you work out from the new class",
+         code=UPGRADE.replace("old_cls.vsn, extra", "new_cls.vsn - 1, extra")),
+    dict(task="upgrade", label="returns an error of its own instead of change_code's answer",
+         public=False, caught_by="conversions that fail in other ways",
+         says="return what change_code answered, as it is",
+         code=UPGRADE.replace('''    if answer != "ok":
+        code.load(module, old_cls)''', '''    if answer != "ok":
+        code.load(module, old_cls)
+        answer = ("error", "upgrade failed")''')),
+    dict(task="rolling", label="a version 1 update is stamped 0", public=False,
+         caught_by="time stamps of replicated writes", says="stamp it with now(), the virtual clock",
+         code=APPLY.replace("t = now()", "t = 0.0") + ROLLING),
+    dict(task="rolling", label="a version 1 update is stamped None", public=False,
+         caught_by="time stamps of replicated writes", says="not 0, not None",
+         code=APPLY.replace("t = now()", "t = None") + ROLLING),
+    dict(task="rolling", label="a version 1 update is stamped with the wall clock", public=False,
+         caught_by="time stamps of replicated writes", says="not the wall clock time.time()",
+         code="import time\n" + APPLY.replace("t = now()", "t = time.time()") + ROLLING),
 ]

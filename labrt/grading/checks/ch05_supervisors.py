@@ -20,11 +20,11 @@ from ..core import Fail, Task, Trial, describe_reason, public
 NOTEBOOK = "ch05-supervisors"
 
 SUPERVISE = Task(NOTEBOOK, 1, "supervise", "a supervisor by hand, with restart intensity",
-                 defines=("supervise",), hidden_points=3)
+                 defines=("supervise",), hidden_points=7)
 STORAGE = Task(NOTEBOOK, 2, "storage", "strategy and restart types for a storage subtree",
-               defines=("Storage",), hidden_points=3)
+               defines=("Storage",), hidden_points=5)
 HANDLERS = Task(NOTEBOOK, 3, "handlers", "a pool of request handlers and its client",
-                defines=("Handlers", "request"), hidden_points=3)
+                defines=("Handlers", "request"), hidden_points=6)
 
 SMALL = dict(max_events=80)
 EPS = 1e-9
@@ -612,3 +612,308 @@ def _handlers_bad(t):
 def _handlers_timeout(t):
     pool_scenario(t, [(0.0, ("slow", 10.0), 1.0, (1.0, ("error", "timeout"))),
                       (0.5, ("price", "hat"), 1.0, (0.6, ("ok", 25)))])
+
+
+# ---------------------------------------------------------------------------
+# Checks that generalise (used by the hidden cases): observers that run the
+# student's code for several seeds and variants and return plain data, and
+# judges that decide (see _kit.py). Workers and events are plain data.
+
+from ._kit import EPS as _EPS, close, is_crash, plain, reason_text, scenario  # noqa: E402
+from labrt import spawn_link  # noqa: E402
+
+
+def exits_every(period: float, reason, until: float):
+    """A worker that exits with ``reason`` ``period`` s after it starts while the
+    clock is before ``until``; after that it ends normally."""
+    async def flaky():
+        await sleep(period)
+        if now() < until:
+            signal_exit(reason)
+        return "finished"
+    flaky.__name__ = flaky.__qualname__ = "flaky"
+    return flaky
+
+
+def _worker(spec):
+    if spec[0] == "crashes_every":
+        return crashes_every(spec[1], spec[2])
+    if spec[0] == "exits_every":
+        return exits_every(spec[1], spec[2], spec[3])
+    raise ValueError(spec)
+
+
+def _owned(fn, args, until, box):
+    """An owner that starts ``fn(*args)`` linked to itself and ends normally at
+    ``until``; ``fn``'s return value goes into ``box``."""
+    async def started():
+        box.append(await fn(*args))
+    started.__name__ = started.__qualname__ = getattr(fn, "__name__", "started")
+
+    async def owner():
+        spawn_link(started)
+        await sleep(until)
+    return owner
+
+
+def _end(rt, pid):
+    return next(((e.time, plain(e.data)) for e in rt.trace if e.kind == "exit" and e.pid == pid),
+                None)
+
+
+@scenario
+def supervise_runs(t: Trial, runs):
+    """``runs``: [dict(worker=spec, max_r, max_t, seed, kill_at, owner_until)]."""
+    supervise = t.need("supervise")
+    out = []
+    for run in runs:
+        rt = t.runtime(run.get("seed"))
+        worker = _worker(run["worker"])
+        box: list = []
+        if run.get("owner_until") is not None:
+            owner = rt.spawn(_owned(supervise, (worker, run["max_r"], run["max_t"]),
+                                    run["owner_until"], box))
+            t.run(rt, until=0.0)
+            pid = next(e.other for e in rt.trace if e.kind == "spawn" and e.pid == owner)
+        else:
+            pid = rt.spawn(supervise, worker, run["max_r"], run["max_t"])
+        if run.get("kill_at") is not None:
+            async def hit(at, target):
+                await sleep(at)
+                signal_exit(target, "kill")
+            rt.spawn(hit, run["kill_at"], pid)
+        t.run(rt, until=60.0)
+        kids = [e for e in rt.trace if e.kind == "spawn" and e.pid == pid]
+        if run.get("owner_until") is not None:
+            value = box[0] if box else None
+        else:
+            done = rt.finished.get(pid)
+            value = done[1] if done and done[0] == "normal" else None
+        out.append(dict(run=plain(run), kids=[(e.time, _end(rt, e.other)) for e in kids],
+                        ended=_end(rt, pid), value=plain(value)))
+    return out
+
+
+def _worker_text(spec):
+    if spec[0] == "crashes_every":
+        return f"a worker that crashes {spec[1]:g} s after it starts while t < {spec[2]:g}"
+    return (f"a worker that exits with {show(spec[2])} {spec[1]:g} s after it starts while "
+            f"t < {spec[3]:g}")
+
+
+@supervise_runs.judge
+def _judge_supervise_runs(obs, runs, wants):
+    """``wants``: per run ("killed",) or (restart times, "returns" | "gives_up", end time)."""
+    for k, (o, want) in enumerate(zip(obs, wants)):
+        run = o["run"]
+        extra = ""
+        if run.get("kill_at") is not None:
+            extra = f"; supervise is killed at t={run['kill_at']:g}"
+        if run.get("owner_until") is not None:
+            extra = (f"; supervise was started linked by a process that ends normally at "
+                     f"t={run['owner_until']:g}")
+        setup = (f"supervise(worker, max_r={run['max_r']}, max_t={run['max_t']:g}) with "
+                 f"{_worker_text(run['worker'])}{extra} (seed {run.get('seed')})")
+        if want[0] == "killed":
+            at = run["kill_at"]
+            live = [(i, end) for i, (_, end) in enumerate(o["kids"])
+                    if end is None or end[0] > at + _EPS]
+            if live:
+                i, end = live[0]
+                raise Fail(f"{setup}: the worker is linked to supervise, so it dies with it "
+                           f"at t={at:g}",
+                           f"worker {i + 1} " + ("is still running" if end is None else
+                                                 f"ended at t={end[0]:g}"),
+                           "start the worker with spawn_link: a monitor notices its death but "
+                           "does not take it down when the supervisor dies", diagram=k)
+            continue
+        restarts, how, end_t = want
+        made = [at for at, _ in o["kids"][1:]]
+        ended = o["ended"]
+        if len(made) != len(restarts) or not all(close(a, b) for a, b in zip(made, restarts)):
+            hint = "restart after every abnormal end (any reason but 'normal')"
+            if run.get("owner_until") is not None and len(made) < len(restarts):
+                hint = ("supervise ended on an Exit that was not its worker's: check the pid in "
+                        "each Exit message")
+            elif run["worker"][0] == "exits_every" and len(made) < len(restarts):
+                hint = (f"{show(run['worker'][2])} is not 'normal': for supervise (as for a "
+                        "permanent child) it is an abnormal end, and the worker is restarted")
+            elif run["max_t"] == 0 and len(made) < len(restarts):
+                hint = ("max_t=0 is a window of no time at all, not 'no window': only restarts "
+                        "made at this very moment count")
+            raise Fail(f"{setup}: it restarts the worker at t={times(restarts)}",
+                       f"it restarted it at t={times(made)}" + (
+                           "" if ended is None else
+                           f", then ended at t={ended[0]:g} with {reason_text(ended[1])}"),
+                       hint, diagram=k)
+        if how == "gives_up":
+            ok = ended is not None and ended[1] == "shutdown"
+            what = "exits with 'shutdown'"
+        else:
+            ok = ended is not None and ended[1] == "normal" and isinstance(o["value"], list) \
+                and len(o["value"]) == len(restarts) and all(
+                    close(a, b) for a, b in zip(o["value"], restarts))
+            what = f"returns {times(restarts)}"
+        if not ok or not close(ended[0], end_t):
+            raise Fail(f"{setup}: at t={end_t:g} supervise {what}",
+                       "it is still running" if ended is None else
+                       f"at t={ended[0]:g} it ended with {reason_text(ended[1])}"
+                       + (f", returning {show(o['value'])}" if o["value"] is not None else ""),
+                       diagram=k)
+
+
+def times(xs) -> str:
+    return _times(xs)
+
+
+@scenario
+def storage_runs(t: Trial, runs):
+    """``runs``: [dict(events=[(at, child, reason)], until, seed)]: at each time the
+    live process of ``child`` is sent the exit signal ``reason``."""
+    Storage = _need_module(t, "Storage")
+    out = []
+    for run in runs:
+        r = Run(t, Storage, "storage", run.get("seed"))
+        failed = r.start_failure()
+        for at, child, reason in run["events"]:
+            r.crash(at, child, reason)
+        r.until(run["until"])
+        out.append(dict(run=plain(run), failed=plain(failed), started=r.sup is not None,
+                        starts=plain(r.starts()), ended=plain(r.ended())))
+    return out
+
+
+@storage_runs.judge
+def _judge_storage_runs(obs, runs, wants):
+    """``wants``: per run, {child: [start times]} (the supervisor keeps running)."""
+    for k, (o, want) in enumerate(zip(obs, wants)):
+        run = o["run"]
+        events = ", ".join(f"{c} stopped with {show(r)} at t={at:g}" for at, c, r in run["events"])
+        setup = f"Storage with {events} (seed {run.get('seed')})"
+        if o["failed"] is not None or not o["started"]:
+            raise Fail(f"{setup}: the storage starts", f"it returned {show(o['failed'])}",
+                       START_HINT, diagram=k)
+        for child in ("db", "cache", "warmup"):
+            got = o["starts"].get(child, [])
+            exp = want[child]
+            if len(got) != len(exp) or not all(close(a, b) for a, b in zip(got, exp)):
+                hint = None
+                if child in ("db", "cache") and len(got) < len(exp):
+                    hint = (f"the {child} was not started again after it stopped with a clean "
+                            "reason ('shutdown', ('shutdown', ...)): a transient child is not "
+                            f"restarted after normal, shutdown or (shutdown, _); the {child} must "
+                            "always run: which restart type restarts a child whatever its reason?")
+                raise Fail(f"{setup}: the {child} is started at t={_times(exp)}",
+                           f"it was started at t={_times(got)}", hint, diagram=k)
+        if o["ended"] is not None:
+            raise Fail(f"{setup}: the storage keeps running",
+                       f"it exited at t={o['ended'][0]:g} with {reason_text(o['ended'][1])}",
+                       diagram=k)
+
+
+async def side_customer(request_fn, at, req, timeout, noise, doomed_at):
+    """Calls request at ``at`` while other things reach its mailbox: the messages
+    ``noise`` [(at, msg)], and the Down of a process it monitors that dies at
+    ``doomed_at``. Returns (time, answer)."""
+    from labrt import make_ref, monitor, spawn
+
+    async def doomed(when):
+        await sleep(when)
+        raise RuntimeError("unrelated")
+
+    async def pester(target, plan):
+        for when, m in plan:
+            await sleep(max(0.0, when - now()))
+            send(target, (make_ref(), "forged") if m == "fake_reply" else m)
+
+    if doomed_at is not None:
+        monitor(spawn(doomed, doomed_at))
+    if noise:
+        spawn(pester, self(), [tuple(x) for x in noise])
+    await sleep(at)
+    answer = await request_fn(req, timeout)
+    return (now(), answer)
+
+
+@scenario
+def pool_runs(t: Trial, runs):
+    """``runs``: [dict(customers=[(at, req, timeout)], noise, doomed_at, seed, until)]."""
+    Handlers = _need_module(t, "Handlers")
+    request = t.need("request")
+    out = []
+    for run in runs:
+        rt = t.runtime(run.get("seed"))
+        pool = _start_pool(t, rt, Handlers)
+        pids = [rt.spawn(side_customer, request, at, tuple(req) if isinstance(req, list) else req,
+                         timeout, run.get("noise") or [], run.get("doomed_at"))
+                for at, req, timeout in run["customers"]]
+        t.run(rt, until=run["until"])
+        answers = []
+        for p in pids:
+            res = rt.finished.get(p)
+            answers.append(None if res is None else
+                           ("ended", plain(res[0])) if res[0] != "normal" else
+                           ("returned", plain(res[1])))
+        handlers = [e.other for e in rt.trace if e.kind == "spawn" and e.data == "handler"]
+        out.append(dict(run=plain(run), answers=answers,
+                        handler_ends=[_end(rt, h) for h in handlers],
+                        pool_end=_end(rt, pool)))
+    return out
+
+
+def _answer_matches(got, want) -> bool:
+    if isinstance(want, tuple) and len(want) == 2 and isinstance(want[1], str) \
+            and want[1].startswith("crash:"):
+        return isinstance(got, tuple) and len(got) == 2 and got[0] == want[0] \
+            and is_crash(got[1], want[1][6:])
+    return got == want
+
+
+@pool_runs.judge
+def _judge_pool_runs(obs, runs, wants, stopped=None):
+    """``wants``: per run, [(time, answer)] per customer, an answer ("error",
+    "crash:KeyError") standing for a KeyError crash; ``stopped``: per run, how many
+    handlers the pool must stop with 'shutdown' (timed-out requests)."""
+    for k, (o, want) in enumerate(zip(obs, wants)):
+        run = o["run"]
+        bits = []
+        if run.get("noise"):
+            bits.append("other messages reach the client meanwhile: " + ", ".join(
+                f"{show(m)} at t={at:g}" for at, m in run["noise"]))
+        if run.get("doomed_at") is not None:
+            bits.append(f"the client also monitors a process that crashes at "
+                        f"t={run['doomed_at']:g}")
+        setup = " and ".join(bits) or "requests"
+        for (at, req, timeout), got, (want_t, w) in zip(run["customers"], o["answers"], want):
+            call = f"request({show(req)}, timeout={timeout:g}) at t={at:g}"
+            shown = ("an ('error', a " + w[1][6:] + " crash)" if isinstance(w, tuple)
+                     and isinstance(w[1], str) and w[1].startswith("crash:") else show(w))
+            if got is None or got[0] != "returned":
+                raise Fail(f"{call} ({setup}, seed {run.get('seed')}) returns {shown} at "
+                           f"t={want_t:g}", "it has not returned" if got is None else
+                           f"the client ended with {reason_text(got[1])}", diagram=k)
+            when, answer = got[1]
+            if not _answer_matches(answer, w) or not close(when, want_t):
+                hint = None
+                if run.get("doomed_at") is not None:
+                    hint = ("the request took a Down that was not its handler's: wait for the "
+                            "Down whose ref is the monitor you made (m.ref == mref)")
+                elif run.get("noise"):
+                    hint = ("the request took a message that was not its handler's reply: "
+                            "wait for (ref, answer) with the reference you passed to the "
+                            "handler, and for its Down, nothing else")
+                raise Fail(f"{call} ({setup}, seed {run.get('seed')}) returns {shown} at "
+                           f"t={want_t:g}", f"it returned {show(answer)} at t={when:g}", hint,
+                           diagram=k)
+        if stopped is not None:
+            by_pool = [e for e in o["handler_ends"] if e is not None and e[1] == "shutdown"]
+            killed = [e for e in o["handler_ends"] if e is not None and e[1] == "killed"]
+            if len(by_pool) != stopped[k]:
+                raise Fail(f"{setup}: the {stopped[k]} handler(s) of timed-out requests are "
+                           "stopped through the pool (supervisor.terminate_child), so they "
+                           "end with the reason 'shutdown'",
+                           f"{len(by_pool)} ended with 'shutdown'"
+                           + (f", {len(killed)} were killed" if killed else ""),
+                           "a supervisor stops a child with the exit signal 'shutdown' and "
+                           "forgets it; killing it yourself goes behind the pool's back: use "
+                           "supervisor.terminate_child('handlers', pid)", diagram=k)

@@ -17,11 +17,11 @@ from ..core import Fail, Task, Trial, describe_reason, public
 
 NOTEBOOK = "ch06-behaviours"
 
-KV = Task(NOTEBOOK, 1, "kv", "a key-value gen_server", defines=("Kv",), hidden_points=3)
+KV = Task(NOTEBOOK, 1, "kv", "a key-value gen_server", defines=("Kv",), hidden_points=5)
 FETCH = Task(NOTEBOOK, 2, "fetch", "a client that survives failed calls",
-             defines=("fetch",), hidden_points=3)
+             defines=("fetch",), hidden_points=5)
 LEDGER = Task(NOTEBOOK, 3, "ledger", "a ledger that flushes when idle and when stopped",
-              defines=("Ledger",), hidden_points=3)
+              defines=("Ledger",), hidden_points=5)
 
 SMALL = dict(max_events=80)
 EPS = 1e-9
@@ -492,3 +492,264 @@ def kv_pair_scenario(t: Trial, seed=None) -> None:
         raise Fail("after two clients made 10 puts and 10 gets, the stats are ('stats', "
                    "{'keys': 10, 'calls': 20})", f"the server sent {show(stats)}",
                    diagram=(play.rt, SMALL))
+
+
+# ---------------------------------------------------------------------------
+# Checks that generalise (used by the hidden cases): observers that run the
+# student's code for several seeds and variants and return plain data, and
+# judges that decide (see _kit.py).
+
+from ._kit import close, plain, reason_text, scenario  # noqa: E402
+
+
+async def _kv_pair_servers(Kv, initials, ops):
+    """Starts one Kv per initial dict; ``ops``: [(server index, request or "stats")]."""
+    servers = []
+    for init in initials:
+        started = await gen_server.start(Kv, dict(init))
+        if not (isinstance(started, tuple) and started[:1] == ("ok",)):
+            return ("failed", plain(started))
+        servers.append(started[1])
+    got = []
+    for i, op in ops:
+        if op == "stats":
+            gen_server.cast(servers[i], ("stats", self()))
+            got.append(plain(await receive(("stats", ANY), timeout=1.0)))
+        else:
+            try:
+                got.append(plain(await gen_server.call(servers[i], op, 1.0)))
+            except ProcessExit as e:
+                got.append(("failed", plain(e.reason)))
+                break
+    return ("ran", got)
+
+
+@scenario
+def kv_runs(t: Trial, runs):
+    """``runs``: [dict(initials=[dict], ops=[(server, op)], seed)]: one or more Kv
+    servers at once; each op is a call to server ``i`` or its "stats" cast."""
+    Kv = _need_class(t, "Kv")
+    out = []
+    for run in runs:
+        ops = [(i, tuple(op) if isinstance(op, list) else op) for i, op in run["ops"]]
+        play = t.play(_kv_pair_servers, Kv, [dict(x) for x in run["initials"]], ops,
+                      seed=run.get("seed"), call="clients of Kv")
+        res = play.rt.finished.get(play.pid)
+        out.append(dict(run=plain(run), outcome=plain(res[1]) if res and res[0] == "normal"
+                        else ("crashed", plain(res[0]) if res else None)))
+    return out
+
+
+@kv_runs.judge
+def _judge_kv_runs(obs, runs, wants):
+    for k, (o, want) in enumerate(zip(obs, wants)):
+        run = o["run"]
+        many = len(run["initials"]) > 1
+        setup = (f"{len(run['initials'])} Kv servers at once, started with "
+                 + " and ".join(map(show, run["initials"])) if many
+                 else f"Kv started with {show(run['initials'][0])}") + f" (seed {run.get('seed')})"
+        if o["outcome"][0] != "ran":
+            raise Fail(f"{setup}: the servers start and answer",
+                       f"it went wrong: {show(o['outcome'])}", diagram=k)
+        got = o["outcome"][1]
+        done = []
+        for j, ((i, op), w) in enumerate(zip(run["ops"], want)):
+            what = (f"server {i}: " if many else "") + ("the stats cast" if op == "stats"
+                                                        else f"call {show(op)}")
+            g = got[j] if j < len(got) else None
+            if op == "stats":
+                w = ("stats", w)
+            if g != w or type(g) is not type(w):
+                hint = None
+                if many:
+                    hint = ("each server keeps its own data: everything a server knows lives in "
+                            "its state, not in the class (a class attribute is shared by every "
+                            "server started from it)")
+                elif op != "stats" and op[0] == "get" and w[0] == "ok" and g == ("error", "not_found"):
+                    hint = (f"{show(w[1])} is a value like any other: test whether the key is "
+                            "there (key in data), not whether its value is true")
+                elif op == "stats":
+                    hint = ("'calls' counts every call handled so far, also a get of a "
+                            "missing key and a delete of a missing key")
+                raise Fail(f"{setup}: after {'; '.join(done[-4:]) or 'nothing'}, {what} answers "
+                           f"{show(w)}", "no answer" if g is None else f"it answered {show(g)}",
+                           hint, diagram=k)
+            done.append(what)
+
+
+class Replica2(Replica):
+    """More modes: replies other than ("ok", ...) and ("error", "not_found"), and
+    calls that fail with other exit reasons."""
+
+    async def handle_call(self, request, from_, state):
+        name, mode = state
+        match mode:
+            case ("reply", value):
+                return ("reply", value, state)
+            case ("stop", reason):
+                return ("stop", reason, state)
+            case ("exit", reason):
+                signal_exit(reason)
+        return await super().handle_call(request, from_, state)
+
+
+async def fetch_client2(fetch, key, servers, timeout):
+    for name, mode in servers:
+        if mode is not None:
+            await gen_server.start(Replica2, (name, mode), name=name)
+    value = await fetch(key, [name for name, _ in servers], timeout)
+    at = now()
+    await sleep(12.0)
+    return value, at, process_info(self()).mailbox
+
+
+def _mode_text(m) -> str:
+    if isinstance(m, tuple) and m[0] == "reply":
+        return f"answers {show(m[1])}"
+    if isinstance(m, tuple) and m[0] in ("stop", "exit"):
+        return f"stops with reason {show(m[1])} when called"
+    return MODES.get(m, show(m))
+
+
+@scenario
+def fetch_runs(t: Trial, runs):
+    """``runs``: [dict(key, servers=[(name, mode)], timeout, seed)]."""
+    fetch = t.need("fetch")
+    out = []
+    for run in runs:
+        servers = [(n, tuple(m) if isinstance(m, list) else m) for n, m in run["servers"]]
+        rt = t.runtime(run.get("seed"))
+        pid = rt.spawn(fetch_client2, fetch, run["key"], servers, run["timeout"])
+        t.run(rt, until=60.0)
+        res = rt.finished.get(pid)
+        names = [n for n, _ in servers]
+        server_of = {p: n for n in names for p in
+                     [e.pid for e in rt.trace if e.kind == "register" and e.data == n]}
+        calls = [server_of.get(e.other) for e in rt.trace if e.kind == "send" and e.pid == pid
+                 and isinstance(e.data, tuple) and e.data[:1] == ("$gen_call",)]
+        if res is None or res[0] != "normal":
+            out.append(dict(run=plain(run), ended=plain(res[0]) if res else None, calls=calls))
+        else:
+            value, at, mailbox = res[1]
+            out.append(dict(run=plain(run), ended="normal", value=plain(value), at=at,
+                            calls=calls, left=len(mailbox)))
+    return out
+
+
+@fetch_runs.judge
+def _judge_fetch_runs(obs, runs, wants):
+    """``wants``: per run (value, time, servers asked in order)."""
+    for k, (o, (want, want_at, asked)) in enumerate(zip(obs, wants)):
+        run = o["run"]
+        setup = ", ".join(f"{n} {_mode_text(m)}" for n, m in run["servers"])
+        call = (f"fetch({run['key']!r}, {show([n for n, _ in run['servers']])}, "
+                f"timeout={run['timeout']:g}) with {setup} (seed {run.get('seed')})")
+        if o["ended"] != "normal":
+            raise Fail(f"{call} returns {show(want)}",
+                       "it has not returned" if o["ended"] is None else
+                       f"the caller exited with {reason_text(o['ended'])}",
+                       "every failed call exits the caller with (reason, ...), whatever the "
+                       "reason ('shutdown', 'normal', 'killed', a crash, ...): catch "
+                       "ProcessExit, all of them, and ask the next server", diagram=k)
+        if o["value"] != want or type(o["value"]) is not type(want):
+            hint = ("a server's reply, whatever it is, is the answer: return it at once "
+                    "(also an error reply, None, 0 or an empty value)")
+            raise Fail(f"{call} returns {show(want)}", f"it returned {show(o['value'])}",
+                       hint, diagram=k)
+        if o["calls"] != asked:
+            raise Fail(f"{call} calls {', '.join(asked)}",
+                       f"it called {', '.join(str(c) for c in o['calls']) or 'nobody'}",
+                       "stop at the first reply, whatever it is", diagram=k)
+        if not close(o["at"], want_at):
+            raise Fail(f"{call} returns at t={want_at:g}", f"it returned at t={o['at']:g}",
+                       diagram=k)
+
+
+async def ledger_owner2(Ledger, plan, stop, stop_at, reason, strays):
+    """As ledger_owner, with a stop reason of the scenario's choice and stray messages
+    [(at, msg)] sent to the ledger meanwhile."""
+    from labrt import send, spawn
+    trap_exit(True)
+    if stop == "supervisor":
+        started = await supervisor.start_link(LedgerSup, Ledger)
+    else:
+        started = await gen_server.start(Ledger, "disk", name="ledger")
+    if not (isinstance(started, tuple) and started[:1] == ("ok",)):
+        return ("failed", plain(started))
+    spawn(writer, "ledger", plan)
+
+    async def stray(items):
+        for at, m in items:
+            await sleep(max(0.0, at - now()))
+            send("ledger", m)
+    if strays:
+        spawn(stray, strays)
+    if stop is None:
+        return ("started",)
+    await sleep(stop_at)
+    if stop == "supervisor":
+        signal_exit(started[1], reason)
+        await receive(lambda m: isinstance(m, Exit) and m.pid == started[1])
+    else:
+        await gen_server.stop("ledger", reason)
+    return ("stopped",)
+
+
+@scenario
+def ledger_runs(t: Trial, runs):
+    """``runs``: [dict(plan=[(at, entry)], strays=[(at, msg)], stop, stop_at, reason, seed,
+    until)]: what the disk receives, and when."""
+    Ledger = _need_class(t, "Ledger")
+    out = []
+    for run in runs:
+        rt = t.runtime(run.get("seed"))
+        d = rt.spawn(disk)
+        o = rt.spawn(ledger_owner2, Ledger, [tuple(p) for p in run["plan"]], run.get("stop"),
+                     run.get("stop_at"), run.get("reason", "normal"),
+                     [(at, tuple(m) if isinstance(m, list) else m)
+                      for at, m in run.get("strays", [])])
+        t.run(rt, until=run.get("until", 10.0))
+        got = [(e.time, plain(e.data[1])) for e in rt.trace
+               if e.kind == "receive" and e.pid == d and isinstance(e.data, tuple)
+               and e.data[:1] == ("flush",)]
+        done = rt.finished.get(o)
+        out.append(dict(run=plain(run), flushes=got,
+                        start=plain(done[1]) if done and done[0] == "normal" else None))
+    return out
+
+
+@ledger_runs.judge
+def _judge_ledger_runs(obs, runs, wants):
+    """``wants``: per run, the (time, entries) the disk must get."""
+    for k, (o, want) in enumerate(zip(obs, wants)):
+        run = o["run"]
+        writes = ", ".join(f"{e!r} at t={at:g}" for at, e in run["plan"])
+        strays = ", ".join(f"{show(m)} at t={at:g}" for at, m in run.get("strays", []))
+        how = ""
+        if run.get("stop") == "stop":
+            how = f", gen_server.stop(ledger, {show(run.get('reason', 'normal'))}) at t={run['stop_at']:g}"
+        elif run.get("stop") == "supervisor":
+            how = (f", its supervisor shut down with {show(run.get('reason', 'shutdown'))} at "
+                   f"t={run['stop_at']:g}")
+        setup = (f"writes {writes}" + (f", stray messages {strays}" if strays else "") + how
+                 + f" (seed {run.get('seed')})")
+        if o["start"] is not None and o["start"][0] == "failed":
+            raise Fail("the ledger starts", f"starting it returned {show(o['start'][1])}",
+                       diagram=k)
+        got = [(at, list(es) if isinstance(es, (list, tuple)) else es) for at, es in o["flushes"]]
+        exp = [(at, list(es)) for at, es in want]
+        if len(got) == len(exp) and all(close(a, b) and x == y for (a, x), (b, y) in zip(got, exp)):
+            continue
+        hint = None
+        if strays and len(got) < len(exp) and run.get("stop") is None:
+            hint = ("a stray message reached handle_info and the idle flush never came: every "
+                    "callback's return value needs the timeout IDLE, the one for a message you "
+                    "ignore too, since a return without it cancels the timer")
+        elif strays and got and got[0][0] < exp[0][0] - 1e-9:
+            hint = ("the ledger flushed when a stray message arrived: only the timeout "
+                    "('timeout') means the ledger has been idle; ignore other messages")
+        elif run.get("stop") and len(got) < len(exp):
+            hint = ("terminate runs whatever the reason a ledger stops with: flush what is "
+                    "left in every case")
+        raise Fail(f"{setup}: the disk gets {_flush_text(want)}",
+                   f"the disk got {_flush_text(o['flushes'])}", hint, diagram=k)

@@ -18,11 +18,11 @@ from ..core import Fail, NotDone, Task, Trial, describe_reason, public
 NOTEBOOK = "ch07-upgrades"
 
 EXPIRY = Task(NOTEBOOK, 1, "expiry", "code_change: from plain values to entries that expire",
-              defines=("KvV2", "KvV1Back"), hidden_points=3)
+              defines=("KvV2", "KvV1Back"), hidden_points=5)
 UPGRADE = Task(NOTEBOOK, 2, "upgrade", "the upgrade recipe, with a way back",
-               defines=("upgrade",), hidden_points=3)
+               defines=("upgrade",), hidden_points=5)
 ROLLING = Task(NOTEBOOK, 3, "rolling", "a rolling upgrade of a master/slave pair",
-               defines=("PairV2", "rolling"), hidden_points=3)
+               defines=("PairV2", "rolling"), hidden_points=4)
 
 SMALL = dict(max_events=80)
 EPS = 1e-9
@@ -766,3 +766,247 @@ def _rolling_a(t):
 @public(ROLLING, points=3, title="b is the master, the upgrade starts at t=3")
 def _rolling_b(t):
     rolling_scenario(t, master="b", start_at=3.0, until=8.0)
+
+
+# ---------------------------------------------------------------------------
+# Checks that generalise (used by the hidden cases): observers that run the
+# student's code for several seeds and variants and return plain data, and
+# judges that decide (see _kit.py). Classes are named by strings.
+
+from ._kit import close, is_crash, plain, reason_text, scenario  # noqa: E402
+
+
+@scenario
+def expiry_runs(t: Trial, runs):
+    """``runs``: [dict(extra, at, reads=[(t, key)], puts=[(t, key, value)], seed)]: kv
+    on version 1 with a, b, c is upgraded at ``at`` (suspended 0.2 s) with ``extra``;
+    then the puts and reads at their times."""
+    V1 = _need_class(t, "KvV1")
+    V2 = _need_class(t, "KvV2")
+    out = []
+    for run in runs:
+        rt = t.runtime(run.get("seed"))
+        events = sorted([(at, "get", key, None) for at, key in run.get("reads", [])]
+                        + [(at, "put", key, v) for at, key, v in run.get("puts", [])],
+                        key=lambda e: e[0])
+
+        async def scenario_proc(extra=run["extra"], at=run["at"], events=events):
+            res = await expiry_operator(V1, V2, extra, at)
+            _raise_not_done(res["answer"])         # the stub: this process ends "not done"
+            got = []
+            for when, kind, key, value in events:
+                await sleep(max(0.0, when - now()))
+                req = ("get", key) if kind == "get" else ("put", key, value)
+                try:
+                    got.append((when, plain(req), ("reply", plain(await gen_server.call("kv", req, 1.0)))))
+                except ProcessExit as e:
+                    got.append((when, plain(req), ("failed", plain(e.reason))))
+            state = res["state"]
+            return dict(answer=plain(res["answer"]),
+                        state={k: ((v.value, v.expires) if isinstance(v, Entry_of(t)) else plain(v))
+                               for k, v in state.items()} if isinstance(state, dict) else plain(state),
+                        reads=got)
+
+        pid = rt.spawn(scenario_proc)
+        t.run(rt, until=run["at"] + 30.0)
+        fin = rt.finished.get(pid)
+        if fin is not None and fin[0] != "normal":
+            _raise_not_done(fin[0])
+        out.append(dict(run=plain(run), ended=plain(fin[0]) if fin else None,
+                        result=fin[1] if fin and fin[0] == "normal" else None))
+    return out
+
+
+def Entry_of(t):
+    entry = t.ns.get("Entry")
+    return entry if isinstance(entry, type) else ()
+
+
+@expiry_runs.judge
+def _judge_expiry_runs(obs, runs, wants):
+    """``wants``: per run (expires of the old keys, [answers of the reads/puts])."""
+    for k, (o, (expires, answers)) in enumerate(zip(obs, wants)):
+        run = o["run"]
+        changed = run["at"] + 0.2
+        setup = (f"an upgrade at t={changed:g} with extra={show(run['extra'])} "
+                 f"(seed {run.get('seed')})")
+        if o["result"] is None:
+            raise Fail(f"{setup} goes through", f"it ended with {reason_text(o['ended'])}"
+                       if o["ended"] else "it did not finish", diagram=k)
+        res = o["result"]
+        if res["answer"] != "ok":
+            raise Fail(f"{setup}: change_code answers 'ok'", f"it answered {show(res['answer'])}",
+                       diagram=k)
+        for key in ("a", "b", "c"):
+            entry = res["state"].get(key) if isinstance(res["state"], dict) else None
+            if not (isinstance(entry, tuple) and len(entry) == 2 and close(entry[1], expires)):
+                hint = None
+                if run["extra"] == 0:
+                    hint = ("extra=0 means the old entries live 0 seconds: they are gone from "
+                            "the upgrade on. Only extra=None means TTL (`extra or TTL` takes 0 "
+                            "for None)")
+                raise Fail(f"{setup}: {key!r} expires at t={expires:g}",
+                           f"{key!r} -> {show(entry)}", hint, diagram=k)
+        for (when, req, got), want in zip(res["reads"], answers):
+            if got != ("reply", want):
+                raise Fail(f"{setup}: {show(req)} at t={when:g} answers {show(want)}",
+                           f"it gave {show(got[1]) if got[0] == 'reply' else 'a failed call'}",
+                           diagram=k)
+
+
+ACCOUNTS = {}
+
+
+class AccountV2Bad(AccountV2):
+    """A version 2 whose conversion refuses with an error of its own."""
+
+    async def code_change(self, old_vsn, balance, extra):
+        return ("error", ("bad", 42))
+
+
+class AccountV2Raises(AccountV2):
+    """A version 2 whose conversion crashes."""
+
+    async def code_change(self, old_vsn, balance, extra):
+        raise ValueError("cannot read the ledger")
+
+
+ACCOUNTS.update({c.__name__: c for c in (AccountV1, AccountV2, AccountV2Broken, AccountV3,
+                                          AccountV2Bad, AccountV2Raises)})
+
+
+@scenario
+def upgrade_runs(t: Trial, runs):
+    """``runs``: [dict(steps=[(at, class name, extra)], seed)]: what each upgrade
+    returned, the final version and balance, with clients depositing meanwhile."""
+    upgrade = t.need("upgrade")
+    out = []
+    for run in runs:
+        steps = [(at, ACCOUNTS[name], extra) for at, name, extra in run["steps"]]
+        until = max(at for at, _, _ in steps) + 1.5
+        rt = t.runtime(run.get("seed"))
+        op = rt.spawn(account_operator, upgrade, steps, until)
+        clients = [rt.spawn(load_client, "acct",
+                            [(0.1 * k + 0.02 * i, ("deposit", 1)) for k in range(1, int(until * 10))])
+                   for i in range(2)]
+        t.run(rt, until=until + 10.0)
+        fin = rt.finished.get(op)
+        if fin is not None and fin[0] != "normal":
+            _raise_not_done(fin[0])
+        died = _died(rt, "acct")
+        failed = _failed_calls(rt, clients)
+        if fin is None or fin[0] != "normal":
+            out.append(dict(run=plain(run), ended=plain(fin[0]) if fin else None,
+                            died=plain(died), failed=len(failed)))
+            continue
+        results, state, current = fin[1]
+        for _, _, r in results:
+            _raise_not_done(r)
+        out.append(dict(run=plain(run), ended="normal", died=plain(died), failed=len(failed),
+                        results=[plain(r) for _, _, r in results],
+                        current=getattr(current, "__name__", show(current))))
+    return out
+
+
+@upgrade_runs.judge
+def _judge_upgrade_runs(obs, runs, wants):
+    """``wants``: per run ([what each upgrade returns], the final class name)."""
+    for k, (o, (answers, final)) in enumerate(zip(obs, wants)):
+        run = o["run"]
+        names = ", then ".join(f"{name} at t={at:g}" for at, name, _ in run["steps"])
+        setup = f"upgrades to {names} (seed {run.get('seed')})"
+        if o["died"] is not None:
+            raise Fail(f"{setup}: the account keeps serving",
+                       f"it died at t={o['died'][0]:g}: {reason_text(o['died'][1])}",
+                       "the vsn passed to change_code is the one of the version that ran "
+                       "before the load (code.current(module) before loading), not one you "
+                       "work out from the new class", diagram=k)
+        if o["ended"] != "normal":
+            raise Fail(f"{setup}: every upgrade returns", f"the caller ended with "
+                       f"{reason_text(o['ended'])}" if o["ended"] else "it did not finish",
+                       diagram=k)
+        for (at, name, _), got, want in zip(run["steps"], o["results"], answers):
+            if got != want:
+                hint = ("return what change_code answered, as it is: the caller may want to "
+                        "know why the conversion failed" if isinstance(want, tuple) else
+                        "pass change_code the vsn of the class that was current before the "
+                        "load (code.current(module).vsn), whichever version that is")
+                raise Fail(f"{setup}: upgrading to {name} at t={at:g} returns {show(want)}",
+                           f"it returned {show(got)}", hint, diagram=k)
+        if o["current"] != final:
+            raise Fail(f"{setup}: at the end 'acct' runs {final}", f"it runs {o['current']}",
+                       diagram=k)
+        if o["failed"]:
+            raise Fail(f"{setup}: no client call fails", f"{o['failed']} call(s) failed",
+                       diagram=k)
+
+
+@scenario
+def rolling_stamps(t: Trial, runs):
+    """``runs``: [dict(master, start_at, until, seed)]: the final data of both nodes
+    with its time stamps, and every acknowledged put with its reply."""
+    PairV1 = _need_class(t, "PairV1")
+    PairV2 = _need_class(t, "PairV2")
+    rolling = t.need("rolling")
+    out = []
+    for run in runs:
+        rt = t.runtime(run.get("seed"))
+        op = rt.spawn(pair_operator, PairV1, rolling, PairV2, run["master"], run["start_at"],
+                      run["until"])
+        workers = [rt.spawn(pair_client, i, run["until"]) for i in range(4)]
+        t.run(rt, until=run["until"] + 5.0)
+        fin = rt.finished.get(op)
+        if fin is None or fin[0] != "normal":
+            if fin is not None:
+                _raise_not_done(fin[0])
+            out.append(dict(run=plain(run), ended=plain(fin[0]) if fin else None))
+            continue
+        res = fin[1]
+        logs = [(at, plain(req), who, plain(reply)) for w in workers
+                for at, req, who, reply in (rt.finished[w][1] if rt.finished.get(w, (None,))[0]
+                                            == "normal" else [])]
+        states = {n: (plain(getattr(s, "role", None)), plain(getattr(s, "data", None)))
+                  for n, s in res["states"].items()}
+        out.append(dict(run=plain(run), ended="normal", done=res["done"], states=states,
+                        puts=[(at, req, reply) for at, req, who, reply in logs
+                              if who is not None and req[0] == "put"]))
+    return out
+
+
+@rolling_stamps.judge
+def _judge_rolling_stamps(obs, runs):
+    for k, o in enumerate(obs):
+        run = o["run"]
+        setup = (f"{run['master']} is the master; rolling(PairV2) at t={run['start_at']:g} "
+                 f"(seed {run.get('seed')})")
+        if o["ended"] != "normal":
+            raise Fail(f"{setup}: rolling returns", f"it ended with {reason_text(o['ended'])}"
+                       if o["ended"] else "it did not finish", diagram=k)
+        master = next((n for n, (role, _) in o["states"].items() if role == "master"), None)
+        if master is None:
+            raise Fail(f"{setup}: one node is the master at the end",
+                       f"roles: {show({n: r for n, (r, _) in o['states'].items()})}", diagram=k)
+        data = o["states"][master][1] or {}
+        end = run["until"] + 1.0
+        for at, req, reply in sorted(o["puts"]):
+            key = req[1]
+            entry = data.get(key)
+            if not (isinstance(entry, tuple) and len(entry) == 2):
+                continue                     # a lost write: the public checks say so
+            stamp = entry[1]
+            acked = reply[1] if isinstance(reply, tuple) and len(reply) == 2 \
+                and reply[0] == "ok" else None
+            bad = not isinstance(stamp, (int, float)) or isinstance(stamp, bool) \
+                or stamp < at - 1e-9 or stamp > end
+            if not bad and acked is not None and not close(stamp, acked):
+                bad = True
+            if bad:
+                raise Fail(f"{setup}: {key!r}, written at t={at:g}"
+                           + (f" and acknowledged with ('ok', {acked:g})" if acked is not None
+                              else "") + ", carries a time stamp no earlier than its write"
+                           + (" and equal to the master's" if acked is not None else ""),
+                           f"the master holds {show(entry)}",
+                           "an update from a version 1 master has no time: stamp it with now(), "
+                           "the virtual clock (not 0, not None, not the wall clock time.time()); "
+                           "an update from a version 2 master keeps its own time stamp",
+                           diagram=k)
