@@ -35,7 +35,7 @@ NBVAL_NOTEBOOKS = $(shell find $(NBVAL_DIRS) -name '*.ipynb' -not -path '*/.ipyn
 LOCK_PKGS := 'jupyter-book>=1,<2' myst-nb ipywidgets simpy trio nbval pytest pytest-timeout \
 	hypothesis matplotlib pykka playwright nbformat nbclient ipykernel jupyterlab jupytext
 
-.PHONY: help venv book test bench lab lock clean distclean exercises lite
+.PHONY: help venv book test bench lab lock clean distclean exercises lite public
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# *//'
@@ -85,6 +85,12 @@ bench: $(STAMP)
 # Commit both folders together; tests/test_workbook.py fails when they are out of sync.
 exercises: $(STAMP)
 	$(VPY) -m labrt.grading.assign --execute
+
+# The copy of the course students get (no solutions/, no instructor/hidden/): push it to
+# its own repository, which the launch buttons and the classroom workflow point at.
+PUBLIC ?= ../hands-on-public
+public: $(STAMP)
+	$(VPY) -m labrt.grading public $(PUBLIC)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) book/intro.md

@@ -482,10 +482,15 @@ def test_grade_crashed_worker_costs_one_task(graded):
 
 
 def test_grade_tampering_is_refused(graded):
-    """Replacing a function of the grading module is noticed; that task and later ones score 0."""
+    """Replacing a function of the grading module is noticed and named; a task whose
+    cases judge themselves scores 0, a task judged outside the sandbox its real score."""
     rows, _, _ = graded
-    assert _row(rows, "gina", "ring")["status"] == "tampered"
-    assert "labrt.grading.core.run_case" in _row(rows, "gina", "ring")["message"]
+    ring = _row(rows, "gina", "ring")
+    assert "labrt.grading.core.run_case" in ring["message"]
+    if any(c.scenario is None for c in TASKS["ring"].cases):     # cases that judge themselves
+        assert ring["status"] == "tampered"
+    else:                                                      # judged outside: the real score
+        assert ring["points"] == _full("ring")
     assert _row(rows, "gina", "ping_pong")["points"] == "9"
 
 

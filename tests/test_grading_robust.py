@@ -331,3 +331,109 @@ def test_without_bwrap_the_command_refuses_unless_told(tmp_path):
     md = (tmp_path / "r.md").read_text(encoding="utf-8")
     assert md.splitlines()[0].startswith("**Graded WITHOUT a sandbox")
     assert "without a sandbox" in (tmp_path / "r.csv").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------
+# the task-cell rule, and a notebook that loops for ever
+
+SPIN = """
+def _spin():
+    while True:
+        try:
+            while True:
+                pass
+        except BaseException:
+            pass
+"""
+
+
+def _cells(nb: dict, task: str) -> list[int]:
+    return [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+            and (nbio.heading(nbio.source(c)) or (0, ""))[1] == task]
+
+
+def test_task_cells_by_rule_and_endless_loops(tmp_path):
+    """A scratch stub below a solved task's check changes nothing, and the report says
+    which cell was graded; a notebook whose every task loops catching BaseException
+    is stopped by the time limits, and its classmate is graded as usual."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    scratch = json.loads(json.dumps(SOLUTION))
+    stub = next(c for i, c in enumerate(EXERCISE["cells"]) if i in _cells(EXERCISE, "step"))
+    wrong = dict(json.loads(json.dumps(stub)), source="# Task 1 (step)\ndef step(m, msg):\n    return m\n")
+    at = _cells(scratch, "step")[0]
+    scratch["cells"].insert(at, wrong)                   # an older, wrong attempt above...
+    scratch["cells"].append(json.loads(json.dumps(stub)))  # ...and a scratch stub at the end
+    (subs / "amy.ipynb").write_text(json.dumps(scratch), encoding="utf-8")
+    spinner = json.loads(json.dumps(EXERCISE))
+    for name, code in (("step", "def step(m, msg):\n    _spin()\n"),
+                       ("machine", "async def machine(m):\n    _spin()\n"),
+                       ("shop", "async def shop(messages):\n    _spin()\n")):
+        cell = spinner["cells"][_cells(spinner, name)[0]]
+        cell["source"] = f"# Task 0 ({name})\n{SPIN}\n{code}"
+    (subs / "sam.ipynb").write_text(json.dumps(spinner), encoding="utf-8")
+    done = _cli(subs, "--out", tmp_path / "r", "--task-limit", "2", "--time-limit", "6",
+                *(["--no-sandbox"] if problem() else []))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8"))))
+    amy = {r["task"]: r for r in rows if r["student"] == "amy"}
+    full = sum(t.points for t in TASKS.values() if t.notebook == NOTEBOOK)
+    assert amy["TOTAL"]["points"] == str(full)
+    assert amy["step"]["graded_cell"] == (f"cell {at + 2}, the last of 2 cells with this "
+                                          f"task's heading above its check")
+    sam = [r for r in rows if r["student"] == "sam" and r["task"] != "TOTAL"]
+    assert [r["points"] for r in sam] == ["0", "0", "0"]
+    assert all(r["status"] == "timeout" for r in sam), sam
+
+
+def test_check_says_when_the_grader_would_take_another_cell(capsys):
+    """check() notes a definition that comes from a cell without the task's heading."""
+    import linecache
+    from labrt.grading import CheckFailed, check
+    ns: dict = {}
+    for name, text in (("<cell-a>", "# Task 1 (step)\ndef step(m, msg):\n    return m\n"),
+                       ("<cell-b>", "def step(m, msg):\n    return m\n")):
+        linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+        exec(compile(text, name, "exec"), ns)
+    exec(compile(SOLUTION_GIVEN, "<given>", "exec"), ns)
+    with pytest.raises(CheckFailed):
+        check("step", ns)
+    assert "note: `step` comes from a cell that does not start with '# Task 1 (step)'" in \
+        capsys.readouterr().out
+
+
+SOLUTION_GIVEN = "\n".join(nbio.source(c) for c in SOLUTION["cells"]
+                           if c["cell_type"] == "code" and nbio.role(c)[0] == "given")
+
+
+# ---------------------------------------------------------------------------
+# the public copy
+
+def test_public_copy_leaves_out_what_students_must_not_see():
+    """The students' copy has labrt, exercises and the book, and none of solutions/,
+    instructor/hidden/ or instructor/wrong_answers/."""
+    from labrt.grading.public import public_files
+    files = public_files(ROOT)
+    assert "labrt/grading/checks/ch02_functional.py" in files
+    assert f"exercises/{NOTEBOOK}.ipynb" in files and "_config.yml" in files
+    assert not [f for f in files if f.startswith(("solutions/", "instructor/hidden/",
+                                                  "instructor/wrong_answers/"))]
+
+
+def test_public_copy_refuses_a_notebook_with_a_solution(tmp_path):
+    """A solution marker in a notebook that would be copied stops the command; nothing is written."""
+    from labrt.grading.public import make_public
+    repo = tmp_path / "course"
+    (repo / "book").mkdir(parents=True)
+    (repo / "book" / "page.ipynb").write_text('{"cells": ["### BEGIN SOLUTION"]}', encoding="utf-8")
+    (repo / "solutions").mkdir()
+    (repo / "solutions" / "notes.txt").write_text("private", encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        make_public(repo, tmp_path / "out")
+    assert "book/page.ipynb contains a solution marker" in str(info.value)
+    assert not (tmp_path / "out").exists()
+    (repo / "book" / "page.ipynb").write_text('{"cells": []}', encoding="utf-8")
+    (repo / "exercises").mkdir()
+    make_public(repo, tmp_path / "out")
+    assert (tmp_path / "out" / "book" / "page.ipynb").exists()
+    assert not (tmp_path / "out" / "solutions").exists()

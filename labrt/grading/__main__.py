@@ -1,4 +1,4 @@
-"""Command line: ``python -m labrt.grading grade ...`` and ``... assign ...``."""
+"""Command line: ``python -m labrt.grading grade ...``, ``... assign ...`` and ``... public OUT``."""
 from __future__ import annotations
 
 import argparse
@@ -127,6 +127,8 @@ USAGE = """usage: python -m labrt.grading COMMAND ...
 commands:
   grade SUBMISSIONS [--out report] ...   grade submitted notebooks (public + hidden checks)
   assign [--execute | --check]           generate exercises/ from solutions/
+  public OUT                             copy the course for students (no solutions/,
+                                         no instructor/hidden/) to the folder OUT
 
 `python -m labrt.grading COMMAND --help` describes each command's options."""
 
@@ -142,6 +144,9 @@ def main(argv=None) -> int:
     if command == "assign":
         from .assign import main as assign_main
         return assign_main(rest)
+    if command == "public":
+        from .public import main as public_main
+        return public_main(rest)
     print(f"unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 
