@@ -22,7 +22,8 @@ from labrt.check import History, KeyValue, Register, check
 
 
 def simulate(n_ops: int, clients: int, keys: int | None, seed: int,
-             info_rate: float = 0.01, stale: int = 0, read_ratio: float = 0.5) -> History:
+             info_rate: float = 0.01, stale: int = 0, read_ratio: float = 0.5,
+             think: float = 1.0) -> History:
     """A history of ``n_ops`` operations on a register (``keys=None``) or on
     a map with ``keys`` keys; ``stale`` reads are made to return an older value."""
     rng = random.Random(seed)
@@ -33,7 +34,7 @@ def simulate(n_ops: int, clients: int, keys: int | None, seed: int,
     for c in range(clients):
         t = clock[c]
         for _ in range(per_client[c]):
-            start = t + rng.expovariate(1.0)
+            start = t + rng.expovariate(1.0 / think)
             duration = rng.uniform(0.1, 2.0)
             key = None if keys is None else rng.randrange(keys)
             if rng.random() < read_ratio:
@@ -76,13 +77,15 @@ def timed(history: History, model, shrink: bool = True):
     return time.perf_counter() - t0, result
 
 
-def register(n: int = 1000, seed: int = 1, stale: int = 0, shrink: bool = True):
-    """Seconds to check an n-operation, 5-client register history."""
-    h = simulate(n, 5, None, seed, stale=stale)
+def register(n: int = 1000, seed: int = 1, stale: int = 0, shrink: bool = True,
+             info_rate: float = 0.01, clients: int = 5, think: float = 1.0):
+    """Seconds to check an n-operation register history (5 clients)."""
+    h = simulate(n, clients, None, seed, info_rate=info_rate, stale=stale, think=think)
     return timed(h, Register(initial=0), shrink)
 
 
-def kv(n: int = 10_000, seed: int = 1, stale: int = 0, shrink: bool = True):
+def kv(n: int = 10_000, seed: int = 1, stale: int = 0, shrink: bool = True,
+       info_rate: float = 0.01):
     """Seconds to check an n-operation, 10-client history over 100 keys."""
-    h = simulate(n, 10, 100, seed, stale=stale)
+    h = simulate(n, 10, 100, seed, info_rate=info_rate, stale=stale)
     return timed(h, KeyValue(initial=0), shrink)

@@ -304,19 +304,34 @@ class History:
         """The history of the operations for which ``predicate`` is true."""
         return self._rebuild(predicate, len(self._events))
 
+    def split(self, key: Callable[[Operation], Any]) -> list[tuple[Any, "History"]]:
+        """``(k, sub-history)`` for each value k of ``key(op)``, in order of
+        first appearance, built in one pass (a map's keys, say)."""
+        return list(self._rebuild_many(key, len(self._events)).items())
+
     def _rebuild(self, keep: Callable[[Operation], bool], n_events: int) -> "History":
-        h = History()
-        new = {}
+        parts = self._rebuild_many(lambda op: True if keep(op) else _DROP, n_events)
+        return parts.get(True) or _empty()
+
+    def _rebuild_many(self, group: Callable[[Operation], Any], n_events: int) -> dict:
+        parts: dict[Any, History] = {}
+        where: dict[int, tuple[History, int]] = {}      # old id -> (part, new id)
         for kind, i in self._events[:n_events]:
-            op = self._ops[i]
-            if not keep(op):
-                continue
             if kind == "invoke":
-                new[i] = h.invoke(op.client, op.f, op.value, op.invoke_time)
-            else:
-                h._complete(new[i], kind, op.result, op.complete_time)
-        h.origin = [i for i in sorted(new, key=new.get)]   # new id -> old id
-        return h
+                op = self._ops[i]
+                g = group(op)
+                if g is _DROP:
+                    continue
+                h = parts.get(g)
+                if h is None:
+                    h = parts[g] = _empty()
+                where[i] = (h, h.invoke(op.client, op.f, op.value, op.invoke_time))
+                h.origin.append(i)
+            elif i in where:
+                op = self._ops[i]
+                h, new = where[i]
+                h._complete(new, kind, op.result, op.complete_time)
+        return parts
 
     # -- JSON lines --------------------------------------------------------------
 
@@ -357,6 +372,15 @@ class History:
                 raise HistoryError("empty line", line=n)
             _load_event(h, _parse(raw, n), n)
         return h
+
+
+_DROP = object()
+
+
+def _empty() -> History:
+    h = History()
+    h.origin = []
+    return h
 
 
 _FIELDS = {

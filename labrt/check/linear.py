@@ -32,6 +32,16 @@ histories with a handful of concurrent clients the number of distinct
 configurations stays small, roughly (operations) x (ways the few overlapping
 ones can be ordered).
 
+Two cheaper cuts come first. (1) A read-only operation that is legal in
+the current state is placed at once, as a forced move rather than a choice:
+placing it later could only be worse, since it changes nothing and every
+operation that had to precede it already has. So when the search backs up
+past it, it backs up further, to the last real choice. Without this, a
+register with many concurrent clients tries the writes in every order before
+noticing that the reads settle it. (2) Uncertain operations whose effect
+nobody observed are dropped before the search (the model names them; see
+models.py). Each floating unknown operation can double the configurations.
+
 The model may split a history into independent parts first (a map, key by
 key); each part is searched on its own, and the first part that fails is
 the one reported, with its shortest violating sub-history (see shrink.py).
@@ -62,6 +72,9 @@ def search(history: History, model: Model, free: int | None = None,
         if op.status == "fail" or (op.uncertain and model.read_only(op)):
             continue
         ops.append(op)
+    drop = model.unobserved(ops)
+    if drop:
+        ops = [op for op in ops if op.id not in drop or op.id == free]
     n = len(ops)
     # Events as (position, tie, entry): entry 2i is op i's invocation, 2i+1
     # its completion. Uncertain ops have no completion entry.
@@ -86,49 +99,82 @@ def search(history: History, model: Model, free: int | None = None,
     nxt[tail] = tail
 
     step = model.step
+    read_only = [model.read_only(op) for op in ops]
     state = model.init()
     linearized = 0
     remaining = sum(definite)
-    stack: list[tuple[int, Any]] = []
+    stack: list[tuple[int, Any, bool]] = []        # (op, state before, forced)
     best: list[int] = []
     seen = set()
     steps = 0
     e = nxt[head]
+    sweep = True
     while remaining:
-        if e & 1 == 0 and e != head and e != tail:       # an invocation
+        if sweep:
+            # A read-only operation that is legal now may as well be placed
+            # now: delaying it changes no state and frees no constraint. So
+            # take every such one, as a forced move (not a choice point).
+            sweep, e = False, nxt[head]
+            while e & 1 == 0:                          # invocations up to the first completion
+                i, after = e >> 1, nxt[e]
+                if read_only[i]:
+                    steps += 1
+                    if step(state, ops[i])[0]:
+                        key = (linearized | (1 << i), state)
+                        if key in seen:                # explored before, and it failed
+                            break
+                        seen.add(key)
+                        stack.append((i, state, True))
+                        linearized = key[0]
+                        nxt[prv[e]], prv[after] = after, prv[e]
+                        if definite[i]:
+                            r = e + 1
+                            nxt[prv[r]], prv[nxt[r]] = nxt[r], prv[r]
+                            remaining -= 1
+                        after = nxt[prv[e]]
+                e = after
+            else:
+                e = nxt[head]
+                continue
+            e = tail                                   # go back
+        if e & 1 == 0:                                 # an invocation: try it here
             i = e >> 1
-            steps += 1
-            allowed, new_state = step(state, ops[i])
-            if allowed:
-                key = (linearized | (1 << i), new_state)
-                if key not in seen:
-                    seen.add(key)
-                    stack.append((i, state))
-                    state, linearized = new_state, key[0]
-                    c, r = e, e + 1                    # lift i out of the list
-                    nxt[prv[c]], prv[nxt[c]] = nxt[c], prv[c]
-                    if definite[i]:
-                        nxt[prv[r]], prv[nxt[r]] = nxt[r], prv[r]
-                        remaining -= 1
-                    e = nxt[head]
-                    continue
+            if not read_only[i]:                       # (the sweep took the legal reads)
+                steps += 1
+                allowed, new_state = step(state, ops[i])
+                if allowed:
+                    key = (linearized | (1 << i), new_state)
+                    if key not in seen:
+                        seen.add(key)
+                        stack.append((i, state, False))
+                        state, linearized = new_state, key[0]
+                        c, r = e, e + 1                # lift i out of the list
+                        nxt[prv[c]], prv[nxt[c]] = nxt[c], prv[c]
+                        if definite[i]:
+                            nxt[prv[r]], prv[nxt[r]] = nxt[r], prv[r]
+                            remaining -= 1
+                        sweep = True
+                        continue
+                if budget is not None and steps > budget:
+                    return None, [], steps
             e = nxt[e]
-            if budget is not None and steps > budget:
-                return None, [], steps
-        else:                                          # a completion: dead end
+        else:                                          # a completion: dead end, go back
             if len(stack) > len(best):
-                best = [ops[j].id for j, _ in stack]
-            if not stack:
-                return False, best, steps
-            i, state = stack.pop()
-            linearized &= ~(1 << i)
-            c, r = 2 * i, 2 * i + 1                    # put i back, reverse order
-            if definite[i]:
-                prv[nxt[r]] = nxt[prv[r]] = r
-                remaining += 1
-            prv[nxt[c]] = nxt[prv[c]] = c
+                best = [ops[j].id for j, _, _ in stack]
+            while True:                                # undo forced moves, then one choice
+                if not stack:
+                    return False, best, steps
+                i, state, forced = stack.pop()
+                linearized &= ~(1 << i)
+                c, r = 2 * i, 2 * i + 1                # put i back, reverse order
+                if definite[i]:
+                    prv[nxt[r]] = nxt[prv[r]] = r
+                    remaining += 1
+                prv[nxt[c]] = nxt[prv[c]] = c
+                if not forced:
+                    break
             e = nxt[c]
-    return True, [ops[i].id for i, _ in stack], steps
+    return True, [ops[i].id for i, _, _ in stack], steps
 
 
 @dataclass

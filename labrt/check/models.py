@@ -17,6 +17,15 @@ to compare, so ``step`` asks only "could it have taken effect here, and what
 would it have changed?". An uncertain operation that can never change the
 state (``read_only``) is dropped before the search: it constrains nothing.
 
+Uncertain operations are what make the search expensive: one that may or
+may not have happened doubles the configurations to explore, for as long as
+it floats. Most of them were never observed. A write of 7 that timed out,
+when no read ever returned 7 and no cas expected 7, changes no verdict if
+left out: wherever it might sit in an order, the reads after it returned
+something else, so another write must follow it before any of them. A model
+can name such operations (``unobserved``) and the checker drops them. This
+pruning must be exact, and the brute-force tests check that it is.
+
 A model may also split a history into independent parts (``partition``).
 Operations on different keys of a map never constrain each other, so a map's
 history is linearizable exactly when each key's sub-history is; checking
@@ -55,6 +64,11 @@ class Model:
     def read_only(self, op: Operation) -> bool:
         """True if ``op`` never changes the state (so an uncertain one can go)."""
         return False
+
+    def unobserved(self, ops: list[Operation]) -> set[int]:
+        """Ids of uncertain operations in ``ops`` whose effect nobody could
+        have seen, so that leaving them out changes no verdict (see below)."""
+        return set()
 
     def validate(self, op: Operation) -> None:
         """Raise :class:`ModelError` if the model cannot run ``op``."""
@@ -96,6 +110,9 @@ class Register(Model):
     def read_only(self, op):
         return op.f == "read"
 
+    def unobserved(self, ops):
+        return _unobserved_writes(ops, "read", "write", lambda op: op.value)
+
     def step(self, state, op):
         f = op.f
         if f == "read":
@@ -129,6 +146,13 @@ class Set(Model):
     def read_only(self, op):
         return op.f == "read"
 
+    def unobserved(self, ops):
+        seen = set()
+        for op in ops:
+            if op.f == "read" and op.status == "ok":
+                seen.update(op.result)
+        return {op.id for op in ops if op.f == "add" and op.uncertain and op.value not in seen}
+
     def step(self, state, op):
         if op.f == "add":
             return True, state | {op.value}
@@ -161,6 +185,15 @@ class KeyValue(Model):
     def read_only(self, op):
         return op.f == "get"
 
+    def unobserved(self, ops):
+        out = set()
+        by_key: dict[Any, list[Operation]] = {}
+        for op in ops:
+            by_key.setdefault(self.key(op), []).append(op)
+        for key_ops in by_key.values():
+            out |= _unobserved_writes(key_ops, "get", "put", lambda op: op.value[1])
+        return out
+
     def step(self, state, op):
         if op.f == "put":
             key, value = op.value
@@ -175,10 +208,30 @@ class KeyValue(Model):
     def partition(self, history):
         for op in history:
             self.validate(op)
-        order: dict[Any, list[int]] = {}
-        for op in history:
-            order.setdefault(self.key(op), []).append(op.id)
-        return [(key, history.subset(ids)) for key, ids in order.items()]
+        return history.split(self.key)
 
     def __repr__(self):
         return f"KeyValue(initial={self.initial!r})"
+
+
+def _unobserved_writes(ops, read, write, written) -> set[int]:
+    """Uncertain writes (and cas) whose new value no read returned and no
+    cas compared with. A cas that found a mismatch (ok, False) observes
+    "not this value", so with one of those in the history nothing is pruned."""
+    seen = set()
+    for op in ops:
+        if op.f == read and op.status == "ok":
+            seen.add(op.result)
+        elif op.f == "cas" and op.status != "fail":
+            if op.status == "ok" and op.result is False:
+                return set()
+            seen.add(op.value[0])
+    out = set()
+    for op in ops:
+        if not op.uncertain:
+            continue
+        if op.f == write and written(op) not in seen:
+            out.add(op.id)
+        elif op.f == "cas" and op.value[1] not in seen:
+            out.add(op.id)
+    return out
