@@ -69,7 +69,8 @@ NOTE_STROKE = "#cdb86a"
 
 # Sizes in pixels.
 FONT = 12          # every label
-SMALL = 11         # second and third lines of a header, time gutter
+SMALL = 12         # second and third lines of a header, time gutter (grey, not smaller:
+                   # at 12 the chart may shrink to 11/12 of its width and stay readable)
 PAD = 16           # outer margin
 ROW = 30           # height of an ordinary row
 POINT = 20         # where in a row the event happens (arrow height)

@@ -133,10 +133,12 @@ class SupervisorPlayground:
         self.reset_button.on_click(lambda _b: self.reset())
         for control in (self.strategy, self.intensity, self.period):
             control.observe(lambda _change: self.reset(), names="value")
+        wrap = dict(flex_flow="row wrap")      # on a narrow screen the controls wrap
         self.widget = W.VBox([
             self.note,
-            W.HBox([self.strategy, self.intensity, self.period]),
-            W.HBox([*self.crash_buttons.values(), self.wait_button, self.reset_button]),
+            W.HBox([self.strategy, self.intensity, self.period], layout=W.Layout(**wrap)),
+            W.HBox([*self.crash_buttons.values(), self.wait_button, self.reset_button],
+                   layout=W.Layout(**wrap)),
             self.status, self.picture, self.happened, self.log])
         self.widget.add_class("labrt-playground")
         self.reset()

@@ -267,15 +267,17 @@ COLLECT_JS = r"""() => {
   const inline_scripts = [...document.querySelectorAll('script:not([src])')]
     .filter(s => ['', 'text/javascript', 'module'].includes(s.type || ''))
     .map(s => s.textContent.trim()).filter(t => t);
-  // Search fields and buttons a reader can see (the one in the sidebar counts even
-  // when the sidebar is scrolled).
+  // Search fields and buttons that are displayed, and whether each is in sight at the
+  // top of the page (not scrolled away with the sidebar).
   const search_controls = [...document.querySelectorAll(
       '.search-button-field, button.search-button, form.bd-search')]
     .filter(e => !e.closest('dialog, .search-button__wrapper'))
     .filter(e => { const r = e.getBoundingClientRect(), st = getComputedStyle(e);
                    return r.width > 0 && r.height > 0 && st.visibility !== 'hidden'; })
-    .map(e => `${e.tagName.toLowerCase()}.${(e.className || '').split(/\s+/).slice(0, 2).join('.')}` +
-              ` in ${(e.parentElement.closest('[id], [class]') || {}).className || '?'}`);
+    .map(e => { const r = e.getBoundingClientRect();
+      return {what: `${e.tagName.toLowerCase()}.${(e.className || '').split(/\s+/).slice(0, 2).join('.')}` +
+                    ` in ${(e.parentElement.closest('[id], [class]') || {}).className || '?'}`,
+              in_sight: r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth}; });
   // The header's launch and download buttons.
   const header_links = [...document.querySelectorAll(
       '.article-header-buttons a[href], .header-article-items a[href]')]

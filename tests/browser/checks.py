@@ -239,9 +239,11 @@ def repeated_scripts(v: Visit) -> list[str]:
 
 
 def search_box_problems(v: Visit) -> list[str]:
-    """Exactly one search field or button in sight."""
+    """Exactly one search field or button on the page, and it is in sight at the top."""
     found = v.dom["search_controls"]
-    return [] if len(found) == 1 else [f"{len(found)} search controls: {found}"]
+    if len(found) != 1:
+        return [f"{len(found)} search controls: {[c['what'] for c in found]}"]
+    return [] if found[0]["in_sight"] else [f"the search control is out of sight: {found[0]['what']}"]
 
 
 def launch_problems(v: Visit, site: Site) -> list[str]:

@@ -37,12 +37,41 @@ BAD_BODY = """
 <div class="cell_output">
   <script type="application/vnd.jupyter.widget-view+json">{"model_id": "abc123"}</script>
 </div>
+<svg role="img" aria-label="labels"><title>labels</title><desc>cut labels</desc>
+  <g data-kind="send"><text x="5" y="20">exit signal: kil…</text></g>
+  <g data-header="p"><text x="5" y="40">gen_server:supervis…</text></g></svg>
+<svg role="img" aria-label="twice"><title>twice</title><desc>the same chart</desc>
+  <g data-kind="spawn"><text x="5" y="20">spawn</text></g></svg>
+<svg role="img" aria-label="twice"><title>twice</title><desc>the same chart</desc>
+  <g data-kind="spawn"><text x="5" y="20">spawn</text></g></svg>
+<button class="search-button-field">Search</button><button class="search-button-field">Search</button>
+<div class="article-header-buttons">
+  <a href="https://colab.research.google.com/github/o/r/blob/main/bad.md">Colab</a>
+  <a href="bad.ipynb">.ipynb</a></div>
+<div class="cell"><div class="cell_output">
+  <pre style="width: 160px; overflow: auto; white-space: pre">                requests failed
+stop and restart    1941    341</pre></div>
+  <pre style="width: 200px; overflow: auto; white-space: pre">a line of code far too long to fit in two hundred pixels</pre>
+  <pre style="font-size: 8px">tiny type</pre>
+  <div class="labrt-playground"><button>crash w1</button>
+    <p>Restarts remembered (second of each, newest first): []</p></div></div>
+<p style="width: 90px"><code class="docutils literal" style="overflow-wrap: anywhere"
+  >handle_call_with_a_very_long_name</code></p>
 """
 BAD_EXTRA = """<script src="https://cdn.example.invalid/lib.js"></script>
-<script src="missing.js"></script><script>console.error("a console error");</script>"""
+<script src="missing.js"></script><script>console.error("a console error");</script>
+<script>var twice = 1;</script><script>var twice = 1;</script>"""
 
 GOOD_BODY = """<h1>Good page</h1><p id="present">Text.</p><h2>Part</h2>
-<img src="dot.png" alt="a dot"><a href="bad.html#deep">to the bad page</a>"""
+<img src="dot.png" alt="a dot"><a href="bad.html#deep">to the bad page</a>
+<button class="search-button-field">Search</button>
+<div class="article-header-buttons"><a href="good.ipynb">.ipynb</a></div>
+<div class="cell"><div class="cell_output"><pre>   requests failed
+run      1941    341</pre></div></div>
+<p><code class="docutils literal">handle_call(req, from_, state)</code></p>"""
+GOOD_NOTEBOOK = """{"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+ "cells": [{"cell_type": "code", "metadata": {}, "source": "1 + 1", "outputs": [],
+            "execution_count": null, "id": "a"}]}"""
 
 
 def png(width: int = 4, height: int = 4) -> bytes:
@@ -63,6 +92,8 @@ def fake(tmp_path_factory, browser):
     (root / "bad.html").write_text(HEAD.format(extra=BAD_EXTRA, body=BAD_BODY))
     (root / "good.html").write_text(HEAD.format(extra="", body=GOOD_BODY))
     (root / "dot.png").write_bytes(png())
+    (root / "good.ipynb").write_text(GOOD_NOTEBOOK)
+    (root / "bad.ipynb").write_text("# not a notebook: MyST Markdown")
     site = serve(root)
     yield site, Visitor(site, browser, shots=root / "shots")
     site.server.shutdown()
@@ -100,6 +131,20 @@ def test_checks_find_every_planted_problem(fake):
     assert checks.small_diagram_text(v) != []
     assert checks.cut_diagram_titles(v) == ['svg "tiny chart": title drawn as "A title too long to fi…"']
     assert any("1600" in p or "scrolls sideways" in p for p in checks.overflow_problems(phone))
+    assert checks.cut_diagram_labels(v) == ['svg "labels": "exit signal: kil…"',
+                                            'svg "labels": "gen_server:supervis…"']
+    assert len(checks.repeated_diagrams(v)) == 1
+    assert checks.repeated_scripts(v) == ["2x: var twice = 1;"]
+    assert checks.search_box_problems(v)[0].startswith("2 search controls")
+    launch = checks.launch_problems(v, site)
+    assert any("Colab" in p for p in launch) and any("bad.ipynb" in p for p in launch)
+    assert len(checks.clipped_code(v)) == 2              # the output table and the code
+    assert any("handle_call" in p for p in checks.split_inline_code(v))
+    assert checks.small_code_text(v) == ["code in 8 px type"]
+    assert any('"failed"' in p for p in checks.hidden_columns(v))
+    widget = " ".join(checks.static_widget_problems(v))
+    for expected in ("no visible note", "still react", "no saved run", "raw list"):
+        assert expected in widget
 
 
 def test_checks_pass_a_clean_page(fake):
@@ -116,3 +161,9 @@ def test_checks_pass_a_clean_page(fake):
     assert checks.colour_only_problems(v) == {}
     assert checks.small_diagram_text(v) == [] and checks.cut_diagram_titles(v) == []
     assert checks.overflow_problems(visitor.visit("good", "phone")) == []
+    assert checks.cut_diagram_labels(v) == [] and checks.repeated_diagrams(v) == []
+    assert checks.repeated_scripts(v) == [] and checks.search_box_problems(v) == []
+    assert checks.launch_problems(v, site) == []
+    assert checks.clipped_code(v) == [] and checks.split_inline_code(v) == []
+    assert checks.small_code_text(v) == [] and checks.hidden_columns(v) == []
+    assert checks.static_widget_problems(v) == []

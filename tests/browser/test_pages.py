@@ -156,7 +156,7 @@ def test_no_script_runs_twice(request, visitor, docname):
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_one_search_box(request, visitor, docname, viewport):
-    """Exactly one search field or button is in sight."""
+    """Exactly one search field or button, in sight when the page opens."""
     expect(request, "search_box_problems", docname, viewport)
     none(checks.search_box_problems(visitor.visit(docname, viewport)))
 
