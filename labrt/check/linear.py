@@ -48,6 +48,7 @@ the one reported, with its shortest violating sub-history (see shrink.py).
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,13 +217,14 @@ class Result:
                 f"be placed; {how}. The shortest violating sub-history has {n} "
                 f"operation{'s' if n != 1 else ''}.")
 
-    def text(self, width: int = 100) -> str:
-        """The explanation and, if it failed, the violation as a text timeline."""
+    def text(self, width: int = 88) -> str:
+        """The explanation (wrapped at ``width``) and, if it failed, the
+        violation as a text timeline."""
+        words = textwrap.fill(self.explain(), width)
         if self.linearizable:
-            return self.explain()
+            return words
         from .timeline import text_timeline
-        return self.explain() + "\n\n" + text_timeline(self.violation, mark=self.culprit,
-                                                       width=width)
+        return words + "\n\n" + text_timeline(self.violation, mark=self.culprit)
 
     def svg(self, title: str | None = None) -> str:
         """The violation as an SVG timeline (an empty string if linearizable)."""

@@ -44,7 +44,7 @@ CAPTION = "events in the order they happened, not to scale"
 
 def _times(op: Operation) -> str:
     end = "?" if op.uncertain else _num(op.complete_time)
-    return f"{_num(op.invoke_time)}-{end}"
+    return f"{_num(op.invoke_time)}\u2013{end}"
 
 
 def _num(t: float) -> str:
@@ -97,11 +97,11 @@ def _mark_text(op: Operation) -> str:
 
 # -- text ---------------------------------------------------------------------
 
-def text_timeline(h: History, mark: int | None = None, width: int | None = None) -> str:
+def text_timeline(h: History, mark: int | None = None) -> str:
     """The history as lines of text: a chart, then a table of operations.
 
-    ``mark`` is the id of the operation to point at. (``width`` is accepted
-    for symmetry and ignored: a chart is as wide as its labels need.)
+    ``mark`` is the id of the operation to point at. The chart is as wide as
+    its labels need (the shortest violations it is meant for are small).
     """
     if not len(h):
         return "(empty history)"
@@ -131,9 +131,11 @@ def _table(h: History, mark: int | None) -> str:
     head = ("op", "client", "operation", "invoked", "completed")
     body = []
     for op in h:
-        done = {"ok": _num(op.complete_time) if op.complete_time is not None else "",
-                "fail": f"{_num(op.complete_time)} (failed)",
-                "info": f"{_num(op.complete_time)} (unknown)"}.get(op.status, "never")
+        if op.status is None:
+            done = "not yet"
+        else:
+            done = _num(op.complete_time) + {"ok": "", "fail": " (failed)",
+                                             "info": " (unknown)"}[op.status]
         body.append((str(op.id), str(op.client), describe(op), _num(op.invoke_time), done))
     widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
     out = ["  ".join(c.ljust(w) for c, w in zip(head, widths)).rstrip()]
