@@ -445,6 +445,11 @@ scenarios() ->
          drain(1),                            % nodeup
          link(P),
          nm(monitor(process, P), m1),
+         %% srv answers after the link and the monitor reached b (same
+         %% sender, same receiver: in order), so b's half of the link exists
+         %% when the connection goes (signals in flight may be lost, item 101)
+         P ! {ping, self()},
+         receive {pong, _} -> ok end,
          log([a, disconnect, disconnect_node(B)]),
          drain(3),                            % EXIT, DOWN, nodedown
          log([a, nodes, nodes()]),

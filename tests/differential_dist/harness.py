@@ -232,13 +232,15 @@ async def _runner(body, ctx: Ctx):
         ctx.log("a", "exit", msg.reason)
 
 
-def run_labrt(body, setup=(), seed=1) -> list[str]:
+def run_labrt(body, setup=(), seed=1, latency=None) -> list[str]:
     """Run one labrt scenario in a fresh world of nodes a, b, c; return its lines.
 
     ``setup`` lists ``("connect", "b", "c")`` actions done before the scenario
-    starts, as the controller does on the BEAM side.
+    starts, as the controller does on the BEAM side.  ``latency`` is the
+    network's (the world's default when None).
     """
-    world = labrt.World(seed=seed, reports=None)
+    kw = {} if latency is None else {"latency": latency}
+    world = labrt.World(seed=seed, reports=None, **kw)
     nodes = {r: world.node(node_name(r)) for r in ROLES}
     for action, frm, to in setup:
         assert action == "connect", action

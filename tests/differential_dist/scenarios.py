@@ -456,6 +456,8 @@ async def disconnect_reconnect(t):
     await drain(t, 1)
     link(p)
     t.name(monitor(p), "m1")
+    send(p, ("ping", self()))
+    await receive(("pong", ANY))
     t.log("a", "disconnect", labrt.disconnect_node(b))
     await drain(t, 3)
     t.log("a", "nodes", labrt.nodes())
