@@ -1,6 +1,7 @@
 """labrt.check.history: recording rules, JSON lines round trip, strict loading,
 and the package's independence from the runtime."""
 import ast
+import re
 import json
 import subprocess
 import sys
@@ -224,3 +225,13 @@ def test_check_package_works_without_labrt():
     out = subprocess.run([sys.executable, "-c", code, str(ROOT / "labrt")],
                          capture_output=True, text=True, check=True).stdout
     assert out.split("\n")[:2] == ["False", "[]"]
+
+
+def test_exported_names_are_the_documented_ones():
+    """Every name in labrt.check.__all__ is in the design note's API, and exists."""
+    import labrt.check as check
+    note = (ROOT / "notes" / "labrt-check.md").read_text()
+    api = note.split("## API", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([A-Za-z_]+)", api))
+    assert set(check.__all__) <= documented, set(check.__all__) - documented
+    assert all(hasattr(check, name) for name in check.__all__)

@@ -199,6 +199,18 @@ def test_new_old_inversion_evidence_has_all_three():
     assert r.violation[0].status is None and "0        not yet" in r.text()
 
 
+def test_a_failure_that_makes_the_history_impossible_is_the_culprit():
+    """When only a failed op could explain a read, the failure is what is marked."""
+    h = H(("a", "write", 1, 0, 5, "refused", "fail"), ("b", "read", None, 1, 2, 1))
+    r = check(h, REG)
+    assert r.violation[r.culprit].status == "fail" and len(r.violation) == 2
+    assert r.explain() == (
+        "Not linearizable: client 'a' was told write failed, but if it did not happen, "
+        "no order of the others explains what they saw. The shortest violating "
+        "sub-history has 2 operations.")
+    assert "<-- its failure is impossible" in r.text()
+
+
 def test_shrink_false_reports_the_failing_part():
     """check(..., shrink=False) skips the minimisation."""
     r = check(STALE, REG, shrink=False)

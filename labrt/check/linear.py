@@ -209,13 +209,18 @@ class Result:
                     f"order that a {self.model.name} could have produced.")
         bad = self.violation[self.culprit]
         where = "" if self.key is None else f" on key {self.key!r}"
+        n = len(self.violation)
+        size = (f"The shortest violating sub-history has {n} "
+                f"operation{'s' if n != 1 else ''}.")
+        if bad.status == "fail":
+            return (f"Not linearizable{where}: client {bad.client!r} was told "
+                    f"{bad.f} failed, but if it did not happen, no order of the "
+                    f"others explains what they saw. {size}")
         how = ("its result was out of date: it could have happened earlier, but not "
                "between its invocation and completion" if self.stale else
                "no order of these operations gives that result")
-        n = len(self.violation)
         return (f"Not linearizable{where}: {bad} by client {bad.client!r} cannot "
-                f"be placed; {how}. The shortest violating sub-history has {n} "
-                f"operation{'s' if n != 1 else ''}.")
+                f"be placed; {how}. {size}")
 
     def text(self, width: int = 88) -> str:
         """The explanation (wrapped at ``width``) and, if it failed, the

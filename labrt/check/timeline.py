@@ -92,7 +92,7 @@ def _end(op: Operation, x, right) -> float:
 
 
 def _mark_text(op: Operation) -> str:
-    return "cannot be placed"
+    return "its failure is impossible" if op.status == "fail" else "cannot be placed"
 
 
 # -- text ---------------------------------------------------------------------
