@@ -17,20 +17,9 @@ from labrt.grading.checks.ch03_processes import (
     ring_runs, ring_scenario)
 
 
-@hidden(PING_PONG, points=1, title="ping(0) plays no round and still stops its pong")
-def _ping_zero(t):
-    ping_scenario(t, 0)
-
-
-@hidden(PING_PONG, points=1, title="ping(40) on a shuffled schedule")
-def _ping_many(t):
-    ping_scenario(t, 40, seed=3)
-
-
-@hidden(PING_PONG, points=1, title="pong answers 25 pings")
-def _pong_many(t):
-    pong_scenario(t, 25, seed=5)
-
+hidden(PING_PONG, 1, "ping(0) plays no round and still stops its pong", ping_scenario, n=0)
+hidden(PING_PONG, 1, "ping(40) on a shuffled schedule", ping_scenario, n=40, seed=3)
+hidden(PING_PONG, 1, "pong answers 25 pings", pong_scenario, pings=25, seed=5)
 
 case(PING_PONG, 1, "stray messages in ping's mailbox are not replies: ping(0, 3, 6, 10), "
      "four seeds, stray ('pong', k) with numbers of no round, and junk", ping_noise,
@@ -48,20 +37,9 @@ case(PING_PONG, 1, "several peers share one pong (1 to 3 peers, four seeds), wit
          (1, 6, 2, [("ping",), "junk", ("ping", 1)], None)])
 
 
-@hidden(RING, points=1, title="ring(1, 4): a ring of one")
-def _ring_one(t):
-    ring_scenario(t, 1, 4)
-
-
-@hidden(RING, points=1, title="ring(2, 1)")
-def _ring_two(t):
-    ring_scenario(t, 2, 1)
-
-
-@hidden(RING, points=2, title="ring(40, 25) on a shuffled schedule")
-def _ring_big(t):
-    ring_scenario(t, 40, 25, seed=11)
-
+hidden(RING, 1, "ring(1, 4): a ring of one", ring_scenario, n=1, laps=4)
+hidden(RING, 1, "ring(2, 1)", ring_scenario, n=2, laps=1)
+hidden(RING, 2, "ring(40, 25) on a shuffled schedule", ring_scenario, n=40, laps=25, seed=11)
 
 case(RING, 1, "laps=0: ring(3, 0) and ring(1, 0), two seeds: no pass, the count is 0",
      ring_runs, hidden=True, runs=[([(3, 0)], None, []), ([(1, 0)], 4, [])])
@@ -78,20 +56,12 @@ case(RING, 1, "several rings at once in one runtime: (3, 2) with (4, 1); (2, 2) 
          ([(2, 2), (2, 2), (5, 1)], 8, [])])
 
 
-@hidden(COUNTER, points=1, title="a counter nobody talks to ends after idle seconds")
-def _counter_silence(t):
-    counter_idle(t, 2.5, [])
-
-
-@hidden(COUNTER, points=1, title="'stop' jumps ahead of a 'get' too")
-def _counter_stop_first(t):
-    counter_priority(t, before=[("add", 5), ("get", None)], after=[])
-
-
-@hidden(COUNTER, points=1, title="many adds, then gets, on a shuffled schedule")
-def _counter_many(t):
-    counter_conversation(t, idle=0.5, seed=9, adds=tuple(range(1, 301)))
-
+hidden(COUNTER, 1, "a counter nobody talks to ends after idle seconds", counter_idle,
+       idle=2.5, gaps=[])
+hidden(COUNTER, 1, "'stop' jumps ahead of a 'get' too", counter_priority,
+       before=[("add", 5), ("get", None)], after=[])
+hidden(COUNTER, 1, "many adds, then gets, on a shuffled schedule", counter_conversation,
+       idle=0.5, seed=9, adds=tuple(range(1, 301)))
 
 case(COUNTER, 1, "a stop that arrives mid-life, behind other messages (four bursts at "
      "t=0.5 to 4, four seeds)", counter_midlife, hidden=True, runs=[

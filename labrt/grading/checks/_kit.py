@@ -16,23 +16,17 @@ not one recorded run. It is written in two halves:
 :func:`case` registers a case from an observer, its judge and keyword
 arguments; the arguments the observer takes are its *inputs*, the others
 (``want``, ...) are the expected outcome, which the observer never sees.
-When the grading command keeps verdicts outside the sandbox (see
-``labrt/grading/protocol.py``), :func:`case` hands the pair to it; until
-then it registers an ordinary case function that runs both halves.
+The grading command runs the observer in the sandbox and the judge outside
+it (``labrt/grading/protocol.py``, ``notes/grading-protocol.md``).
 """
 from __future__ import annotations
-
-import inspect
 
 from labrt.trace import show
 
 from .. import core
 from ..core import Fail
 
-try:                                   # the grader's protocol, once it is there
-    from .. import protocol as _protocol
-except ImportError:                    # pragma: no cover - older labrt
-    _protocol = None
+from .. import protocol as _protocol
 
 EPS = 1e-9
 
@@ -42,8 +36,8 @@ def plain(value):
     import labrt
     if isinstance(value, labrt.ProcessExit):
         return plain(value.reason)
-    if isinstance(value, BaseException):
-        return ("crash", type(value).__name__, show(value))
+    if isinstance(value, BaseException):       # with the student's line, if it is theirs
+        return ("crash", type(value).__name__, show(value) + core.where(value))
     if isinstance(value, labrt.Pid):
         return str(value)
     if isinstance(value, tuple):
@@ -78,58 +72,160 @@ def times(xs) -> str:
     return "[" + ", ".join(f"{x:g}" for x in xs) + "]"
 
 
-class Scenario:
-    """An observer with its judge (``@observer.judge``)."""
-
-    def __init__(self, observe):
-        self.observe = observe
-        self.inputs = tuple(list(inspect.signature(observe).parameters)[1:])
-        self.judge_fn = None
-        self.proto = None
-        if _protocol is not None and hasattr(_protocol, "Scenario"):
-            self.proto = _protocol.Scenario(observe)
-
-    def judge(self, fn):
-        self.judge_fn = fn
-        if self.proto is not None:
-            self.proto.judge(fn)
-        return fn
-
-    def __call__(self, t, **params):
-        """Both halves at once (what a case does before the protocol)."""
-        inputs = {k: v for k, v in params.items() if k in self.inputs}
-        obs = self.observe(t, **inputs)
-        try:
-            self.judge_fn(obs, **params)
-        except Fail as f:
-            d = f.diagram
-            if d is True:
-                d = 0
-            if isinstance(d, int) and not isinstance(d, bool):
-                f.diagram = (t.runtimes[d], {"max_events": 80}) if d < len(t.runtimes) else None
-            elif isinstance(d, tuple) and len(d) == 2 and isinstance(d[0], int):
-                f.diagram = (t.runtimes[d[0]], {"max_events": 80, **d[1]}) \
-                    if d[0] < len(t.runtimes) else None
-            raise
-
-
-def scenario(observe) -> Scenario:
-    return Scenario(observe)
-
-
-def _protocol_ready() -> bool:
-    return "scenario" in inspect.signature(core.public).parameters
+def scenario(observe):
+    """The protocol's scenario decorator (``@observer.judge`` attaches the judge)."""
+    return _protocol.scenario(observe)
 
 
 def case(task, points: int, title: str, scen: Scenario, hidden: bool = False,
          limit: float = core.CASE_LIMIT, **params):
-    """Register a case of ``task``: ``scen`` observed with its inputs, then judged."""
-    if scen.proto is not None and _protocol_ready():
-        register = core.hidden if hidden else core.public
-        return register(task, points, title, scen.proto, limit=limit, **params)
+    """Register a case of ``task``: ``scen`` observed with its inputs (only those
+    enter the sandbox), then judged with the inputs and the expected values."""
     register = core.hidden if hidden else core.public
+    return register(task, points, title, scen, limit=limit, **params)
 
-    def run(t):
-        scen(t, **params)
-    run.__name__ = f"case_{task.name}"
-    return register(task, points, title, limit=limit)(run)
+
+# ---------------------------------------------------------------------------
+# Snapshots: a finished runtime as plain data, and the same runtime seen again
+# by a judge. A converted case's observer runs the student's code and returns
+# ``snap(rt)``; its judge rebuilds :class:`Snap`, which answers the questions
+# the checks ask of a runtime (its trace, who finished how, what is still
+# alive and holds what in its mailbox), so the analysis keeps its words.
+# Exceptions travel as ("$exc", class name, args, describe_reason text) and
+# come back as instances of the built-in class of that name when there is one
+# (so ``isinstance(reason, RuntimeError)`` still works), else of a stand-in
+# class with that name; ``describe_reason`` (below) gives the text the
+# observer computed, with the student's line in it.
+
+import builtins as _builtins  # noqa: E402
+
+from labrt.trace import Event as _Event  # noqa: E402
+
+_STANDINS: dict = {}
+
+
+def _mark(value, depth=0):
+    if depth > 30:
+        return show(value)
+    if isinstance(value, BaseException):
+        return ("$exc", type(value).__name__, _mark(tuple(value.args), depth + 1),
+                core.describe_reason(value))
+    if type(value) is tuple:
+        return tuple(_mark(v, depth + 1) for v in value)
+    if type(value) is list:
+        return [_mark(v, depth + 1) for v in value]
+    if type(value) is dict:
+        return {_mark(k, depth + 1): _mark(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def _revive(value):
+    if isinstance(value, tuple) and len(value) == 4 and value[0] == "$exc":
+        _, name, args, text = value
+        cls = getattr(_builtins, name, None)
+        if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+            cls = _STANDINS.setdefault(name, type(name, (Exception,), {}))
+        exc = cls.__new__(cls)
+        exc.args = tuple(_revive(a) for a in args) if isinstance(args, tuple) else (args,)
+        exc._described = text
+        return exc
+    if isinstance(value, tuple):
+        return tuple(_revive(v) for v in value)
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    if isinstance(value, dict):
+        return {_revive(k): _revive(v) for k, v in value.items()}
+    return value
+
+
+def describe_reason(reason) -> str:
+    """As core.describe_reason, for live reasons and for revived ones."""
+    text = getattr(reason, "_described", None)
+    return text if isinstance(text, str) else core.describe_reason(reason)
+
+
+def snap(rt, t=None) -> dict:
+    """A runtime, finished running, as data for an observation (``t``: the trial
+    that made it, so that a judge's diagram can name it)."""
+    stuck = ""
+    if not rt.kernel.ready and rt.next_timer() is None:
+        stuck = "idle"
+    try:
+        report = core.Play(None, rt, None, "").stuck()
+    except Exception:                   # noqa: BLE001 - a nicety
+        report = ""
+    procs = []
+    for p in rt.processes():
+        info = rt.process_info(p.pid)
+        procs.append((p.pid, p.function, _mark(tuple(info.mailbox) if info else ())))
+    return {"trace": [(e.seq, e.time, e.kind, e.pid, e.other, _mark(e.data)) for e in rt.trace],
+            "finished": [(pid, _mark(r), _mark(v)) for pid, (r, v) in rt.finished.items()],
+            "now": rt.now, "procs": procs, "stuck": stuck, "report": report,
+            "index": t.runtimes.index(rt) if t is not None and rt in t.runtimes else None}
+
+
+class _Info:
+    def __init__(self, pid, function, mailbox):
+        self.pid, self.function, self.mailbox = pid, function, mailbox
+
+
+class _Kernel:
+    def __init__(self, ready):
+        self.ready = ready
+
+
+class Snap:
+    """What a judge sees of a runtime (see :func:`snap`)."""
+
+    def __init__(self, data, index=None):
+        self.trace = [_Event(seq, time, kind, pid, other, _revive(d))
+                      for seq, time, kind, pid, other, d in data["trace"]]
+        self.finished = {pid: (_revive(r), _revive(v)) for pid, r, v in data["finished"]}
+        self.now = data["now"]
+        self._procs = [_Info(p, f, tuple(_revive(list(m)))) for p, f, m in data["procs"]]
+        self.kernel = _Kernel(data["stuck"] != "idle")
+        self._report = data["report"]
+        self.index = index if index is not None else data.get("index")
+
+    def processes(self):
+        return list(self._procs)
+
+    def process_info(self, pid):
+        return next((p for p in self._procs if p.pid == pid), None)
+
+    def is_alive(self, pid):
+        return any(p.pid == pid for p in self._procs)
+
+    def result(self, pid):
+        return self.finished[pid][1]
+
+    def next_timer(self):
+        return None if not self.kernel.ready else 0.0
+
+
+class PlayView(core.Play):
+    """A :class:`~labrt.grading.core.Play` over a :class:`Snap`."""
+
+    def __init__(self, snapshot: Snap, pid, call: str):
+        super().__init__(None, snapshot, pid, call)
+
+    def stuck(self) -> str:
+        return self.rt._report or "it did not finish"
+
+
+def judged(fn):
+    """Wrap a judge so that ``diagram=`` may name a :class:`Snap` (or ``(Snap, options)``)."""
+    import functools
+
+    @functools.wraps(fn)
+    def judge(obs, **params):
+        try:
+            return fn(obs, **params)
+        except Fail as f:
+            d = f.diagram
+            if isinstance(d, Snap):
+                f.diagram = (d.index, {"max_events": 60}) if d.index is not None else True
+            elif isinstance(d, tuple) and len(d) == 2 and isinstance(d[0], Snap):
+                f.diagram = (d[0].index, dict(d[1])) if d[0].index is not None else (True, dict(d[1]))
+            raise
+    return judge

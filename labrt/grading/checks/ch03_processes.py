@@ -1,15 +1,20 @@
 """Checks for exercises/ch03-processes.ipynb: ping-pong, a ring, a counter.
 
-Each public case calls a *scenario* function with concrete parameters; the
-hidden cases (instructor/hidden/ch03_processes.py) call the same scenarios
-with other parameters, seeds and edge cases.
+Every case is a *scenario* with concrete parameters: the scenario's observer
+runs the student's code and returns plain data (a snapshot of the runtime, or
+the facts a judge needs), and its judge compares that with what should have
+happened (``notes/grading-protocol.md``). The hidden cases
+(instructor/hidden/ch03_processes.py) are data too: the same scenarios with
+other parameters, seeds and edge cases, and the observers further down that
+run many variants at once.
 """
 from __future__ import annotations
 
 from labrt import ANY, TIMEOUT, now, receive, self, send, sleep
 from labrt.trace import show
 
-from ..core import Fail, Task, Trial, describe_reason, public
+from ..core import Fail, Task, Trial, public
+from ._kit import PlayView, Snap, describe_reason, judged, scenario, snap
 
 NOTEBOOK = "ch03-processes"
 
@@ -28,8 +33,13 @@ def _replies(got) -> str:
 
 # ---------------------------------------------------------------------------
 # Task 1: ping-pong
+#
+# Each scenario is in two halves (see _kit.py and notes/grading-protocol.md):
+# the observer runs the student's code and returns a snapshot of the runtime;
+# the judge looks at the snapshot, with the same words as before.
 
-def pong_scenario(t: Trial, pings: int, seed=None) -> None:
+@scenario
+def pong_scenario(t: Trial, pings: int, seed=None):
     """A tester sends ``pings`` numbered pings to pong, one at a time, then "stop"."""
     pong = t.need("pong")
     rt = t.runtime(seed)
@@ -41,11 +51,20 @@ def pong_scenario(t: Trial, pings: int, seed=None) -> None:
             send(partner, ("ping", self(), k))
             got.append(await receive(timeout=REPLY_WAIT))
         send(partner, "stop")
-        return got
+        return _plain_replies(got)
 
     tp = rt.spawn(tester, p, pings)
     t.run(rt)
+    return {"snap": snap(rt, t), "p": p, "tp": tp}
+
+
+@pong_scenario.judge
+@judged
+def _judge_pong(obs, pings: int, seed=None):
+    rt = Snap(obs["snap"])
+    p, tp = obs["p"], obs["tp"]
     got = rt.result(tp) if tp in rt.finished else []
+    got = [TIMEOUT if r == _TIMEOUT_TEXT else r for r in got]
     want = [("pong", k) for k in range(1, pings + 1)]
     if got != want:
         first = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w), 0)
@@ -67,11 +86,19 @@ def pong_scenario(t: Trial, pings: int, seed=None) -> None:
                    f"it returned {show(value)}", "count the pings as you answer them")
 
 
-def ping_scenario(t: Trial, n: int, seed=None) -> None:
+@scenario
+def ping_scenario(t: Trial, n: int, seed=None):
     """ping(n) spawns one pong and plays n strict rounds, then stops it."""
     ping = t.need("ping")
     t.need("pong")
     play = t.play(ping, n, seed=seed)
+    return {"snap": snap(play.rt, t), "pid": play.pid, "call": play.call}
+
+
+@ping_scenario.judge
+@judged
+def _judge_ping(obs, n: int, seed=None):
+    play = PlayView(Snap(obs["snap"]), obs["pid"], obs["call"])
     got = play.result()
     if got != list(range(1, n + 1)):
         raise Fail(f"ping({n}) returns {list(range(1, n + 1))}",
@@ -108,22 +135,24 @@ def ping_scenario(t: Trial, n: int, seed=None) -> None:
                    diagram=play.rt)
 
 
-@public(PING_PONG, points=2, title="pong answers three pings, then stops")
-def _pong_three(t):
-    pong_scenario(t, 3)
-
-
-@public(PING_PONG, points=2, title="ping(3) plays three strict rounds")
-def _ping_three(t):
-    ping_scenario(t, 3)
+public(PING_PONG, 2, "pong answers three pings, then stops", pong_scenario, pings=3)
+public(PING_PONG, 2, "ping(3) plays three strict rounds", ping_scenario, n=3)
 
 
 # ---------------------------------------------------------------------------
 # Task 2: a ring
 
-def ring_scenario(t: Trial, n: int, laps: int, seed=None) -> None:
+@scenario
+def ring_scenario(t: Trial, n: int, laps: int, seed=None):
     ring = t.need("ring")
     play = t.play(ring, n, laps, seed=seed)
+    return {"snap": snap(play.rt, t), "pid": play.pid, "call": play.call}
+
+
+@ring_scenario.judge
+@judged
+def _judge_ring(obs, n: int, laps: int, seed=None):
+    play = PlayView(Snap(obs["snap"]), obs["pid"], obs["call"])
     total = n * laps
     result = play.result(hint="the member holding the token after the last lap should tell "
                               "ring, which is waiting for that message")
@@ -187,20 +216,22 @@ def ring_scenario(t: Trial, n: int, laps: int, seed=None) -> None:
                    diagram=(play.rt, small))
 
 
-@public(RING, points=2, title="ring(3, 1): three members, one lap")
-def _ring_3_1(t):
-    ring_scenario(t, 3, 1)
-
-
-@public(RING, points=3, title="ring(5, 3): five members, three laps")
-def _ring_5_3(t):
-    ring_scenario(t, 5, 3)
+public(RING, 2, "ring(3, 1): three members, one lap", ring_scenario, n=3, laps=1)
+public(RING, 3, "ring(5, 3): five members, three laps", ring_scenario, n=5, laps=3)
 
 
 # ---------------------------------------------------------------------------
 # Task 3: a counter
 
-def counter_conversation(t: Trial, idle: float = 5.0, seed=None, adds=(2, 3, 10)) -> None:
+_TIMEOUT_TEXT = "no reply within 1 s"
+
+
+def _plain_replies(got):
+    return [_TIMEOUT_TEXT if r is TIMEOUT else r for r in got]
+
+
+@scenario
+def counter_conversation(t: Trial, idle: float = 5.0, seed=None, adds=(2, 3, 10)):
     counter = t.need("counter")
     rt = t.runtime(seed)
     c = rt.spawn(counter, idle)
@@ -215,11 +246,19 @@ def counter_conversation(t: Trial, idle: float = 5.0, seed=None, adds=(2, 3, 10)
         send(c, ("get", self()))
         got.append(await receive(timeout=REPLY_WAIT))
         send(c, "stop")
-        return got
+        return _plain_replies(got)
 
     tp = rt.spawn(tester, c)
     t.run(rt)
-    got = rt.result(tp) if tp in rt.finished else []
+    return {"snap": snap(rt, t), "c": c, "tp": tp}
+
+
+@counter_conversation.judge
+@judged
+def _judge_conversation(obs, idle: float = 5.0, seed=None, adds=(2, 3, 10)):
+    rt = Snap(obs["snap"])
+    c, tp = obs["c"], obs["tp"]
+    got = [TIMEOUT if r == _TIMEOUT_TEXT else r for r in (rt.result(tp) if tp in rt.finished else [])]
     want = [("count", sum(adds[:-1])), ("count", sum(adds))]
     if got != want:
         raise Fail(f"after adds of {', '.join(map(str, adds[:-1]))} a get is answered "
@@ -227,10 +266,10 @@ def counter_conversation(t: Trial, idle: float = 5.0, seed=None, adds=(2, 3, 10)
                    f"answers: {_replies(got)}",
                    "reply to the pid in the ('get', pid) message with ('count', value)",
                    diagram=rt)
-    _ended(t, rt, c, sum(adds), "after 'stop'")
+    _ended(rt, c, sum(adds), "after 'stop'")
 
 
-def _ended(t, rt, c, value, when):
+def _ended(rt, c, value, when):
     if c not in rt.finished:
         raise Fail(f"counter returns {value} {when}",
                    f"it is still running at t={rt.now:g}", diagram=rt)
@@ -242,7 +281,8 @@ def _ended(t, rt, c, value, when):
         raise Fail(f"counter returns {value} {when}", f"it returned {show(got)}", diagram=rt)
 
 
-def counter_priority(t: Trial, before, after=(("add", 3),), idle: float = 5.0, seed=None) -> None:
+@scenario
+def counter_priority(t: Trial, before, after=(("add", 3),), idle: float = 5.0, seed=None):
     """Messages ``before`` then "stop" then ``after`` wait in the mailbox when
     the counter starts: it must stop at once, with its initial value 0."""
     counter = t.need("counter")
@@ -252,6 +292,15 @@ def counter_priority(t: Trial, before, after=(("add", 3),), idle: float = 5.0, s
     for m in queue:
         rt.send(c, m)
     t.run(rt)
+    return {"snap": snap(rt, t), "c": c}
+
+
+@counter_priority.judge
+@judged
+def _judge_priority(obs, before, after=(("add", 3),), idle: float = 5.0, seed=None):
+    rt = Snap(obs["snap"])
+    c = obs["c"]
+    queue = list(before) + ["stop"] + list(after)
     if c in rt.finished and rt.finished[c] == ("normal", 0):
         return
     got = (f"it returned {show(rt.finished[c][1])}" if c in rt.finished
@@ -266,7 +315,8 @@ def counter_priority(t: Trial, before, after=(("add", 3),), idle: float = 5.0, s
                diagram=rt)
 
 
-def counter_idle(t: Trial, idle: float, gaps, seed=None) -> None:
+@scenario
+def counter_idle(t: Trial, idle: float, gaps, seed=None):
     """A feeder sends ("add", 1) after each gap; the counter must end ``idle``
     seconds after the last message, not earlier or later."""
     counter = t.need("counter")
@@ -280,6 +330,14 @@ def counter_idle(t: Trial, idle: float, gaps, seed=None) -> None:
 
     rt.spawn(feeder, c)
     t.run(rt)
+    return {"snap": snap(rt, t), "c": c}
+
+
+@counter_idle.judge
+@judged
+def _judge_idle(obs, idle: float, gaps, seed=None):
+    rt = Snap(obs["snap"])
+    c = obs["c"]
     last = sum(gaps)
     want_t = last + idle
     ended = next((e.time for e in rt.trace if e.kind == "exit" and e.pid == c), None)
@@ -292,10 +350,11 @@ def counter_idle(t: Trial, idle: float, gaps, seed=None) -> None:
                    "keep a deadline, move it on after each of them, and wait with a "
                    "receive whose timeout is what is left of it",
                    diagram=rt)
-    _ended(t, rt, c, len(gaps), "when it has been idle")
+    _ended(rt, c, len(gaps), "when it has been idle")
 
 
-def counter_junk(t: Trial, junk=(("junk", 1), "hello", 42), idle: float = 5.0) -> None:
+@scenario
+def counter_junk(t: Trial, junk=(("junk", 1), "hello", 42), idle: float = 5.0):
     counter = t.need("counter")
     rt = t.runtime()
     c = rt.spawn(counter, idle)
@@ -305,11 +364,20 @@ def counter_junk(t: Trial, junk=(("junk", 1), "hello", 42), idle: float = 5.0) -
             send(c, j)
         send(c, ("add", 1))
         send(c, ("get", self()))
-        return await receive(timeout=REPLY_WAIT)
+        return _plain_replies([await receive(timeout=REPLY_WAIT)])[0]
 
     tp = rt.spawn(tester, c)
     t.run(rt, until=idle / 2)
+    return {"snap": snap(rt, t), "c": c, "tp": tp}
+
+
+@counter_junk.judge
+@judged
+def _judge_junk(obs, junk=(("junk", 1), "hello", 42), idle: float = 5.0):
+    rt = Snap(obs["snap"])
+    c, tp = obs["c"], obs["tp"]
     got = rt.result(tp) if tp in rt.finished else None
+    got = TIMEOUT if got == _TIMEOUT_TEXT else got
     if got != ("count", 1):
         raise Fail("junk messages are ignored: ('get', pid) is still answered ('count', 1)",
                    f"answer: {_replies([got]) if got is not None else 'none'}", diagram=rt)
@@ -322,24 +390,11 @@ def counter_junk(t: Trial, junk=(("junk", 1), "hello", 42), idle: float = 5.0) -
                    "any message and ignore what you do not understand")
 
 
-@public(COUNTER, points=2, title="adds and gets")
-def _counter_basic(t):
-    counter_conversation(t)
-
-
-@public(COUNTER, points=2, title="'stop' jumps the queue")
-def _counter_priority(t):
-    counter_priority(t, before=[("add", 1), ("add", 2)])
-
-
-@public(COUNTER, points=2, title="the idle timer starts again with every message")
-def _counter_idle(t):
-    counter_idle(t, 5.0, [4.0, 4.0])
-
-
-@public(COUNTER, points=1, title="unknown messages are thrown away")
-def _counter_junk(t):
-    counter_junk(t)
+public(COUNTER, 2, "adds and gets", counter_conversation)
+public(COUNTER, 2, "'stop' jumps the queue", counter_priority, before=[("add", 1), ("add", 2)])
+public(COUNTER, 2, "the idle timer starts again with every message", counter_idle,
+       idle=5.0, gaps=[4.0, 4.0])
+public(COUNTER, 1, "unknown messages are thrown away", counter_junk)
 
 
 # ---------------------------------------------------------------------------
@@ -347,7 +402,7 @@ def _counter_junk(t):
 # student's code for several seeds and variants and returns plain data; its
 # judge decides. See _kit.py.
 
-from ._kit import is_crash, plain, reason_text, scenario  # noqa: E402
+from ._kit import is_crash, plain, reason_text  # noqa: E402
 
 NOISE = ["hello", ("pong", -7), ("noise", 1), 42, ("count", 99)]
 
