@@ -400,9 +400,8 @@ def graded(tmp_path_factory):
                          "ring", "# Task 2 (ring)\nasync def ring(n, laps):\n    while True:\n        pass\n"),
         "frank": _variant(solution, "ring", "# Task 2 (ring)\nimport os\n"
                           "async def ring(n, laps):\n    os._exit(3)\n"),
-        "gina": _variant(solution, "ring", next(                  # the solution, then tampering
-            c for c in (nbio.source(x) for x in solution["cells"]) if c.startswith("# Task 2"))
-            + "\nimport labrt.grading.core as c\nc.run_case = lambda case, ns: None\n"),
+        "gina": _variant(solution, "ring", "# Task 2 (ring)\nimport labrt.grading.core as c\n"
+                         "c.run_case = lambda case, ns: None\n"),
     }
     ivan = json.loads(json.dumps(solution))                          # check cells deleted
     ivan["cells"] = [c for c in ivan["cells"] if not nbio.source(c).startswith("check(")]
