@@ -47,6 +47,9 @@ class TrioKernel:
         self._clock = None
         self._defer = False         # True while a notebook cell calls in from outside
         self._main_done = None
+        #: Long-lived tasks started with the kernel, each ``async fn(task_status=)``
+        #: (a real node's listener: labrt.erl). The kernel waits until each has started.
+        self.services = []
 
     def now(self) -> float:
         if self.t0 is None:
@@ -172,6 +175,8 @@ class TrioKernel:
         self._clock = trio.lowlevel.current_clock()
         self.t0 = self._clock.current_time() - self._last
         nursery.start_soon(self._timer_loop)
+        for service in self.services:
+            await nursery.start(service)
         pending, self._pending = self._pending, []
         for p in pending:
             self.start(p)
@@ -182,7 +187,7 @@ class TrioKernel:
             "runtime runs in real time: use rt.run_main(main), or rt.start() "
             "in a notebook")
 
-    def run_main(self, fn, args):
+    def run_main(self, fn, args, rt=None):
         import trio.testing  # noqa: F401  (the deadlock watch uses it)
         rt = self.rt
         box = {}
@@ -194,7 +199,8 @@ class TrioKernel:
                 pid = box["pid"] = self._main_pid = rt._spawn(None, fn, args)[0]
                 done = lambda: pid in rt.finished
                 if not done():
-                    nursery.start_soon(self._deadlock_watch, done)
+                    if rt.world is None:     # a real node hears from the network too
+                        nursery.start_soon(self._deadlock_watch, done)
                     await self._main_done.wait()
                 nursery.cancel_scope.cancel()
             self.nursery = self.token = self._main_pid = None

@@ -183,14 +183,14 @@ async def _take(pred):
     return None
 
 
-def _is_reply_or_down(ref):
+def _is_reply_or_down(tag, mref):
     """One predicate for a call's two outcomes (one clause is cheaper than two)."""
-    return lambda m: ((type(m) is tuple and len(m) == 2 and m[0] == ref)
-                      or (type(m) is Down and m.ref == ref))
+    return lambda m: ((type(m) is tuple and len(m) == 2 and (m[0] is tag or m[0] == tag))
+                      or (type(m) is Down and m.ref == mref))
 
 
-def _is_reply(ref):
-    return lambda m: type(m) is tuple and len(m) == 2 and m[0] == ref
+def _is_reply(tag):
+    return lambda m: type(m) is tuple and len(m) == 2 and (m[0] is tag or m[0] == tag)
 
 
 def _is_down(ref):
@@ -215,15 +215,16 @@ async def _call(server, kind, request, timeout, where):
     # The reply goes to an alias (OTP 24+): once we give up and deactivate it,
     # a late reply is dropped by the runtime and never reaches our mailbox.
     aref = labrt.alias()
-    labrt.send(pid, (kind, (me, Tag(mref, aref)), request))
-    msg = await labrt.receive(_is_reply_or_down(mref), timeout=timeout)
+    tag = Tag(aref, aref)                 # OTP's [alias | Ref]: the reply is {Tag, Reply}
+    labrt.send(pid, (kind, (me, tag), request))
+    msg = await labrt.receive(_is_reply_or_down(tag, mref), timeout=timeout)
     labrt.unalias(aref)
     if type(msg) is tuple:
         labrt.demonitor(mref, flush=True)
         return msg[1]
     # Timed out, or the server is gone.  A reply that arrived before we gave
     # up still counts (as in OTP); anything later is dropped.
-    late = await _take(_is_reply(mref))
+    late = await _take(_is_reply(tag))
     labrt.demonitor(mref, flush=True)
     if late is not None:
         return late[1]
@@ -262,8 +263,11 @@ def cast(server, msg) -> str:
 
 def reply(from_, value) -> str:
     """Reply to a call whose ``from_`` a callback received; any process may do it."""
-    _caller, tag = from_
-    labrt.send(tag.to, (tag.ref, value))
+    caller, tag = from_
+    if type(tag) is Tag:
+        labrt.send(tag.to, (tag, value))
+    else:                                 # a plain tag, from an Erlang peer's older gen
+        labrt.send(caller, (tag, value))
     return "ok"
 
 

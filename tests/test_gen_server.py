@@ -464,8 +464,10 @@ def test_stop_with_reply_runs_terminate_then_replies():
     assert got == [("terminate", "done"), Exit(pid, "done")]
     own = [(e.kind, e.data) for e in rt.trace if e.pid == pid and e.kind in ("send", "exit")
            and type(e.data) not in (Down, Exit)]
-    own[-2] = ("send", ("<ref>", own[-2][1][1])) if isinstance(own[-2][1][0], labrt.Ref) else own[-2]
-    assert own[-3:] == [("send", ("terminate", "done")), ("send", ("<ref>", "stopped")),
+    # The reply is {Tag, Reply}, as OTP's gen sends it ({[alias|Mref], Reply}).
+    own[-2] = (("send", ("<tag>", own[-2][1][1])) if isinstance(own[-2][1][0], gen_server.Tag)
+               else own[-2])
+    assert own[-3:] == [("send", ("terminate", "done")), ("send", ("<tag>", "stopped")),
                         ("exit", "done")]
 
 
@@ -1064,4 +1066,5 @@ def test_call_protocol_trace():
     assert request[0] == "$gen_call" and request[1][0] == labrt.Pid(0, 1) and request[2] == "get"
     alias = request[1][1].to
     assert isinstance(alias, labrt.Ref)                      # the tag names an alias, not a pid
-    assert call[3].data == (call[0].data, [])                 # (monitor ref, reply)
+    assert request[1][1].ref == alias                         # OTP's [alias | Ref]: one ref
+    assert call[3].data == (request[1][1], [])                # {Tag, Reply}, as OTP's gen

@@ -1,0 +1,15 @@
+"""labrt on Erlang's own distribution protocol: real nodes, real Erlang peers.
+
+``Node("a@localhost", cookie="secret")`` makes a trio runtime that is a node
+of a real cluster, reachable by name through EPMD, able to talk to other
+labrt nodes and to Erlang nodes started with ``erl -sname``.
+
+Layers, bottom up: :mod:`.etf` (the external term format), :mod:`.epmd`
+(finding nodes), :mod:`.handshake` (the cookie challenge), :mod:`.control`
+(control messages), :mod:`.connection` (packets and ticks), :mod:`.system`
+(the processes a peer expects: net_kernel, rex) and :mod:`.node` (the node
+itself, which the core sees as its world).
+"""
+from .node import ErlWorld, Node
+
+__all__ = ["ErlWorld", "Node"]

@@ -123,8 +123,8 @@ class Charlist(str):
     as ``"hello"`` matches both the atom and the string, and it can be a dict
     key; it encodes back as a list, not an atom.  On the wire a list of
     integers below 256 *is* a string (Erlang does not tell them apart), so
-    ``[1, 2, 3]`` from Erlang arrives as ``Charlist("\\x01\\x02\\x03")``:
-    :meth:`codes` gives the numbers.
+    ``[1, 2, 3]`` from Erlang arrives as ``Charlist("\\x01\\x02\\x03")``,
+    which compares equal to ``[1, 2, 3]`` too; :meth:`codes` gives the list.
     """
     __slots__ = ()
 
@@ -134,6 +134,18 @@ class Charlist(str):
     def codes(self) -> list[int]:
         """The character codes: Erlang's list itself."""
         return [ord(c) for c in self]
+
+    # Erlang does not tell "ab" from [97, 98]; neither does a Charlist.
+    def __eq__(self, other):
+        if type(other) is list:
+            return len(other) == len(self) and all(
+                type(c) is int and c == ord(ch) for c, ch in zip(other, self))
+        return str.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
 
 
 @dataclass(frozen=True)
@@ -230,6 +242,7 @@ class NodeTable:
                  max_nodes: int = 4096, max_details: int = 100_000):
         self._details: dict = {}
         self.max_details = max_details
+        self.local_index = local_index
         self.names: dict[int, str] = {local_index: local_name}
         self.index: dict[str, int] = {local_name: local_index}
         self.creation: dict[str, int] = {local_name: local_creation}
@@ -253,23 +266,27 @@ class NodeTable:
             raise ETFError(f"pid or ref of unknown node index {index}") from None
 
 
-    # Erlang's pids carry a serial and a creation, its refs one to five words
-    # and a creation; labrt's Pid and Ref carry one number.  The table keeps
-    # the rest for the values it has seen (bounded: oldest forgotten first),
-    # so a pid or ref that came from a peer goes back to it unchanged.
+    # Erlang's pids carry a serial and a creation; labrt's Pid carries the
+    # creation and one number (the serial goes in its high bits, and is 0 for
+    # every pid a node makes in practice).  Erlang's refs have one to five
+    # words and a creation; labrt's Ref has one number, so the table keeps the
+    # word count and creation of the refs it has seen (bounded: oldest
+    # forgotten first), and a ref from a peer goes back to it unchanged.
+
+    #: Set by a node: ``resolve_local(pid) -> Pid`` gives the live pid object
+    #: (the one holding its process) for a pid of this node, if there is one.
+    resolve_local = None
+
     def pid(self, node: str, num: int, serial: int, creation: int) -> Pid:
         index = self.index_of(node)
-        key = num | (serial << 32)
-        pid = Pid(index, key)
-        if node != self.local_name:
-            self._remember(("pid", index, key), creation)
+        pid = Pid(index, num | (serial << 32), None, creation)
+        if index == self.local_index and self.resolve_local is not None:
+            pid = self.resolve_local(pid)
         return pid
 
     def pid_ext(self, pid: Pid):
         name = self.name_of(pid.node)
-        creation = self._details.get(("pid", pid.node, pid.num),
-                                     self.creation.get(name, 0))
-        return name, pid.num & 0xFFFFFFFF, (pid.num >> 32) & 0xFFFFFFFF, creation
+        return name, pid.num & 0xFFFFFFFF, (pid.num >> 32) & 0xFFFFFFFF, pid.creation
 
     def ref(self, node: str, creation: int, ids) -> Ref:
         index = self.index_of(node)
@@ -415,6 +432,8 @@ def _decode(r: _Reader, depth: int):
             return items + tail
         if isinstance(tail, ImproperList):
             return ImproperList(tuple(items) + tail.items, tail.tail)
+        if n == 1 and items[0] == "alias" and type(tail) is Ref:
+            return _call_tag(tail)          # gen's call tag, [alias | Ref] (OTP 24+)
         return ImproperList(tuple(items), tail)
     if tag == BINARY:
         n = r.u32()
@@ -496,6 +515,11 @@ def _decode(r: _Reader, depth: int):
     if tag == COMPRESSED:
         r.fail("a compressed term inside a term")
     r.fail(f"unknown tag {tag}")
+
+
+def _call_tag(ref):
+    from ..gen_server import Tag            # the OTP layer, above this codec's imports
+    return Tag(ref, ref)
 
 
 def _tuple_value(r: _Reader, items: tuple):
@@ -649,6 +673,13 @@ def _enc(out: bytearray, x, nodes, records, depth):
         out += x.data
     elif t is Opaque:
         out += x.raw
+    elif t is _tag_type():
+        # gen_server's call tag: OTP's [alias | Ref] when the reply goes to an
+        # alias, else the plain ref (the reply then goes to the caller's pid).
+        if type(x.to) is Ref:
+            _enc_list(out, ["alias"], x.to, nodes, records, depth)
+        else:
+            _enc_ref(out, x.ref, nodes)
     elif isinstance(x, RemoteError):
         _enc_tuple(out, ("python_error", x.kind, x.message.encode()), nodes, records, depth)
     elif isinstance(x, BaseException):
@@ -661,6 +692,11 @@ def _enc(out: bytearray, x, nodes, records, depth):
         raise ETFError(f"a {t.__name__} has no Erlang form; send numbers, strings "
                        "(atoms), bytes, tuples, lists, dicts, pids and refs, or register "
                        "a frozen dataclass with Records.register")
+
+
+def _tag_type():
+    from ..gen_server import Tag
+    return Tag
 
 
 def _enc_tuple(out, items, nodes, records, depth):

@@ -145,7 +145,11 @@ async def initiate(stream, name: str, creation: int, cookie: str):
         flags = _check_flags(flags, peer)
         challenge_a = secrets.randbits(32)
         await _send(stream, b"r" + struct.pack(">I", challenge_a) + digest(challenge_b, cookie))
-        ack = await _recv(stream)
+        try:
+            ack = await _recv(stream)
+        except HandshakeError:
+            raise HandshakeError(f"node {peer} closed the connection after our answer to "
+                                 "its challenge: its cookie differs from ours") from None
         if ack[:1] != b"a" or len(ack) != 17:
             raise HandshakeError(f"node {peer} did not acknowledge: wrong cookie on one side?")
         if not hmac.compare_digest(ack[1:], digest(challenge_a, cookie)):

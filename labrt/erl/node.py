@@ -1,0 +1,481 @@
+"""A real node: a trio runtime that speaks Erlang's distribution protocol.
+
+``labrt.erl.Node("a@localhost", cookie="secret")`` is a labrt runtime on
+the trio kernel whose processes can reach processes on other OS processes:
+other labrt nodes, and real Erlang nodes started with ``erl -sname``.
+Everything the simulated world of ``labrt.dist`` teaches holds here too, on
+a real network: the same API (``spawn(..., node=)``, ``send((name, node),
+msg)``, remote links and monitors, ``monitor_node``, ``monitor_nodes``,
+``disconnect_node``, ``gen_server.call``), and the same failure semantics
+when a connection breaks, because the core sees this object exactly as it
+sees a simulated world: the *world* of the runtime.
+
+How the pieces fit
+------------------
+* The core hands every signal whose target is on another node to
+  :meth:`ErlWorld.post`.  It becomes a control message
+  (:mod:`~labrt.erl.control`) on the connection to that node.  If there is
+  no connection yet, the signal waits while one is set up (EPMD look-up,
+  then the handshake); if that fails, the sender sees what Erlang shows for
+  an unreachable node (a link gives ``noconnection``, a message is lost).
+* Each connection (:mod:`~labrt.erl.connection`) parses incoming packets
+  into operations, which become signals handed to ``rt._arrive``.
+* When a connection ends, for whatever reason, the node applies OTP's rules
+  (:meth:`ErlWorld._nodedown`): links to the peer's processes fire
+  ``noconnection``, monitors fire DOWN ``noconnection``, ``monitor_node``
+  and ``monitor_nodes`` subscribers hear ``nodedown``.
+
+What a peer can make this node do is bounded: it can send messages to
+processes and names, link, monitor and send exit signals (what any Erlang
+node can do to another), but code runs only if the node's program offered
+it in ``allow`` (a dict from ``(module, function)`` to a Python callable),
+for remote spawn and for ``rpc:call``.
+"""
+from __future__ import annotations
+
+import secrets
+import socket
+import sys
+
+import trio
+
+from .. import _api as api
+from .._core import EXITED, Runtime, isolate
+from .._signals import Signal
+from .._values import BadArg, Pid, Ref
+from . import control, epmd, etf, handshake, system
+from .connection import TICK, Connection
+
+__all__ = ["ErlWorld", "Node"]
+
+
+def _split(name):
+    if type(name) is not str or name.count("@") != 1 or not all(name.split("@")):
+        raise BadArg(f"a node name looks like 'name@host', got {name!r}")
+    return name.split("@")
+
+
+class ErlWorld:
+    """What a trio runtime's ``world`` is when its node is real."""
+
+    def __init__(self, rt: Runtime, name: str, cookie: str, *, allow=None,
+                 host: str = "127.0.0.1", port: int = 0, tick: float = TICK,
+                 limits: etf.Limits = etf.DEFAULT_LIMITS, records=None,
+                 epmd_port: int = epmd.EPMD_PORT, log=None):
+        _split(name)
+        if not isinstance(cookie, str) or not cookie:
+            raise BadArg("a real node needs a cookie: a non-empty string shared by "
+                         "every node of the cluster (Erlang's -setcookie)")
+        self.rt = rt
+        self.name = name
+        self.cookie = cookie
+        self.allow = dict(allow or {})
+        self.host = host
+        self.port = port
+        self.tick = tick
+        self.limits = limits
+        self.records = records
+        self.epmd_port = epmd_port
+        self.log = log or (lambda line: print(line, file=sys.stderr))
+        self.creation = secrets.randbits(32) or 1
+        self.table = etf.NodeTable(name, local_creation=self.creation)
+        self.table.resolve_local = self._local_pid
+        self.up = {0}                          # the core asks: is this node up?
+        self.net = self                        # the core posts remote signals here
+        self.conns: dict[str, Connection] = {}
+        self._pending: dict[str, list] = {}    # signals waiting for a connection
+        self._watch: dict[str, list] = {}      # monitor_node instances, by node
+        self._subs: list = []                  # monitor_nodes subscribers
+        self._unlink_id = 0
+        self._spawns: dict = {}                # spawn request ref -> (pid, link, ref)
+        self.nursery = None
+        self.epmd_server = None
+        self.outside = Pid(0, 0, None, self.creation)   # the sender of rt.send
+
+    # -- names and indices (as labrt.dist.World) ------------------------------
+    def index(self, name: str) -> int:
+        _split(name)
+        return self.table.index_of(name)
+
+    def name_of(self, index: int) -> str:
+        return self.table.name_of(index)
+
+    def node_index_of(self, target) -> int:
+        if type(target) is tuple:
+            return self.index(target[1])
+        return target.node
+
+    def _local_pid(self, pid):
+        """The live pid object for a pid of this node, so a message finds its process."""
+        p = self.rt.procs.get(pid.num)
+        return p.pid if p is not None and p.pid == pid else pid
+
+    def connected(self, name) -> list[str]:
+        return sorted(self.conns)
+
+    def who(self, dest):
+        return None                            # a remote name resolves at its node
+
+    # -- starting: listen, register with EPMD (ours if there is none) -------------
+    async def serve(self, *, task_status=trio.TASK_STATUS_IGNORED):
+        async with trio.open_nursery() as nursery:
+            self.nursery = nursery
+            listeners = await trio.open_tcp_listeners(self.port, host=self.host)
+            self.port = listeners[0].socket.getsockname()[1]
+            short = self.name.split("@")[0]
+            if not await epmd.epmd_running(epmd_port=self.epmd_port):
+                self.epmd_server = epmd.EpmdServer(port=self.epmd_port)
+                await nursery.start(self.epmd_server.serve)
+            _creation, self._registration = await epmd.register(
+                short, self.port, epmd_port=self.epmd_port)
+            nursery.start_soon(trio.serve_listeners, self._accepted, listeners)
+            self._start_system()
+            task_status.started(self.port)
+
+    def _start_system(self):
+        rt = self.rt
+        for name, fn, args in (("net_kernel", system.net_kernel, ()),
+                               ("rex", system.rex, (self.allow,))):
+            if rt.whereis(name) is None:
+                pid = rt.spawn(fn, *args)
+                rt.names[name] = rt.lookup(pid)
+                rt.lookup(pid).name = name
+
+    async def _accepted(self, stream):
+        try:
+            peer, flags, creation = await handshake.accept(
+                stream, self.name, self.creation, self.cookie)
+        except (handshake.HandshakeError, trio.TooSlowError, trio.BrokenResourceError,
+                OSError) as e:
+            self.log(f"labrt.erl: refused a connection on {self.name}: {e}")
+            await trio.aclose_forcefully(stream)
+            return
+        if peer in self.conns:
+            self.log(f"labrt.erl: {peer} connected twice; keeping the first connection")
+            await trio.aclose_forcefully(stream)
+            return
+        await self._serve_connection(stream, peer, creation)
+
+    # -- connecting ------------------------------------------------------------
+    def post(self, rt, sig):
+        """A signal for another node: send it, or wait for the connection."""
+        peer = self.name_of(self.node_index_of(sig.target))
+        conn = self.conns.get(peer)
+        if conn is not None:
+            self._send(conn, sig)
+            return
+        waiting = self._pending.get(peer)
+        if waiting is None:
+            self._pending[peer] = [sig]
+            self._spawn_task(self._connect, peer)
+        else:
+            waiting.append(sig)
+
+    def message(self, rt, sender, dest, msg):
+        """The core's shortcut for a plain message to a remote pid."""
+        self.post(rt, Signal("message", sender, dest, msg))
+
+    def _spawn_task(self, fn, *args):
+        if self.nursery is None:
+            raise BadArg(f"node {self.name} is not running yet: start it with "
+                         "rt.run_main(main) or labrt.erl.run(...)")
+        self.rt.kernel.token.run_sync_soon(self.nursery.start_soon, fn, *args)
+
+    async def _connect(self, peer):
+        short, host = _split(peer)
+        try:
+            port = await epmd.port_please(short, "127.0.0.1" if host == "localhost" else host,
+                                          epmd_port=self.epmd_port)
+            if port is None:
+                raise OSError(f"no node called {short} is registered on {host}")
+            with trio.fail_after(handshake.TIMEOUT):
+                stream = await trio.open_tcp_stream(
+                    "127.0.0.1" if host == "localhost" else host, port)
+            got, flags, creation = await handshake.initiate(
+                stream, self.name, self.creation, self.cookie)
+            if got != peer:
+                raise handshake.HandshakeError(f"{peer} answered as {got}")
+        except (OSError, epmd.EpmdError, handshake.HandshakeError, trio.TooSlowError,
+                trio.BrokenResourceError) as e:
+            self.log(f"labrt.erl: cannot connect {self.name} to {peer}: {e}")
+            self._unreachable(peer)
+            return
+        await self._serve_connection(stream, peer, creation)
+
+    def _unreachable(self, peer):
+        rt = self.rt
+        for sig in self._pending.pop(peer, []):
+            _undeliverable(rt, sig)
+        for pid in self._watch.pop(peer, ()):
+            self._tell(pid, ("nodedown", peer))
+        rt._drain()
+
+    async def _serve_connection(self, stream, peer, creation):
+        self.table.creation[peer] = creation
+        conn = Connection(stream, peer, self.table, on_op=self._op, on_close=self._closed,
+                          log=self.log, tick=self.tick, limits=self.limits,
+                          records=self.records)
+        self.conns[peer] = conn
+        for pid, _ in list(self._subs):
+            self._tell(pid, ("nodeup", peer))
+        for sig in self._pending.pop(peer, []):
+            self._send(conn, sig)
+        await conn.run()
+
+    # -- signals out: a signal becomes a control message ------------------------
+    def _send(self, conn, sig):
+        op = self._op_for(sig)
+        if op is not None and not conn.send(op):
+            _undeliverable(self.rt, sig)
+
+    def _op_for(self, sig):
+        k, sender, target = sig.kind, sig.sender or self.outside, sig.target
+        if k == "message":
+            if type(target) is tuple:
+                return control.Op("reg_send", sender, target[0], sig.payload)
+            if type(target) is Ref:
+                return control.Op("alias_send", sender, target, sig.payload)
+            return control.Op("send", sender, target, sig.payload)
+        if k == "exit":
+            return control.Op("exit" if sig.link else "exit2", sender, target, sig.payload)
+        if k == "link":
+            return control.Op("link", sender, target)
+        if k == "unlink":
+            self._unlink_id += 1
+            return control.Op("unlink", sender, target, ref=self._unlink_id)
+        if k == "monitor":
+            ref, _obj = sig.payload
+            return control.Op("monitor", sender, target, ref=ref)
+        if k == "monitor_name":
+            return control.Op("monitor", sender, target[0], ref=sig.payload)
+        if k == "demonitor":
+            return control.Op("demonitor", sender,
+                              target[0] if type(target) is tuple else target, ref=sig.payload)
+        if k == "down":
+            ref, obj, reason = sig.payload
+            src = obj[0] if type(obj) is tuple else (sig.sender or obj)
+            return control.Op("down", src, target, reason, ref=ref)
+        if k == "spawn":
+            self.log(f"labrt.erl: remote spawn from {self.name} is not supported over the "
+                     "wire; start the process on its node and send it messages")
+            return None
+        raise ValueError(f"unknown signal kind {k!r}")
+
+    # -- signals in: a control message becomes a signal --------------------------
+    def _op(self, conn, op):
+        rt = self.rt
+        k = op.kind
+        me = (self.name,)
+        if k == "send":
+            sig = Signal("message", op.sender, op.target, op.payload)
+        elif k == "reg_send":
+            sig = Signal("message", op.sender, (op.target,) + me, op.payload)
+        elif k == "alias_send":
+            sig = Signal("message", op.sender, op.target, op.payload)
+        elif k == "link":
+            sig = Signal("link", op.sender, op.target)
+        elif k == "unlink":
+            conn.send(control.Op("unlink_ack", op.target, op.sender, ref=op.ref))
+            sig = Signal("unlink", op.sender, op.target)
+        elif k in ("unlink_ack", "group_leader"):
+            return
+        elif k in ("exit", "exit2"):
+            sig = Signal("exit", op.sender, op.target, op.payload, k == "exit")
+        elif k == "monitor":
+            if type(op.target) is str:
+                sig = Signal("monitor_name", op.sender, (op.target,) + me, op.ref)
+            else:
+                sig = Signal("monitor", op.sender, op.target, (op.ref, op.target))
+        elif k == "demonitor":
+            target = (op.target,) + me if type(op.target) is str else op.target
+            sig = Signal("demonitor", op.sender, target, op.ref)
+        elif k == "down":
+            obj = (op.sender, conn.peer) if type(op.sender) is str else op.sender
+            sig = Signal("down", op.sender if type(op.sender) is Pid else None, op.target,
+                         (op.ref, obj, op.payload))
+        elif k == "spawn_request":
+            self._spawn_request(conn, op)
+            return
+        else:
+            return
+        if _is_local(sig.target, self.name):
+            rt._arrive(sig)
+            rt._drain()
+
+    def _spawn_request(self, conn, op):
+        """A peer asks this node to start a process: only allow-listed functions run.
+
+        ``rpc:call`` and ``erpc:call`` arrive here too, as a spawn of
+        ``erpc:execute_call(Res, M, F, A)``; the function that runs is then
+        ``allow[(M, F)]``, and the process exits ``{Res, return, Value}`` as
+        erpc's own would, which the caller's monitor turns into the result.
+        """
+        (module, function, arity), opts = op.extra
+        args = list(op.payload)
+        call = None
+        if (module, function, arity) == ("erpc", "execute_call", 4) and len(args) == 4:
+            res, m, f, a = args
+            call = (res, self.allow.get((m, f)), etf.Charlist.codes(a)
+                    if isinstance(a, etf.Charlist) else a)
+            fn, what = call[1], f"{m}:{f}/{len(a) if isinstance(a, list) else '?'} by rpc"
+        else:
+            fn, what = self.allow.get((module, function)), f"{module}:{function}/{arity}"
+        opts = opts if type(opts) is list else []
+        if fn is None or (call is None and arity != len(args)) or (
+                call is not None and not isinstance(call[2], list)):
+            self.log(f"labrt.erl: refused {conn.peer}'s spawn of {what} "
+                     "(not in this node's allow-list)")
+            conn.send(control.Op("spawn_reply", "notsup", op.sender, 0, ref=op.ref))
+            return
+        rt = self.rt
+        if call is not None:
+            pid = rt._spawn(None, _erpc_call, (call[0], fn, tuple(call[2])))[0]
+        else:
+            pid = rt._spawn(None, fn, tuple(args))[0]
+        if "link" in opts:
+            rt._arrive(Signal("link", op.sender, pid))
+        if "monitor" in opts:
+            rt._arrive(Signal("monitor", op.sender, pid, (op.ref, pid)))
+        reply = next((o[1] for o in opts if type(o) is tuple and len(o) == 2
+                      and o[0] == "reply"), "yes")
+        if reply in ("yes", "success_only"):
+            flags = (1 if "link" in opts else 0) | (2 if "monitor" in opts else 0)
+            conn.send(control.Op("spawn_reply", pid, op.sender, flags, ref=op.ref))
+        rt._drain()
+
+    # -- connections ending ------------------------------------------------------
+    def _closed(self, conn, reason):
+        if self.conns.get(conn.peer) is conn:
+            del self.conns[conn.peer]
+        self._nodedown(conn.peer, reason)
+
+    def _nodedown(self, peer, reason):
+        """The connection to ``peer`` is gone: OTP's failure semantics, here."""
+        rt = self.rt
+        y = self.index(peer)
+        exits, downs = [], []
+        for p in list(rt.procs.values()):
+            if p.links:
+                for t in [t for t in p.links if t.node == y]:
+                    del p.links[t]
+                    exits.append((t, p.pid))
+            if p.monitors:
+                for ref, t in [(r, t) for r, t in p.monitors.items()
+                               if self.node_index_of(t) == y]:
+                    del p.monitors[ref]
+                    downs.append((p, ref, t))
+            if p.watchers:
+                for ref in [r for r, (w, _) in p.watchers.items() if w.node == y]:
+                    del p.watchers[ref]
+        for p, ref, t in downs:
+            if p.status is not EXITED:
+                rt._send_down(p, ref, t, "noconnection", t if type(t) is Pid else None)
+        for t, pid in exits:
+            rt._arrive(Signal("exit", t, pid, "noconnection"))
+        for pid in self._watch.pop(peer, ()):
+            self._tell(pid, ("nodedown", peer))
+        for pid, with_reason in list(self._subs):
+            self._tell(pid, ("nodedown", peer, {"nodedown_reason": reason})
+                       if with_reason else ("nodedown", peer))
+        rt._drain()
+
+    def _tell(self, pid, msg):
+        p = self.rt.lookup(pid)
+        if p is not None and p.status is not EXITED:
+            self.rt._send(None, pid, msg)
+
+    # -- what processes ask for (labrt.dist.api forwards here) -------------------
+    def connection(self, a, b):
+        return self.conns.get(self.name_of(b))
+
+    def disconnect(self, a, b, reason_a, reason_b) -> bool:
+        conn = self.conns.get(self.name_of(b))
+        if conn is None:
+            return False
+        conn.close(reason_a)
+        return True
+
+    def monitor_node(self, rt, p, name, flag) -> bool:
+        if type(flag) is not bool:
+            raise BadArg(f"monitor_node: the flag must be True or False, got {flag!r}")
+        _split(name)
+        if not flag:
+            lst = self._watch.get(name)
+            if lst and p.pid in lst:
+                lst.remove(p.pid)
+            return True
+        if name == self.name:
+            return True
+        self._watch.setdefault(name, []).append(p.pid)
+        if name not in self.conns and name not in self._pending:
+            self._pending[name] = []
+            self._spawn_task(self._connect, name)
+        return True
+
+    def monitor_nodes(self, rt, p, flag, with_reason) -> str:
+        if flag:
+            self._subs.append((p.pid, bool(with_reason)))
+        else:
+            for k, (pid, wr) in enumerate(self._subs):
+                if pid == p.pid and wr == bool(with_reason):
+                    del self._subs[k]
+                    break
+        return "ok"
+
+    def spawn_request(self, rt, parent, name, fn, args, link, monitor):
+        raise BadArg(f"spawn on {name}: a real node cannot ship Python code to another "
+                     "node; start the process there (its program, or an rpc the other "
+                     "node allows) and send it messages")
+
+    def spawn_arrived(self, rt, sig):
+        raise BadArg("spawn requests arrive as SPAWN_REQUEST control messages")
+
+
+async def _erpc_call(res, fn, args):
+    """Run an allow-listed function for ``rpc:call``; exit as erpc's execute_call does."""
+    try:
+        value = fn(*args)
+        if hasattr(value, "__await__"):
+            value = await value
+    except api.ProcessExit as e:
+        api.exit((res, "exit", e.reason))
+    except Exception as e:
+        api.exit((res, "error", e, []))
+    api.exit((res, "return", value))
+
+
+def _is_local(target, name):
+    if type(target) is tuple:
+        return target[1] == name
+    return target.node == 0
+
+
+def _undeliverable(rt, sig):
+    """No connection for ``sig``: what its sender sees at once (as labrt.dist)."""
+    kind = sig.kind
+    if kind == "link":
+        rt._arrive(Signal("exit", sig.target, sig.sender, "noconnection", True))
+    elif kind == "monitor":
+        ref, obj = sig.payload
+        rt._arrive(Signal("down", sig.target, sig.sender, (ref, obj, "noconnection")))
+    elif kind == "monitor_name":
+        rt._arrive(Signal("down", None, sig.sender, (sig.payload, sig.target, "noconnection")))
+
+
+def Node(name: str, cookie: str, *, allow=None, tick: float = TICK, host: str = "127.0.0.1",
+         port: int = 0, epmd_port: int = epmd.EPMD_PORT, trace: bool = False,
+         reports="stderr", limits: etf.Limits = etf.DEFAULT_LIMITS, log=None) -> Runtime:
+    """A trio runtime that is node ``name`` of a real cluster.
+
+    Run it like any trio runtime (``rt.run_main(main)``); the node listens on
+    ``host`` (loopback by default), registers with EPMD (starting labrt's own
+    when none answers), and connects to other nodes on first contact.
+    """
+    rt = Runtime(kernel="trio", trace=trace, reports=reports)
+    world = ErlWorld(rt, name, cookie, allow=allow, host=host, port=port, tick=tick,
+                     limits=limits, epmd_port=epmd_port, log=log)
+    rt.world = world
+    rt.node_name = name
+    rt.creation = world.creation
+    rt.kernel.services.append(world.serve)
+    return rt

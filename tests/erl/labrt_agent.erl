@@ -1,0 +1,65 @@
+%% An agent on a real Erlang node, driven by a labrt test over the wire.
+%% The test sends {From, Command} to the registered process `agent`; the agent
+%% does what it is asked on the BEAM side and answers {agent, Result}.
+%% The module is also a tiny gen_server (`ekv`), for calls in both directions.
+-module(labrt_agent).
+-behaviour(gen_server).
+-export([start/0, agent/0, watcher/2, waiter/0]).
+-export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
+
+start() ->
+    register(agent, spawn(fun agent/0)),
+    {ok, _} = gen_server:start({local, ekv}, ?MODULE, #{}, []),
+    io:format("labrt_agent ready~n"),
+    ok.
+
+agent() ->
+    receive
+        {From, Cmd} -> From ! {agent, catch run(Cmd, From)}
+    end,
+    agent().
+
+run({echo, X}, _) -> X;
+run({watch_link, Pid}, From) -> spawn(?MODULE, watcher, [{link, Pid}, From]);
+run({watch_monitor, Target}, From) -> spawn(?MODULE, watcher, [{monitor, Target}, From]);
+run({watch_node, Node}, From) -> spawn(?MODULE, watcher, [{node, Node}, From]);
+run(waiter, _) -> spawn(?MODULE, waiter, []);
+run({call, Dest, Req}, _) ->
+    try gen_server:call(Dest, Req, 3000) catch exit:R -> {'EXIT', R} end;
+run({send, Dest, Msg}, _) -> Dest ! Msg, ok;
+run({exit, Pid, Reason}, _) -> exit(Pid, Reason), ok;
+run(nodes, _) -> lists:sort(nodes());
+run({ping, Node}, _) -> net_adm:ping(Node);
+run({disconnect, Node}, _) -> erlang:disconnect_node(Node);
+run({rpc, Node, M, F, A}, _) -> rpc:call(Node, M, F, A, 3000);
+run({spawn_on, Node}, _) ->
+    try spawn(Node, erlang, self, []) of P -> {spawned, is_pid(P)} catch C:R -> {C, R} end.
+
+%% A process that links to, monitors or watches the node of its target and tells
+%% From everything it hears, as {seen, self(), Msg}.
+watcher(How, From) ->
+    process_flag(trap_exit, true),
+    case How of
+        {link, Pid} -> link(Pid);
+        {monitor, Target} -> erlang:monitor(process, Target);
+        {node, Node} -> monitor_node(Node, true)
+    end,
+    From ! {ready, self()},
+    forward(From).
+
+forward(From) ->
+    receive
+        {die, Reason} -> exit(Reason);
+        Msg -> From ! {seen, self(), Msg}, forward(From)
+    end.
+
+%% A process that waits, then exits with the reason it is told.
+waiter() ->
+    receive {die, Reason} -> exit(Reason) end.
+
+init(Map) -> {ok, Map}.
+handle_call({put, K, V}, _From, M) -> {reply, ok, M#{K => V}};
+handle_call({get, K}, _From, M) -> {reply, maps:get(K, M, undefined), M};
+handle_call(crash, _From, _M) -> error(asked_to_crash).
+handle_cast(_, M) -> {noreply, M}.
+handle_info(_, M) -> {noreply, M}.

@@ -1,0 +1,225 @@
+"""labrt nodes and real Erlang nodes in one cluster, over Erlang's own protocol.
+
+Each test starts a private EPMD and real `erl -sname` nodes running
+tests/erl/labrt_agent.erl, then runs a labrt node (trio kernel) in this
+process that talks to them: messages both ways, gen_server calls both ways,
+links and monitors both ways, kill -9 of a BEAM node, disconnect_node,
+reconnection, and peers that must be refused. Skipped where Erlang is absent.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import labrt
+from labrt import (Down, Exit, TIMEOUT, gen_server, link, monitor, receive, register, send,
+                   spawn, trap_exit)
+from labrt import self as me
+from labrt.erl import Node
+
+sys.path.insert(0, str(Path(__file__).parent / "erl"))
+from cluster import Cluster, erl_available  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not erl_available(), reason="needs a real Erlang (erl, erlc, epmd)")
+
+B = "beam_b@localhost"
+
+
+def node(c, short="py", **kw):
+    logs = []
+    rt = Node(f"{short}@localhost", c.cookie, epmd_port=c.epmd_port, log=logs.append,
+              reports=None, **kw)
+    return rt, logs
+
+
+async def ask(cmd, node=B):
+    """Ask the BEAM node's agent to do ``cmd``; return its answer."""
+    send(("agent", node), (me(), cmd))
+    return await receive(lambda m: type(m) is tuple and m[:1] == ("agent",), timeout=5)
+
+
+def answer(m):
+    assert m is not TIMEOUT, "the BEAM agent did not answer in 5 s"
+    return m[1]
+
+
+def test_messages_both_ways_by_name_and_pid():
+    """A registered send to the BEAM, its reply to our pid, and a send to our registered name."""
+    with Cluster() as c:
+        c.beam("beam_b")
+        rt, _ = node(c)
+
+        async def main():
+            assert answer(await ask(("echo", ("tuple", 1, [2, 3], b"bin", {"k": 1.5})))) == \
+                ("tuple", 1, [2, 3], b"bin", {"k": 1.5})
+            register("inbox", me())
+            answer(await ask(("send", ("inbox", "py@localhost"), ("hi", "from", "erlang"))))
+            got = await receive(("hi", "from", "erlang"), timeout=5)
+            return got, labrt.nodes()
+        got, nodes = rt.run_main(main)
+        assert got == ("hi", "from", "erlang")
+        assert nodes == [B]
+
+
+def test_gen_server_calls_both_ways():
+    """Erlang calls a labrt gen_server; labrt calls an Erlang gen_server (replies via aliases)."""
+    class Kv(gen_server.GenServer):
+        def init(self, arg):
+            return ("ok", {})
+
+        def handle_call(self, req, from_, state):
+            match req:
+                case ("put", k, v):
+                    return ("reply", "ok", {**state, k: v})
+                case ("get", k):
+                    return ("reply", state.get(k, "undefined"), state)
+
+    with Cluster() as c:
+        c.beam("beam_b")
+        rt, _ = node(c)
+
+        async def main():
+            await gen_server.start(Kv, None, name="kv")
+            put = answer(await ask(("call", ("kv", "py@localhost"), ("put", "x", 42))))
+            get = answer(await ask(("call", ("kv", "py@localhost"), ("get", "x"))))
+            mine = await gen_server.call(("ekv", B), ("put", "y", 7))
+            back = await gen_server.call(("ekv", B), ("get", "y"))
+            return put, get, mine, back
+        assert rt.run_main(main) == ("ok", 42, "ok", 7)
+
+
+def test_links_both_ways():
+    """A BEAM process that dies gives our trapping linker its reason, and ours gives theirs."""
+    with Cluster() as c:
+        c.beam("beam_b")
+        rt, _ = node(c)
+
+        async def victim():
+            await receive("die")
+            raise ValueError("bad input")
+
+        async def main():
+            trap_exit(True)
+            waiter = answer(await ask("waiter"))
+            link(waiter)
+            send(waiter, ("die", ("shutdown", "done")))
+            theirs = await receive(Exit, timeout=5)
+            mine = spawn(victim)
+            watcher = answer(await ask(("watch_link", mine)))
+            await receive(("ready", watcher), timeout=5)
+            send(mine, "die")
+            seen = await receive(lambda m: type(m) is tuple and m[0] == "seen", timeout=5)
+            return waiter, theirs, mine, seen
+        waiter, theirs, mine, seen = rt.run_main(main)
+        assert theirs == Exit(waiter, ("shutdown", "done"))
+        assert isinstance(seen[2], Exit)
+        exit_msg = seen[2]
+        assert exit_msg.pid == mine
+        assert exit_msg.reason.kind == "ValueError" and "bad input" in exit_msg.reason.message
+
+
+def test_monitors_by_pid_and_by_name():
+    """DOWN with the reason; noproc for a name that is not registered on a live node."""
+    with Cluster() as c:
+        c.beam("beam_b")
+        rt, _ = node(c)
+
+        async def main():
+            waiter = answer(await ask("waiter"))
+            r1 = monitor(waiter)
+            send(waiter, ("die", "gone"))
+            d1 = await receive(Down, timeout=5)
+            r2 = monitor(("nobody", B))
+            d2 = await receive(Down, timeout=5)
+            return (d1, r1, waiter), (d2, r2)
+        (d1, r1, waiter), (d2, r2) = rt.run_main(main)
+        assert d1 == Down(r1, waiter, "gone")
+        assert d2 == Down(r2, ("nobody", B), "noproc")
+
+
+def test_kill_9_of_a_beam_node_gives_noconnection_and_nodedown():
+    """kill -9 of the peer's OS process: links give noconnection, monitor_node nodedown."""
+    with Cluster() as c:
+        beam = c.beam("beam_b")
+        rt, _ = node(c)
+
+        async def main():
+            trap_exit(True)
+            waiter = answer(await ask("waiter"))
+            link(waiter)
+            ref = monitor(waiter)
+            labrt.monitor_node(B, True)
+            c.kill9(beam)
+            got = [await receive(timeout=5) for _ in range(3)]
+            return waiter, ref, got, labrt.nodes()
+        waiter, ref, got, nodes = rt.run_main(main)
+        assert Exit(waiter, "noconnection") in got
+        assert Down(ref, waiter, "noconnection") in got
+        assert ("nodedown", B) in got
+        assert nodes == []
+
+
+def test_disconnect_then_reconnect_on_next_send():
+    """disconnect_node: both sides see nodedown; the next send connects again (nodeup)."""
+    with Cluster() as c:
+        c.beam("beam_b")
+        rt, _ = node(c)
+
+        async def main():
+            labrt.monitor_nodes(True)
+            answer(await ask(("echo", 1)))
+            up1 = await receive(lambda m: m[:1] == ("nodeup",), timeout=5)
+            assert labrt.disconnect_node(B) is True
+            down = await receive(lambda m: m[:1] == ("nodedown",), timeout=5)
+            again = answer(await ask(("echo", 2)))
+            up2 = await receive(lambda m: m[:1] == ("nodeup",), timeout=5)
+            return up1, down, again, up2
+        assert rt.run_main(main) == (("nodeup", B), ("nodedown", B), 2, ("nodeup", B))
+
+
+def test_a_peer_with_a_wrong_cookie_is_refused_with_one_log_line():
+    """Wrong cookie either way: refused in the handshake, the log names the peer; others work."""
+    with Cluster() as c:
+        c.beam("beam_b")
+        rt, logs = node(c)
+
+        async def main():
+            # beam_x keeps trying to reach us with the wrong cookie...
+            c.beam("beam_x", cookie="not-the-cookie",
+                   eval="[begin net_adm:ping('py@localhost'), timer:sleep(200) end "
+                        "|| _ <- lists:seq(1, 20)]")
+            await labrt.sleep(1.0)
+            # ...and we try to reach it.
+            send(("agent", "beam_x@localhost"), (me(), ("echo", 1)))
+            wrong = await receive(timeout=2)
+            ok = answer(await ask(("ping", "py@localhost")))
+            return wrong, ok, labrt.nodes()
+        wrong, ok, nodes = rt.run_main(main)
+        assert wrong is TIMEOUT
+        assert ok == "pong" and nodes == [B]
+        theirs = [l for l in logs if "refused" in l and "beam_x@localhost" in l]
+        ours = [l for l in logs if "cannot connect" in l and "beam_x@localhost" in l]
+        assert theirs and all("cookie" in l for l in theirs)
+        assert ours and all("cookie" in l for l in ours)
+
+
+def test_remote_spawn_and_rpc_are_refused_unless_allowed():
+    """A peer cannot run code on a labrt node unless the node offered that function."""
+    def add(a, b):
+        return a + b
+
+    with Cluster() as c:
+        c.beam("beam_b")
+        rt, logs = node(c, allow={("math", "add"): add})
+
+        async def main():
+            allowed = answer(await ask(("rpc", "py@localhost", "math", "add", [2, 3])))
+            refused = answer(await ask(("rpc", "py@localhost", "os", "system", [b"true"])))
+            spawned = answer(await ask(("spawn_on", "py@localhost")))
+            return allowed, refused, spawned
+        allowed, refused, spawned = rt.run_main(main)
+        assert allowed == 5
+        assert refused[0] == "badrpc"
+        assert any("refused" in l and "erlang:self" in l for l in logs)
