@@ -13,7 +13,9 @@
 %%   1. starts any peer a previous scenario stopped (they all run otherwise:
 %%      starting peers once per run keeps the run short);
 %%   2. performs the scenario's setup actions (dist_scenarios:setup/1);
-%%   3. runs the scenario on node a (dist_scenarios:run/2) and prints its lines;
+%%   3. starts the scenario on node a (dist_scenarios:start/2), polls it until
+%%      it is done, restarting a node when the scenario asks for it, and
+%%      prints its lines;
 %%   4. kills what the scenario started on every node (dist_scenarios:cleanup/1)
 %%      and disconnects every pair of nodes, so the next scenario starts with
 %%      three unconnected nodes.
@@ -58,10 +60,35 @@ node_name(R) -> list_to_atom(atom_to_list(R) ++ "@localhost").
 scenario(Name, Peers0, Roles, Code) ->
     Peers = ensure_peers(Peers0, Code),
     [setup(Action, Peers, Roles) || Action <- dist_scenarios:setup(Name)],
-    {Lines, G} = peer:call(maps:get(a, Peers), dist_scenarios, run, [Name, Roles], 60000),
+    ok = peer:call(maps:get(a, Peers), dist_scenarios, start, [Name, Roles]),
+    {Lines, G, Peers1} = drive(Peers, Code),
     io:format("=== ~w~n", [Name]),
     [io:format("~s~n", [L]) || L <- Lines],
-    reset(Peers, G).
+    reset(Peers1, G).
+
+%% Poll the running scenario on a; carry out what it asks for.
+drive(Peers, Code) ->
+    A = maps:get(a, Peers),
+    case peer:call(A, dist_scenarios, poll, [], 10000) of
+        running ->
+            timer:sleep(5),
+            drive(Peers, Code);
+        {request, {restart, Role}} ->
+            Old = maps:get(Role, Peers),
+            wait_gone(Old, 500),
+            New = start_peer(Role, Code),
+            ok = peer:call(A, dist_scenarios, answer, [ok]),
+            drive(Peers#{Role => New}, Code);
+        {done, Lines, G} ->
+            {Lines, G, Peers}
+    end.
+
+wait_gone(_, 0) -> ok;
+wait_gone(Peer, N) ->
+    case alive(Peer) of
+        true -> timer:sleep(10), wait_gone(Peer, N - 1);
+        false -> ok
+    end.
 
 setup({connect, From, To}, Peers, Roles) ->
     true = peer:call(maps:get(From, Peers), net_kernel, connect_node,

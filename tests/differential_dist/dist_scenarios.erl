@@ -26,7 +26,7 @@
 %% 100 ms, and logs them sorted as `a drained ...` lines.  Nothing prints a
 %% time.
 -module(dist_scenarios).
--export([run/2, cleanup/1, disconnect_all/0, names/0, setup/1, io_sink/0]).
+-export([start/2, poll/0, answer/1, cleanup/1, disconnect_all/0, names/0, setup/1, io_sink/0]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 -export([exit_with/1, divide/2, sleep_then/2]).
 
@@ -41,27 +41,48 @@ names() -> [Name || {Name, _} <- scenarios()].
 setup(transitive_existing) -> [{connect, b, c}];
 setup(_) -> [].
 
-%% Run one scenario on this node (a); return {FormattedLines, GroupLeader}.
-%% Every process the scenario starts, here or on another node, inherits the
-%% group leader G, which is how cleanup/1 finds them afterwards.
-run(Name, Roles) ->
+%% Start one scenario on this node (a).  The controller then polls (poll/0)
+%% until it gets {done, FormattedLines, GroupLeader}; meanwhile a poll may
+%% return {request, R}, something only the controller can do (restart a
+%% node), which it answers with answer/1.  Every process the scenario starts,
+%% here or on another node, inherits the group leader G, which is how
+%% cleanup/1 finds them afterwards.
+start(Name, Roles) ->
     {Name, Fun} = lists:keyfind(Name, 1, scenarios()),
-    G = spawn(?MODULE, io_sink, []),
-    Self = self(),
-    {Pid, Ref} = spawn_monitor(fun() ->
-        group_leader(G, self()),
-        put(collector, Self),
-        put(roles, Roles),
-        Fun()
+    Ready = make_ref(), Caller = self(),
+    spawn(fun() ->
+        register(dist_runner, self()),
+        Caller ! Ready,
+        G = spawn(?MODULE, io_sink, []),
+        Self = self(),
+        {Pid, Ref} = spawn_monitor(fun() ->
+            group_leader(G, self()),
+            put(collector, Self),
+            put(roles, Roles),
+            Fun()
+        end),
+        {Lines, Names} = collect(Pid, Ref, #{Pid => main}, [], none),
+        Out = [L || Item <- Lines, L <- fmt_line(Item, Names)],
+        receive {poll, From} -> From ! {dist_poll, {done, Out, G}} end
     end),
-    {Lines, Names} = collect(Pid, Ref, #{Pid => main}, []),
-    {[L || Item <- Lines, L <- fmt_line(Item, Names)], G}.
+    receive Ready -> ok end.
 
-collect(Pid, Ref, Names, Acc) ->
+poll() ->
+    dist_runner ! {poll, self()},
+    receive {dist_poll, X} -> X after 5000 -> no_runner end.
+
+answer(R) -> dist_runner ! {answer, R}, ok.
+
+collect(Pid, Ref, Names, Acc, Req) ->
     receive
-        {log, Terms} -> collect(Pid, Ref, Names, [{line, Terms} | Acc]);
-        {log_sorted, Lines} -> collect(Pid, Ref, Names, [{sorted, Lines} | Acc]);
-        {name, X, N} -> collect(Pid, Ref, Names#{X => N}, Acc);
+        {log, Terms} -> collect(Pid, Ref, Names, [{line, Terms} | Acc], Req);
+        {log_sorted, Lines} -> collect(Pid, Ref, Names, [{sorted, Lines} | Acc], Req);
+        {name, X, N} -> collect(Pid, Ref, Names#{X => N}, Acc, Req);
+        {ctl, R} -> collect(Pid, Ref, Names, Acc, R);
+        {poll, From} ->
+            From ! {dist_poll, case Req of none -> running; _ -> {request, Req} end},
+            collect(Pid, Ref, Names, Acc, Req);
+        {answer, R} -> Pid ! {ctl_reply, R}, collect(Pid, Ref, Names, Acc, none);
         {'DOWN', Ref, process, Pid, Why} ->
             {lists:reverse([{line, [a, exit, Why]} | Acc]), Names}
     after 20000 ->
@@ -194,6 +215,12 @@ stop_node(Node) ->
         receive {nodedown, Node} -> Self ! {stopped, Node} end
     end),
     receive {stopped, Node} -> ok after 5000 -> not_stopped end.
+
+%% Ask the controller to start Node again after stop_node/1 (a fresh node of
+%% the same name: a new creation, nothing running, not connected).
+restart_node(Node) ->
+    get(collector) ! {ctl, {restart, role(Node)}},
+    receive {ctl_reply, R} -> R after 30000 -> ctl_timeout end.
 
 %% Wait (3 s at most) until nodes() is Expected; return the sorted nodes().
 wait_nodes(Expected) -> wait_nodes(Expected, 300).
@@ -513,6 +540,52 @@ scenarios() ->
          log([a, got, next()])
      end},
 
+     {signals_to_stopped_node, fun() ->
+         %% after b stopped: sends and exit/2 to its pids do not fail; link and
+         %% monitor give noconnection (the node cannot be reached)
+         trap(true),
+         B = nd(b),
+         P = nm(start_srv(B, srv, false), p),
+         stop_node(B),
+         log([a, send_pid, P ! hi]),
+         log([a, send_name, {srv, B} ! hi]),
+         log([a, exit, exit(P, kill)]),
+         log([a, link, link(P)]),
+         log([a, got, next()]),
+         nm(monitor(process, P), m1),
+         log([a, got, next()]),
+         nm(monitor(process, {srv, B}), m2),
+         log([a, got, next()]),
+         log([a, cast, gen_server:cast({kv, B}, hi)]),
+         drain(0)
+     end},
+
+     {restart_node, fun() ->
+         %% b stops and starts again (a new creation): nodeup on the next
+         %% contact, its old names and pids reach nothing
+         trap(true),
+         B = nd(b),
+         net_kernel:monitor_nodes(true),
+         P = nm(start_srv(B, srv, false), old),
+         drain(1),                            % nodeup
+         stop_node(B),
+         drain(1),                            % nodedown
+         log([a, restart, restart_node(B)]),
+         log([a, nodes, nodes()]),
+         nm(monitor(process, {srv, B}), m1),  % connects again; no srv there yet
+         drain(2),                            % nodeup, DOWN noproc
+         nm(monitor(process, P), m2),
+         log([a, got, next()]),
+         log([a, link_old, link(P)]),
+         log([a, got, next()]),
+         log([a, send_old, P ! hi]),
+         Q = nm(start_srv(B, srv, false), new),
+         log([a, same_pid, Q =:= P, node(Q)]),
+         Q ! {report, self()},
+         log([a, got, next()]),
+         drain(0)
+     end},
+
      %% calls to a down node (item 103)
      {gen_server_call_nodedown, fun() ->
          B = nd(b),
@@ -529,6 +602,7 @@ scenarios() ->
          B = nd(b),
          log([a, rpc, rpc:call(B, erlang, node, [])]),
          log([a, rpc_exit, rpc:call(B, ?MODULE, exit_with, [boom])]),
+         log([a, rpc_exit_normal, rpc:call(B, ?MODULE, exit_with, [normal])]),
          log([a, rpc_error, rpc:call(B, ?MODULE, divide, [1, 0])]),
          log([a, rpc_timeout, rpc:call(B, ?MODULE, sleep_then, [1000, late], 100)]),
          log([a, rpc_nonexistent, rpc:call(nd(x), erlang, node, [])]),

@@ -143,6 +143,12 @@ async def stop_node(t, node):
     return "not_stopped" if m is TIMEOUT else "ok"
 
 
+async def restart(t, node):
+    """The controller's restart on the BEAM side: a fresh node of the same name."""
+    t.world.restart(node)
+    return "ok"
+
+
 async def wait_nodes(expected):
     for _ in range(300):
         if sorted(labrt.nodes()) == expected:
@@ -527,6 +533,50 @@ async def remote_process_alive_after_disconnect(t):
     t.log("a", "got", await next_())
 
 
+@scenario
+async def signals_to_stopped_node(t):
+    trap_exit(True)
+    b = nd("b")
+    p = t.name(await start_srv(b, "srv", False), "p")
+    await stop_node(t, b)
+    t.log("a", "send_pid", send(p, "hi"))
+    t.log("a", "send_name", send(("srv", b), "hi"))
+    t.log("a", "exit", labrt.exit(p, "kill"))
+    t.log("a", "link", link(p))
+    t.log("a", "got", await next_())
+    t.name(monitor(p), "m1")
+    t.log("a", "got", await next_())
+    t.name(monitor(("srv", b)), "m2")
+    t.log("a", "got", await next_())
+    t.log("a", "cast", gen_server.cast(("kv", b), "hi"))
+    await drain(t, 0)
+
+
+@scenario
+async def restart_node(t):
+    trap_exit(True)
+    b = nd("b")
+    labrt.monitor_nodes(True)
+    p = t.name(await start_srv(b, "srv", False), "old")
+    await drain(t, 1)
+    await stop_node(t, b)
+    await drain(t, 1)
+    t.log("a", "restart", await restart(t, b))
+    t.log("a", "nodes", labrt.nodes())
+    t.name(monitor(("srv", b)), "m1")
+    await drain(t, 2)
+    t.name(monitor(p), "m2")
+    t.log("a", "got", await next_())
+    t.log("a", "link_old", link(p))
+    t.log("a", "got", await next_())
+    t.log("a", "send_old", send(p, "hi"))
+    q = t.name(await start_srv(b, "srv", False), "new")
+    t.log("a", "same_pid", q == p, labrt.node(q))
+    send(q, ("report", self()))
+    t.log("a", "got", await next_())
+    await drain(t, 0)
+
+
 # ----------------------------------------------------------------- item 103: calls
 
 @scenario
@@ -548,6 +598,7 @@ async def rpc_call(t):
     b = nd("b")
     t.log("a", "rpc", await rpc.call(b, this_node))
     t.log("a", "rpc_exit", await rpc.call(b, exit_with, "boom"))
+    t.log("a", "rpc_exit_normal", await rpc.call(b, exit_with, "normal"))
     t.log("a", "rpc_error", await rpc.call(b, divide, 1, 0))
     t.log("a", "rpc_timeout", await rpc.call(b, sleep_then, 1.0, "late", timeout=0.1))
     t.log("a", "rpc_nonexistent", await rpc.call(nd("x"), this_node))
