@@ -13,7 +13,9 @@ from itertools import combinations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labrt.check import History, KeyValue, Register, Set, check, is_linearizable, shortest_prefix
+from labrt.check import (
+    Counter, History, KeyValue, Register, Set, check, is_linearizable, shortest_prefix,
+)
 
 
 def stable(n):
@@ -87,6 +89,10 @@ set_ops = st.one_of(
     st.tuples(st.just("add"), values, st.none()),
     st.tuples(st.just("read"), st.none(), st.lists(values, max_size=3, unique=True)),
 )
+counter_ops = st.one_of(
+    st.tuples(st.just("incr"), st.sampled_from([None, 2]), st.none()),
+    st.tuples(st.just("read"), st.none(), st.integers(0, 4)),
+)
 kv_ops = st.one_of(
     st.tuples(st.just("put"), st.tuples(st.sampled_from("xy"), values), st.none()),
     st.tuples(st.just("get"), st.sampled_from("xy"), values),
@@ -131,6 +137,13 @@ def test_register_agrees_with_brute_force(h):
 def test_set_agrees_with_brute_force(h):
     """Set histories: same verdict as brute force; minimal evidence."""
     agree(h, Set())
+
+
+@stable(400)
+@given(histories(counter_ops))
+def test_counter_agrees_with_brute_force(h):
+    """Counter histories (nothing pruned): same verdict as brute force; minimal evidence."""
+    agree(h, Counter())
 
 
 @stable(900)

@@ -103,6 +103,17 @@ def test_duplicated_effects_per_key():
     assert duplicated_effects(h, {"q": [1], "r": [1, 1]}) == [("r", 1, 2, 1)]
 
 
+def test_counter_duplicates_and_no_guessing_at_lost_increments():
+    """A counter above every possible sum counts as duplicated; lost_writes refuses counters."""
+    import pytest
+    h = H(("a", "incr", None, 0, 1, None, "info"), ("a", "incr", None, 2, 3, None),
+          ("b", "incr", 5, 0, 1, None, "fail"))
+    assert duplicated_effects(h, 3) == [(None, "incr", 3, 2)]
+    assert duplicated_effects(h, 2) == []
+    with pytest.raises(ValueError, match="cannot tell which increments were lost"):
+        lost_writes(h, 1)
+
+
 def test_divergent_replicas_after_heal():
     """Keys whose replicas disagree are listed with every replica's value."""
     replicas = {"n1": {"x": 1, "y": 2}, "n2": {"x": 1, "y": 3}, "n3": {"x": 1}}

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from labrt.check import (
-    History, KeyValue, ModelError, Register, Set, check, is_linearizable, search,
+    Counter, History, KeyValue, ModelError, Register, Set, check, is_linearizable, search,
     shortest_prefix, svg_timeline, text_timeline,
 )
 
@@ -116,6 +116,17 @@ def test_set_cases():
     assert check(H(("a", "add", 1, 0, 1, None, "info"), ("b", "read", None, 4, 5, [1])), S)
     assert not check(H(("b", "read", None, 0, 1, [1]), ("b", "read", None, 2, 3, []),
                        ("a", "add", 1, 0, 3, None)), S)
+
+
+def test_counter_cases():
+    """A counter: reads see the sum of the increments that took effect."""
+    C = Counter()
+    assert check(H(("a", "incr", None, 0, 2, None), ("b", "incr", 2, 0, 2, None),
+                   ("c", "read", None, 1, 3, 2)), C)
+    assert not check(H(("a", "incr", None, 0, 1, None), ("c", "read", None, 2, 3, 0)), C)
+    assert check(H(("a", "incr", 5, 0, 1, None, "info"), ("c", "read", None, 2, 3, 5)), C)
+    with pytest.raises(ModelError, match="incr takes a number, got 'x'"):
+        check(H(("a", "incr", "x", 0, 1, None)), C)
 
 
 def test_key_value_is_checked_key_by_key():

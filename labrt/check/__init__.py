@@ -20,7 +20,8 @@ same way.
 The modules, in reading order:
 
 * ``history``: the recorder, and JSON lines in and out (strictly checked);
-* ``models``: register, set and key-value map as sequential specifications;
+* ``models``: register, set, counter and key-value map as sequential
+  specifications;
 * ``linear``: the linearizability search (Wing & Gong, with Lowe's memo);
 * ``shrink``: the shortest violating sub-history, the evidence of a failure;
 * ``timeline``: histories drawn as text and SVG;
@@ -34,12 +35,12 @@ from .counters import (
 )
 from .history import History, HistoryError, Operation, describe
 from .linear import Result, check, is_linearizable, search
-from .models import KeyValue, Model, ModelError, Register, Set
+from .models import Counter, KeyValue, Model, ModelError, Register, Set
 from .shrink import shortest_prefix, shortest_violation
 from .timeline import svg_timeline, text_timeline
 
 __all__ = [
-    "Counts", "History", "HistoryError", "KeyValue", "Model", "ModelError", "Operation",
+    "Counter", "Counts", "History", "HistoryError", "KeyValue", "Model", "ModelError", "Operation",
     "Register", "Result", "Set", "check", "count", "describe", "divergent_replicas",
     "duplicated_effects", "is_linearizable", "lost_writes", "search", "shortest_prefix",
     "shortest_violation", "stale_reads", "svg_timeline", "text_timeline",

@@ -26,6 +26,8 @@ finds every violation; these find the common, nameable ones).
     For collections that keep duplicates (a log, a queue, a list): values
     present more often than operations that could have added them (ok or
     unknown; failed ones cannot). A retried non-idempotent call looks so.
+    For a counter: a final value above the sum of every increment that may
+    have happened.
 ``divergent_replicas(replicas)``
     After a partition heals, the keys on which replicas still disagree
     (Mnesia's default: no merge, an ``inconsistent_database`` event).
@@ -77,6 +79,9 @@ def lost_writes(history: History, final: Any, initial: Any = None) -> list[Opera
     ``final`` is the value of a register, a ``{key: value}`` dict for a map
     (a missing key has ``initial``), or the elements of a set.
     """
+    if any(op.f == "incr" for op in history):
+        raise ValueError("lost_writes cannot tell which increments were lost; compare the "
+                         "final value with the sum of the acknowledged increments")
     if _is_set(history):
         have = set(final)
         return [op for op in history if op.f in ADDS and op.status == "ok"
@@ -116,7 +121,16 @@ def stale_reads(history: History, initial: Any = None) -> list[Operation]:
 
 def duplicated_effects(history: History, final: Any) -> list[tuple[Any, Any, int, int]]:
     """``(key, value, present, added)`` for values present more often than
-    they could have been added. ``final`` is a list, or ``{key: list}``."""
+    they could have been added. ``final`` is a list, or ``{key: list}``.
+
+    For a counter (``incr`` operations, ``final`` a number) the one entry is
+    ``(None, "incr", final, most)`` if ``final`` exceeds ``most``, the sum of
+    every increment that may have happened (positive increments only).
+    """
+    if isinstance(final, (int, float)) and not isinstance(final, bool):
+        incrs = [op for op in history if op.f == "incr" and op.status != "fail"]
+        most = sum(1 if op.value is None else op.value for op in incrs)
+        return [(None, "incr", final, most)] if incrs and final > most else []
     added: Counter = Counter()
     for op in history:
         if op.f in ADDS and op.status != "fail":
@@ -182,7 +196,7 @@ def count(history: History, final: Any = None, replicas: dict | None = None,
         lost=None if final is None else lost_writes(history, final, initial),
         stale=stale_reads(history, initial),
         duplicated=(duplicated_effects(history, final)
-                    if final is not None and any(op.f in ADDS for op in history)
+                    if final is not None and any(op.f in ADDS + ("incr",) for op in history)
                     and not isinstance(final, (set, frozenset)) else None),
         divergent=None if replicas is None else divergent_replicas(replicas),
     )

@@ -33,8 +33,8 @@ history is linearizable exactly when each key's sub-history is; checking
 P-compositionality of Horn and Kroening that porcupine uses, in its simplest
 form.
 
-The three models here are a register (read, write, compare-and-set), a set
-(add, read) and a key-value map (get, put per key). A new model is a subclass
+The models here are a register (read, write, compare-and-set), a set (add,
+read), a counter (incr, read) and a key-value map (get, put per key). A new model is a subclass
 with ``init``, ``step``, and, if it has them, ``read_only`` and ``partition``.
 """
 from __future__ import annotations
@@ -157,6 +157,41 @@ class Set(Model):
         if op.f == "add":
             return True, state | {op.value}
         return (op.status != "ok" or frozenset(op.result) == state), state
+
+
+class Counter(Model):
+    """A number: ``incr(n)`` adds n (default 1), ``read() -> v``.
+
+    Unknown increments cannot be pruned (any of them may be part of a sum
+    that was read), so many of them make the search slow; see the limits in
+    notes/labrt-check.md.
+    """
+
+    name = "counter"
+    operations = ("incr", "read")
+
+    def __init__(self, initial: int = 0):
+        self.initial = initial
+
+    def init(self):
+        return self.initial
+
+    def validate(self, op):
+        super().validate(op)
+        if op.f == "incr" and not (op.value is None or isinstance(op.value, (int, float))):
+            raise ModelError(f"operation {op.id} ({op.client!r}): incr takes a number, "
+                             f"got {op.value!r}")
+
+    def read_only(self, op):
+        return op.f == "read"
+
+    def step(self, state, op):
+        if op.f == "incr":
+            return True, state + (1 if op.value is None else op.value)
+        return (op.status != "ok" or op.result == state), state
+
+    def __repr__(self):
+        return f"Counter(initial={self.initial!r})"
 
 
 class KeyValue(Model):
