@@ -437,3 +437,25 @@ def test_public_copy_refuses_a_notebook_with_a_solution(tmp_path):
     make_public(repo, tmp_path / "out")
     assert (tmp_path / "out" / "book" / "page.ipynb").exists()
     assert not (tmp_path / "out" / "solutions").exists()
+
+
+def test_every_notebook_states_the_task_cell_rule():
+    """Each workbook notebook's opening cells state the one rule for task cells."""
+    for path in sorted((ROOT / "exercises").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        opening = " ".join(" ".join(nbio.source(c) for c in nb["cells"][:3]).split())
+        assert "the last cell that starts with `# Task N (name)` above the task's" in opening, path.name
+
+
+def test_a_symbolic_link_is_not_graded(tmp_path):
+    """A submission that is a link (to a classmate's notebook, say) scores 0 with a sentence."""
+    subs = tmp_path / "subs"
+    (subs / "bob").mkdir(parents=True)
+    (subs / "bob" / f"{NOTEBOOK}.ipynb").write_text(json.dumps(SOLUTION), encoding="utf-8")
+    (subs / "mallory").mkdir()
+    (subs / "mallory" / f"{NOTEBOOK}.ipynb").symlink_to(subs / "bob" / f"{NOTEBOOK}.ipynb")
+    (subs / "trudy").symlink_to(subs / "bob", target_is_directory=True)
+    setup = g.Setup(root=subs)
+    for who in ("mallory", "trudy"):
+        sub = g.grade_one(subs / who / f"{NOTEBOOK}.ipynb", subs, SOURCES, setup)
+        assert sub.points == 0 and "symbolic link" in sub.error, who

@@ -17,6 +17,7 @@ def _default(folder: str) -> Path:
 
 def grade_main(argv) -> int:
     from . import grade as g
+    from .notebook import NotebookError
     from .report import to_csv, to_markdown
 
     parser = argparse.ArgumentParser(
@@ -86,10 +87,14 @@ def grade_main(argv) -> int:
     print(f"grading {args.submissions} with {'public and hidden' if include_hidden else 'public'} "
           f"checks ({args.jobs} at a time)")
     private = [_default("solutions"), _default("instructor"), args.out.parent.resolve()]
-    subs = g.grade(args.submissions, source, hidden, jobs=args.jobs,
-                   include_hidden=include_hidden, notebook_limit=args.time_limit,
-                   task_limit=args.task_limit, progress=progress, notebook=args.notebook,
-                   use_sandbox=use_sandbox, secrets_=private)
+    try:
+        subs = g.grade(args.submissions, source, hidden, jobs=args.jobs,
+                       include_hidden=include_hidden, notebook_limit=args.time_limit,
+                       task_limit=args.task_limit, progress=progress, notebook=args.notebook,
+                       use_sandbox=use_sandbox, secrets_=private)
+    except NotebookError as e:                  # the course's own notebooks, not a student's
+        print(f"error: the official notebooks in {source}: {e}", file=sys.stderr)
+        return 2
     elapsed = time.monotonic() - start
     out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)

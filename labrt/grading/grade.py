@@ -173,6 +173,7 @@ class Setup:
     use_sandbox: bool = True
     secrets: list = field(default_factory=list)     # host paths the sandbox must never see
     legacy_hidden: dict = field(default_factory=dict)   # notebook -> folder of older hidden checks
+    root: Path | None = None                            # the submissions folder
 
 
 def legacy_hidden_files(notebook: str, include_hidden: bool) -> list[Path]:
@@ -400,9 +401,23 @@ def grade_one(path: Path, root: Path, sources: dict[str, dict], setup: Setup,
     return sub
 
 
+def _linked(path: Path, root: Path) -> bool:
+    """Is ``path``, or a folder between it and ``root``, a symbolic link? (A link
+    could hand in a classmate's notebook, or make the grader read its own files.)"""
+    for p in [path, *path.parents]:
+        if p.is_symlink():
+            return True
+        if p == root or p == p.parent:
+            return False
+    return False
+
+
 def _grade_into(sub: Submission, path: Path, sources: dict, setup: Setup, notebook) -> None:
     known = sorted(sources)
-    nb, error = _read(path)
+    if _linked(path, setup.root or path.parent):
+        nb, error = None, f"{path.name} is a symbolic link; hand in the notebook itself"
+    else:
+        nb, error = _read(path)
     notebook = identify(nb, path, known) or notebook
     sub.notebook = notebook
     if notebook is None:
@@ -440,7 +455,7 @@ def grade(root: Path, source_dir: Path, hidden_dir: Path | None, jobs: int = 2,
     base = root if root.is_dir() else root.parent
     setup = Setup(include_hidden, notebook_limit, task_limit, cell_limit, use_sandbox,
                   [Path(p) for p in (secrets_ or [])] + [base] +
-                  ([Path(hidden_dir)] if hidden_dir is not None else []))
+                  ([Path(hidden_dir)] if hidden_dir is not None else []), root=base)
     staging = Path(tempfile.mkdtemp(prefix="labrt-grade-"))
     try:
         for name in sources:
@@ -458,7 +473,8 @@ def grade(root: Path, source_dir: Path, hidden_dir: Path | None, jobs: int = 2,
             said = set()
             for path in paths:
                 try:
-                    said.add(identify(_read(path)[0], path, sorted(sources)))
+                    nb = None if _linked(path, base) else _read(path)[0]
+                    said.add(identify(nb, path, sorted(sources)))
                 except Exception:                     # noqa: BLE001 - graded on its own later
                     pass
             said.discard(None)

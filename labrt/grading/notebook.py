@@ -181,9 +181,12 @@ class TaskCell:
     index: int            # 1-based position among all the notebook's cells
     code: str
     candidates: int       # cells headed for this task
-    by: str               # "heading" or "metadata"
+    by: str               # "heading" or "metadata" (", below": none above the check)
 
     def describe(self) -> str:
+        if self.by.endswith("below"):
+            return (f"cell {self.index} (no cell with this task's heading is above its "
+                    f"check; the last one below it)")
         if self.by == "metadata":
             return (f"cell {self.index} (no cell starts with this task's heading; "
                     f"found by its metadata)")
@@ -219,7 +222,8 @@ def task_cells(nb: dict) -> dict[str, TaskCell]:
         limit = checks.get(task)
         above = [i for i in where if limit is None or i < limit]
         chosen = (above or where)[-1]
-        out[task] = TaskCell(task, chosen + 1, source(cells[chosen]), len(above or where), by)
+        how = by if above or limit is None else f"{by}, below"
+        out[task] = TaskCell(task, chosen + 1, source(cells[chosen]), len(above or where), how)
     return out
 
 

@@ -123,6 +123,8 @@ def tampered(before: dict) -> list[str]:
         new = now.get((mod, attr))
         if new is old:
             continue
+        if attr.endswith(".__code__") and now.get((mod, attr[:-9])) is not before.get((mod, attr[:-9])):
+            continue                                    # the function itself was replaced
         if new is not None and not attr.endswith("__code__") and wraps(new, old):
             continue
         out.append(f"{mod}.{attr}" if mod != "sys.modules" else f"sys.modules[{attr!r}]")
