@@ -275,8 +275,10 @@ def check(history: History, model: Model, shrink: bool = True) -> Result:
                 violation, culprit, stale = part, _last_definite(part), False
             return Result(False, model, history, key=key, violation=violation,
                           culprit=culprit, stale=stale, parts=len(parts), steps=total)
-        origin = part.origin
-        order += [origin[i] for i in part_order] if origin is not None else part_order
+        if part is history:
+            order += part_order
+        else:
+            order += [part.origin[i] for i in part_order]
     return Result(True, model, history, order=order, parts=len(parts), steps=total)
 
 
