@@ -220,3 +220,23 @@ class EpmdServer:
         await stream.send_all(struct.pack(">BBHBBHHH", PORT2_RESP, 0, port, ntype, PROTOCOL_TCP,
                                           DIST_VERSION, DIST_VERSION, len(raw))
                               + raw + struct.pack(">H", len(extra)) + extra)
+
+
+def main(argv=None):
+    """``python -m labrt.erl.epmd [--port P]``: a stand-alone EPMD, as Erlang's ``epmd``."""
+    import argparse
+    ap = argparse.ArgumentParser(prog="python -m labrt.erl.epmd",
+                                 description="labrt's small EPMD (Erlang Port Mapper Daemon)")
+    ap.add_argument("--port", type=int, default=EPMD_PORT, help="TCP port (default 4369)")
+    ap.add_argument("--address", default="127.0.0.1", help="address to listen on (loopback)")
+    args = ap.parse_args(argv)
+    try:
+        trio.run(EpmdServer(args.address, args.port).serve)
+    except KeyboardInterrupt:
+        pass
+    except OSError as e:
+        raise SystemExit(f"labrt epmd: cannot listen on {args.address}:{args.port}: {e}")
+
+
+if __name__ == "__main__":
+    main()

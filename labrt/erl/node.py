@@ -124,13 +124,30 @@ class ErlWorld:
             self.port = listeners[0].socket.getsockname()[1]
             short = self.name.split("@")[0]
             if not await epmd.epmd_running(epmd_port=self.epmd_port):
-                self.epmd_server = epmd.EpmdServer(port=self.epmd_port)
-                await nursery.start(self.epmd_server.serve)
+                await self._start_epmd()
             _creation, self._registration = await epmd.register(
                 short, self.port, epmd_port=self.epmd_port)
             nursery.start_soon(trio.serve_listeners, self._accepted, listeners)
             self._start_system()
             task_status.started(self.port)
+
+    async def _start_epmd(self):
+        """No EPMD answers: start labrt's own, as ``erl`` starts ``epmd -daemon``.
+
+        It runs as a process of its own, so the other nodes keep finding
+        each other when this node dies (a test or workshop stops it).
+        """
+        import subprocess
+        self.epmd_process = subprocess.Popen(
+            [sys.executable, "-m", "labrt.erl.epmd", "--port", str(self.epmd_port)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+        self.log(f"labrt.erl: no EPMD on port {self.epmd_port}; started labrt's own "
+                 f"(OS process {self.epmd_process.pid})")
+        with trio.move_on_after(10):
+            while not await epmd.epmd_running(epmd_port=self.epmd_port):
+                await trio.sleep(0.05)
+
+    epmd_process = None
 
     def _start_system(self):
         rt = self.rt
