@@ -149,6 +149,8 @@ def test_witness_order_is_a_valid_linearization():
           ("c", "read", None, 3, 4, 1), ("d", "write", 2, 11, 12, None))
     r = check(h, REG)
     assert r.order == [1, 0, 2, 3]
+    sub = h.subset([0, 2, 3])                  # a sub-history keeps its own ids
+    assert check(sub, REG).order == [0, 1, 2]
 
 
 def test_model_rejects_unknown_operations_clearly():
@@ -220,6 +222,13 @@ def test_a_failure_that_makes_the_history_impossible_is_the_culprit():
         "no order of the others explains what they saw. The shortest violating "
         "sub-history has 2 operations.")
     assert "<-- its failure is impossible" in r.text()
+
+
+def test_evidence_is_deterministic():
+    """Checking the same history twice gives the same evidence, text and SVG bytes."""
+    a, b = check(STALE, REG), check(History.loads(STALE.dumps()), REG)
+    assert a.violation.dumps() == b.violation.dumps() and a.culprit == b.culprit
+    assert a.text() == b.text() and a.svg() == b.svg()
 
 
 def test_shrink_false_reports_the_failing_part():
