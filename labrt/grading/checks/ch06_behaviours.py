@@ -13,7 +13,10 @@ from labrt.gen_server import GenServer
 from labrt.supervisor import ChildSpec, SupFlags
 from labrt.trace import show
 
-from ..core import Fail, Task, Trial, describe_reason, public
+from ..core import Fail, Task, Trial, public
+from ._kit import PlayView, Snap, describe_reason, judged, scenario, snap
+
+_TIMEOUT = "$timeout"
 
 NOTEBOOK = "ch06-behaviours"
 
@@ -66,17 +69,25 @@ async def kv_client(Kv, initial, ops):
         else:
             gen_server.cast(server, ("stats", self()))
             msg = await receive(("stats", ANY), timeout=1.0)
-            got.append(("message", msg))
+            got.append(("message", _TIMEOUT if msg is TIMEOUT else msg))
     return ("ran", got)
 
 
-def kv_scenario(t: Trial, initial, script, seed=None) -> None:
-    """``script``: [(op, expected)], op ("call", request) or ("stats",); expected
-    is the reply, or for a stats cast the dict it reports."""
+@scenario
+def kv_scenario(t: Trial, initial, ops, seed=None):
+    """``ops``: ("call", request) or ("stats",), run one after the other."""
     Kv = _need_class(t, "Kv")
-    ops = [op for op, _ in script]
-    play = t.play(kv_client, Kv, initial, ops, seed=seed,
+    play = t.play(kv_client, Kv, dict(initial), [tuple(op) for op in ops], seed=seed,
                   call=f"a client of Kv({show(initial)})")
+    return {"snap": snap(play.rt, t), "pid": play.pid, "call": play.call}
+
+
+@kv_scenario.judge
+@judged
+def _judge_kv(obs, initial, ops, wants, seed=None):
+    """``wants``: for each op, the reply, or for a stats cast the dict it reports."""
+    play = PlayView(Snap(obs["snap"]), obs["pid"], obs["call"])
+    script = list(zip(ops, wants))
     outcome = play.result()
     if outcome[0] == "failed":
         raise Fail(f"gen_server.start(Kv, {show(initial)}) starts the server",
@@ -103,7 +114,7 @@ def kv_scenario(t: Trial, initial, script, seed=None) -> None:
                        f"the server died: {describe_reason(reason)}", hint,
                        diagram=(play.rt, SMALL))
         if op[0] == "stats":
-            if res[1] is TIMEOUT:
+            if res[1] == _TIMEOUT:
                 raise Fail(f"after {before}, the cast ('stats', client) makes the server send "
                            f"the client ('stats', {show(want)})",
                            "no ('stats', ...) message arrived within 1 s",
@@ -136,31 +147,35 @@ def kv_scenario(t: Trial, initial, script, seed=None) -> None:
         done.append(what.replace("call ", ""))
 
 
-@public(KV, points=2, title="put, get and delete answer as specified")
-def _kv_basic(t):
-    kv_scenario(t, {"alice": 1}, [
-        (("call", ("get", "alice")), ("ok", 1)),
-        (("call", ("get", "bob")), ("error", "not_found")),
-        (("call", ("put", "bob", 2)), "ok"),
-        (("call", ("get", "bob")), ("ok", 2)),
-        (("call", ("delete", "alice")), "ok"),
-        (("call", ("get", "alice")), ("error", "not_found")),
-        (("call", ("delete", "nobody")), "ok"),
-    ])
+def kv_case(task, points, title, initial, script, hidden=False, seed=None):
+    """A kv_scenario case from a script [(op, expected)]: the ops are the inputs,
+    the expected replies stay with the judge."""
+    from ..core import hidden as register_hidden
+    register = register_hidden if hidden else public
+    return register(task, points, title, kv_scenario, initial=initial,
+                    ops=[op for op, _ in script], wants=[w for _, w in script], seed=seed)
 
 
-@public(KV, points=2, title="a stats cast reports, and the data survives it")
-def _kv_stats(t):
-    kv_scenario(t, {"alice": 1}, [
-        (("call", ("put", "x", 10)), "ok"),
-        (("call", ("put", "y", 20)), "ok"),
-        (("stats",), {"keys": 3, "calls": 2}),
-        (("call", ("get", "x")), ("ok", 10)),
-        (("stats",), {"keys": 3, "calls": 3}),
-        (("call", ("delete", "x")), "ok"),
-        (("call", ("get", "y")), ("ok", 20)),
-        (("stats",), {"keys": 2, "calls": 5}),
-    ])
+kv_case(KV, 2, "put, get and delete answer as specified", {"alice": 1}, [
+    (("call", ("get", "alice")), ("ok", 1)),
+    (("call", ("get", "bob")), ("error", "not_found")),
+    (("call", ("put", "bob", 2)), "ok"),
+    (("call", ("get", "bob")), ("ok", 2)),
+    (("call", ("delete", "alice")), "ok"),
+    (("call", ("get", "alice")), ("error", "not_found")),
+    (("call", ("delete", "nobody")), "ok"),
+])
+
+kv_case(KV, 2, "a stats cast reports, and the data survives it", {"alice": 1}, [
+    (("call", ("put", "x", 10)), "ok"),
+    (("call", ("put", "y", 20)), "ok"),
+    (("stats",), {"keys": 3, "calls": 2}),
+    (("call", ("get", "x")), ("ok", 10)),
+    (("stats",), {"keys": 3, "calls": 3}),
+    (("call", ("delete", "x")), "ok"),
+    (("call", ("get", "y")), ("ok", 20)),
+    (("stats",), {"keys": 2, "calls": 5}),
+])
 
 
 # ---------------------------------------------------------------------------
@@ -200,15 +215,25 @@ async def fetch_client(fetch, key, servers, timeout):
     return value, at, process_info(self()).mailbox
 
 
-def fetch_scenario(t: Trial, key, servers, timeout, want, want_at, asked, seed=None) -> None:
-    """``servers``: (name, mode); ``asked``: names that must get a call, in order."""
+@scenario
+def fetch_scenario(t: Trial, key, servers, timeout, seed=None):
+    """``servers``: (name, mode)."""
     fetch = t.need("fetch")
+    rt = t.runtime(seed)
+    pid = rt.spawn(fetch_client, fetch, key, [tuple(s) for s in servers], timeout)
+    t.run(rt, until=60.0)
+    return {"snap": snap(rt, t), "pid": pid}
+
+
+@fetch_scenario.judge
+@judged
+def _judge_fetch(obs, key, servers, timeout, want, want_at, asked, seed=None):
+    """``asked``: names that must get a call, in order."""
+    rt = Snap(obs["snap"])
+    pid = obs["pid"]
     names = [n for n, _ in servers]
     setup = ", ".join(f"{n} {MODES[m]}" for n, m in servers)
     call = f"fetch({key!r}, {show(names)}, timeout={timeout:g})"
-    rt = t.runtime(seed)
-    pid = rt.spawn(fetch_client, fetch, key, servers, timeout)
-    t.run(rt, until=60.0)
     res = rt.finished.get(pid)
     if res is None:
         raise Fail(f"{call} returns {show(want)} at t={want_at:g} ({setup})",
@@ -267,32 +292,21 @@ def fetch_scenario(t: Trial, key, servers, timeout, want, want_at, asked, seed=N
                    diagram=(rt, SMALL))
 
 
-@public(FETCH, points=1, title="the first server answers: nobody else is asked")
-def _fetch_first(t):
-    fetch_scenario(t, "k", [("a", "ok"), ("b", "ok")], 0.5, ("ok", "k@a"), 0.0, ["a"])
-
-
-@public(FETCH, points=2, title="a server that is down or crashes: ask the next one at once")
-def _fetch_down(t):
-    fetch_scenario(t, "k", [("a", None), ("b", "crash"), ("c", "ok")], 0.5,
-                   ("ok", "k@c"), 0.0, ["b", "c"])
-
-
-@public(FETCH, points=2, title="a slow server costs `timeout` seconds, then the next one answers")
-def _fetch_slow(t):
-    fetch_scenario(t, "k", [("a", "slow"), ("b", "ok")], 0.5, ("ok", "k@b"), 0.5, ["a", "b"])
-
-
-@public(FETCH, points=1, title="('error', 'not_found') is an answer")
-def _fetch_not_found(t):
-    fetch_scenario(t, "k", [("a", "not_found"), ("b", "ok")], 0.5, ("error", "not_found"),
-                   0.0, ["a"])
-
-
-@public(FETCH, points=1, title="nobody answers: ('error', 'unavailable')")
-def _fetch_nobody(t):
-    fetch_scenario(t, "k", [("a", None), ("b", "slow")], 0.3, ("error", "unavailable"),
-                   0.3, ["b"])
+public(FETCH, 1, "the first server answers: nobody else is asked", fetch_scenario,
+       key="k", servers=[("a", "ok"), ("b", "ok")], timeout=0.5, want=("ok", "k@a"),
+       want_at=0.0, asked=["a"])
+public(FETCH, 2, "a server that is down or crashes: ask the next one at once", fetch_scenario,
+       key="k", servers=[("a", None), ("b", "crash"), ("c", "ok")], timeout=0.5,
+       want=("ok", "k@c"), want_at=0.0, asked=["b", "c"])
+public(FETCH, 2, "a slow server costs `timeout` seconds, then the next one answers",
+       fetch_scenario, key="k", servers=[("a", "slow"), ("b", "ok")], timeout=0.5,
+       want=("ok", "k@b"), want_at=0.5, asked=["a", "b"])
+public(FETCH, 1, "('error', 'not_found') is an answer", fetch_scenario, key="k",
+       servers=[("a", "not_found"), ("b", "ok")], timeout=0.5, want=("error", "not_found"),
+       want_at=0.0, asked=["a"])
+public(FETCH, 1, "nobody answers: ('error', 'unavailable')", fetch_scenario, key="k",
+       servers=[("a", None), ("b", "slow")], timeout=0.3, want=("error", "unavailable"),
+       want_at=0.3, asked=["b"])
 
 
 # ---------------------------------------------------------------------------
@@ -354,16 +368,24 @@ def _flush_text(flushes) -> str:
     return ", ".join(f"t={at:g} {show(list(es))}" for at, es in flushes) or "none"
 
 
-def ledger_scenario(t: Trial, plan, flushes, stop=None, stop_at=None, until=10.0,
-                    seed=None) -> None:
-    """``plan``: (at, entry) writes; ``flushes``: the (time, entries) the disk must get;
-    ``stop``: None, "stop" (gen_server.stop), "supervisor" (its supervisor shuts
-    down) or "kill", at ``stop_at``."""
+@scenario
+def ledger_scenario(t: Trial, plan, stop=None, stop_at=None, until=10.0, seed=None):
+    """``plan``: (at, entry) writes; ``stop``: None, "stop" (gen_server.stop),
+    "supervisor" (its supervisor shuts down) or "kill", at ``stop_at``."""
     Ledger = _need_class(t, "Ledger")
     rt = t.runtime(seed)
     d = rt.spawn(disk)
-    o = rt.spawn(ledger_owner, Ledger, plan, stop, stop_at)
+    o = rt.spawn(ledger_owner, Ledger, [tuple(p) for p in plan], stop, stop_at)
     t.run(rt, until=until)
+    return {"snap": snap(rt, t), "d": d, "o": o}
+
+
+@ledger_scenario.judge
+@judged
+def _judge_ledger(obs, plan, flushes, stop=None, stop_at=None, until=10.0, seed=None):
+    """``flushes``: the (time, entries) the disk must get."""
+    rt = Snap(obs["snap"])
+    d, o = obs["d"], obs["o"]
     done = rt.finished.get(o)
     if done and done[0] == "normal" and done[1][0] == "failed":
         raise Fail("the ledger starts", f"starting it returned {show(done[1][1])}",
@@ -430,27 +452,16 @@ def ledger_scenario(t: Trial, plan, flushes, stop=None, stop_at=None, until=10.0
     raise Fail(expected, f"the disk got {_flush_text(got)}", hint, diagram=(rt, SMALL))
 
 
-@public(LEDGER, points=2, title="batches of three, in order; the rest after 1 s idle")
-def _ledger_batches(t):
-    ledger_scenario(t, [(0.0, f"e{i}") for i in range(1, 8)],
-                    [(0.0, ["e1", "e2", "e3"]), (0.0, ["e4", "e5", "e6"]), (1.0, ["e7"])])
-
-
-@public(LEDGER, points=2, title="an idle ledger flushes 1 s after the last write")
-def _ledger_idle(t):
-    ledger_scenario(t, [(0.0, "a"), (0.5, "b"), (3.0, "c")],
-                    [(1.5, ["a", "b"]), (4.0, ["c"])])
-
-
-@public(LEDGER, points=2, title="gen_server.stop flushes what is left")
-def _ledger_stop(t):
-    ledger_scenario(t, [(0.0, "a"), (0.1, "b")], [(0.2, ["a", "b"])], stop="stop", stop_at=0.2)
-
-
-@public(LEDGER, points=1, title="its supervisor shuts it down: nothing is lost")
-def _ledger_supervisor(t):
-    ledger_scenario(t, [(0.0, "a"), (0.1, "b")], [(0.5, ["a", "b"])], stop="supervisor",
-                    stop_at=0.5)
+public(LEDGER, 2, "batches of three, in order; the rest after 1 s idle", ledger_scenario,
+       plan=[(0.0, f"e{i}") for i in range(1, 8)],
+       flushes=[(0.0, ["e1", "e2", "e3"]), (0.0, ["e4", "e5", "e6"]), (1.0, ["e7"])])
+public(LEDGER, 2, "an idle ledger flushes 1 s after the last write", ledger_scenario,
+       plan=[(0.0, "a"), (0.5, "b"), (3.0, "c")], flushes=[(1.5, ["a", "b"]), (4.0, ["c"])])
+public(LEDGER, 2, "gen_server.stop flushes what is left", ledger_scenario,
+       plan=[(0.0, "a"), (0.1, "b")], flushes=[(0.2, ["a", "b"])], stop="stop", stop_at=0.2)
+public(LEDGER, 1, "its supervisor shuts it down: nothing is lost", ledger_scenario,
+       plan=[(0.0, "a"), (0.1, "b")], flushes=[(0.5, ["a", "b"])], stop="supervisor",
+       stop_at=0.5)
 
 
 # ---------------------------------------------------------------------------
@@ -478,10 +489,18 @@ async def kv_pair_starter(Kv):
     return got, await receive(("stats", ANY), timeout=1.0)
 
 
-def kv_pair_scenario(t: Trial, seed=None) -> None:
+@scenario
+def kv_pair_scenario(t: Trial, seed=None):
     """Two clients put and get five keys each, interleaved; then the stats."""
     Kv = _need_class(t, "Kv")
     play = t.play(kv_pair_starter, Kv, seed=seed, call="two clients of one Kv")
+    return {"snap": snap(play.rt, t), "pid": play.pid, "call": play.call}
+
+
+@kv_pair_scenario.judge
+@judged
+def _judge_kv_pair(obs, seed=None):
+    play = PlayView(Snap(obs["snap"]), obs["pid"], obs["call"])
     got, stats = play.result()
     want = [("ok", i) for i in range(5)]
     for tag in "ab":
@@ -499,7 +518,7 @@ def kv_pair_scenario(t: Trial, seed=None) -> None:
 # student's code for several seeds and variants and return plain data, and
 # judges that decide (see _kit.py).
 
-from ._kit import close, plain, reason_text, scenario  # noqa: E402
+from ._kit import close, plain, reason_text  # noqa: E402
 
 
 async def _kv_pair_servers(Kv, initials, ops):
