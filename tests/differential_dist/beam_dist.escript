@@ -14,7 +14,8 @@
 %%      starting peers once per run keeps the run short);
 %%   2. performs the scenario's setup actions (dist_scenarios:setup/1);
 %%   3. starts the scenario on node a (dist_scenarios:start/2), polls it until
-%%      it is done, restarting a node when the scenario asks for it, and
+%%      it is done, restarting, stopping (SIGSTOP) or resuming (SIGCONT) a
+%%      node when the scenario asks for it, and
 %%      prints its lines;
 %%   4. kills what the scenario started on every node (dist_scenarios:cleanup/1)
 %%      and disconnects every pair of nodes, so the next scenario starts with
@@ -79,8 +80,25 @@ drive(Peers, Code) ->
             New = start_peer(Role, Code),
             ok = peer:call(A, dist_scenarios, answer, [ok]),
             drive(Peers#{Role => New}, Code);
+        {request, {freeze, Role}} ->
+            OsPid = peer:call(maps:get(Role, Peers), os, getpid, []),
+            put({frozen, Role}, OsPid),
+            os:cmd("kill -STOP " ++ OsPid),
+            ok = peer:call(A, dist_scenarios, answer, [ok]),
+            drive(Peers, Code);
+        {request, {thaw, Role}} ->
+            thaw(Role),
+            ok = peer:call(A, dist_scenarios, answer, [ok]),
+            drive(Peers, Code);
         {done, Lines, G} ->
+            [thaw(R) || {{frozen, R}, _} <- get()],   % never leave one stopped
             {Lines, G, Peers}
+    end.
+
+thaw(Role) ->
+    case erase({frozen, Role}) of
+        undefined -> ok;
+        OsPid -> os:cmd("kill -CONT " ++ OsPid), ok
     end.
 
 wait_gone(_, 0) -> ok;
@@ -113,6 +131,7 @@ start_peer(Role, {Mod, Src, Bin}, Tries) ->
                       "-start_epmd", "false",
                       "-kernel", "inet_dist_use_interface", "{127,0,0,1}",
                       "-kernel", "logger_level", "none",
+                      "-kernel", "net_ticktime", "2",
                       "+S", "1"]},
     case catch peer:start(Opts) of
         {ok, Peer, _Node} ->

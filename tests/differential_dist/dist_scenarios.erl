@@ -161,7 +161,7 @@ t(F) -> try {ok, F()} catch C:R -> {C, R} end.
 next() -> receive M -> M after 3000 -> nothing end.
 idle() -> receive never_sent -> ok end.
 
-%% Wait for N messages (3 s at most), give stragglers 100 ms, and log every
+%% Wait for N messages (5 s at most for each), give stragglers 100 ms, and log every
 %% message in the mailbox, sorted (see the module comment).
 drain(N) ->
     Got = wait_msgs(N, []),
@@ -172,7 +172,7 @@ drain(N) ->
     end.
 
 wait_msgs(0, Acc) -> lists:reverse(Acc);
-wait_msgs(N, Acc) -> receive M -> wait_msgs(N - 1, [M | Acc]) after 3000 -> lists:reverse(Acc) end.
+wait_msgs(N, Acc) -> receive M -> wait_msgs(N - 1, [M | Acc]) after 5000 -> lists:reverse(Acc) end.
 
 take_all() -> receive M -> [M | take_all()] after 0 -> [] end.
 
@@ -218,8 +218,16 @@ stop_node(Node) ->
 
 %% Ask the controller to start Node again after stop_node/1 (a fresh node of
 %% the same name: a new creation, nothing running, not connected).
-restart_node(Node) ->
-    get(collector) ! {ctl, {restart, role(Node)}},
+restart_node(Node) -> ctl({restart, role(Node)}).
+
+%% Ask the controller to stop (SIGSTOP) or resume (SIGCONT) Node's OS process:
+%% while it is stopped it answers nothing, which is a partition as far as the
+%% others can tell; they see it go after net_ticktime (2 s on these peers).
+freeze_node(Node) -> ctl({freeze, role(Node)}).
+thaw_node(Node) -> ctl({thaw, role(Node)}).
+
+ctl(Request) ->
+    get(collector) ! {ctl, Request},
     receive {ctl_reply, R} -> R after 30000 -> ctl_timeout end.
 
 %% Wait (3 s at most) until nodes() is Expected; return the sorted nodes().
@@ -584,6 +592,28 @@ scenarios() ->
          Q ! {report, self()},
          log([a, got, next()]),
          drain(0)
+     end},
+
+     {partition_tick_timeout, fun() ->
+         %% b goes silent (its OS process stopped): a sees net_tick_timeout,
+         %% noconnection for its link and monitor; b's process is still alive
+         %% and, once b runs again, has seen the link go too
+         trap(true),
+         B = nd(b),
+         P = nm(start_srv(B, srv, true), srv),
+         link(P),
+         nm(monitor(process, P), m1),
+         P ! {ping, self()},
+         receive {pong, _} -> ok end,
+         Opts = #{nodedown_reason => true},
+         log([a, monitor_nodes, net_kernel:monitor_nodes(true, Opts)]),
+         log([a, freeze, freeze_node(B)]),
+         drain(3),                            % EXIT, DOWN, nodedown
+         net_kernel:monitor_nodes(false, Opts),
+         log([a, thaw, thaw_node(B)]),
+         {srv, B} ! {report, self()},         % connects again
+         log([a, got, next()]),
+         log([a, nodes, nodes()])
      end},
 
      %% calls to a down node (item 103)

@@ -52,6 +52,8 @@ ESCRIPT = HERE / "beam_dist.escript"
 RECORDED = HERE / "beam_expected.txt"
 HOST = "localhost"
 ROLES = ("a", "b", "c")
+#: The peers' net_ticktime (beam_dist.escript), and so the world's tick.
+TICK = 2.0
 MARKER = "LABRT_DIFF_DIST_RUN"
 HEADER = (
     "% BEAM output of beam_dist.escript (three peer nodes), recorded on Erlang/OTP {release}.\n"
@@ -240,7 +242,7 @@ def run_labrt(body, setup=(), seed=1, latency=None) -> list[str]:
     network's (the world's default when None).
     """
     kw = {} if latency is None else {"latency": latency}
-    world = labrt.World(seed=seed, reports=None, **kw)
+    world = labrt.World(seed=seed, reports=None, tick=TICK, **kw)
     nodes = {r: world.node(node_name(r)) for r in ROLES}
     for action, frm, to in setup:
         assert action == "connect", action

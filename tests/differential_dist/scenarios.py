@@ -69,10 +69,10 @@ async def idle():
 
 
 async def drain(t, n):
-    """Wait for n messages (3 s at most), let stragglers land, log all sorted."""
+    """Wait for n messages (5 s at most each), let stragglers land, log all sorted."""
     got = []
     for _ in range(n):
-        m = await receive(timeout=3.0)
+        m = await receive(timeout=5.0)
         if m is TIMEOUT:
             break
         got.append(m)
@@ -146,6 +146,18 @@ async def stop_node(t, node):
 async def restart(t, node):
     """The controller's restart on the BEAM side: a fresh node of the same name."""
     t.world.restart(node)
+    return "ok"
+
+
+async def freeze(t, node):
+    """The BEAM side stops node's OS process (SIGSTOP): to the others it is a
+    partition that lasts until thaw; here, a partition between a and node."""
+    t.world.partition([labrt.node()], [node])
+    return "ok"
+
+
+async def thaw(t, node):
+    t.world.heal()
     return "ok"
 
 
@@ -575,6 +587,25 @@ async def restart_node(t):
     send(q, ("report", self()))
     t.log("a", "got", await next_())
     await drain(t, 0)
+
+
+@scenario
+async def partition_tick_timeout(t):
+    trap_exit(True)
+    b = nd("b")
+    p = t.name(await start_srv(b, "srv", True), "srv")
+    link(p)
+    t.name(monitor(p), "m1")
+    send(p, ("ping", self()))
+    await receive(("pong", ANY))
+    t.log("a", "monitor_nodes", labrt.monitor_nodes(True, nodedown_reason=True))
+    t.log("a", "freeze", await freeze(t, b))
+    await drain(t, 3)
+    labrt.monitor_nodes(False, nodedown_reason=True)
+    t.log("a", "thaw", await thaw(t, b))
+    send(("srv", b), ("report", self()))
+    t.log("a", "got", await next_())
+    t.log("a", "nodes", labrt.nodes())
 
 
 # ----------------------------------------------------------------- item 103: calls
