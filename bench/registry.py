@@ -29,6 +29,9 @@ METRICS = {
     "idle_hour": ("a simulated hour", "", "seconds"),
     "explore_rate": ("explore: 3 processes", "schedules/s", "rate"),
     "explore_litmus": ("explore: cover litmus", "per suite", "seconds"),
+    "dist_oneway": ("one-way between 2 nodes", "msg/s", "rate"),
+    "dist_pingpong": ("ping-pong between 2 nodes", "round trips/s", "rate"),
+    "dist_hour": ("100 nodes, faulty hour", "", "million"),
 }
 
 CORE = ("pingpong", "oneway", "spawn_exit", "idle_bytes")
@@ -45,6 +48,9 @@ SIZES = {
     "idle_hour": 1_000,
     "explore_rate": 1_000,
     "explore_litmus": 5,
+    "dist_oneway": 1_000_000,
+    "dist_pingpong": 200_000,
+    "dist_hour": 100,
 }
 
 # Slow systems get smaller sizes so that one repetition takes about a second.
@@ -70,6 +76,9 @@ QUICK_SIZES = {
     "idle_hour": 100,
     "explore_rate": 100,
     "explore_litmus": 1,
+    "dist_oneway": 10_000,
+    "dist_pingpong": 2_000,
+    "dist_hour": 10,
 }
 
 
@@ -79,7 +88,9 @@ def cells():
     out += [("labrt-sim", "call"), ("labrt-trio", "call"), ("asyncio", "call"),
             ("pykka", "call"), ("labrt-sim", "restart"), ("labrt-sim", "sup_children"),
             ("labrt-sim", "idle_hour"), ("labrt-sim", "million"),
-            ("labrt-sim", "explore_rate"), ("labrt-sim", "explore_litmus")]
+            ("labrt-sim", "explore_rate"), ("labrt-sim", "explore_litmus"),
+            ("labrt-sim", "dist_oneway"), ("labrt-sim", "dist_pingpong"),
+            ("labrt-sim", "dist_hour")]
     return out
 
 
@@ -97,6 +108,9 @@ def workload(system, metric):
     if metric.startswith("explore_"):
         import wl_explore
         return getattr(wl_explore, metric)
+    if metric.startswith("dist_"):
+        import wl_dist
+        return getattr(wl_dist, metric)
     if metric in ("call", "restart", "sup_children"):
         import wl_otp
         if system == "asyncio":

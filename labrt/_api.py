@@ -84,6 +84,12 @@ def send(dest, msg):
             else:
                 rt._deliver(q, msg)
             return msg
+        if rt.world is not None and dest.node != rt.node:
+            # A remote pid, nothing traced or held: straight onto the wire.
+            if type(msg) not in _IMMUTABLE:
+                msg = isolate(msg)
+            rt._wire(rt, p.pid, dest, msg)       # labrt.dist.net.Net.message
+            return msg
     return rt._send(p.pid, dest, msg)
 
 

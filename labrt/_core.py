@@ -654,7 +654,9 @@ class Runtime:
         target = sig.target
         if kind == "message":
             if type(target) is Pid:
-                p = self.lookup(target)
+                p = target._proc
+                if p is not None and p.rt is not self:
+                    p = None
             elif type(target) is Ref:
                 p = self.aliases.get(target)  # an inactive alias: dropped, like OTP
             else:

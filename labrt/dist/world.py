@@ -38,6 +38,7 @@ next make contact.
 """
 from __future__ import annotations
 
+import heapq
 import itertools
 import random
 import re
@@ -109,6 +110,8 @@ class World:
         if rt is None:
             rt = Runtime(trace=self.tracing, node=i, _world=self, _name=name)
             rt.disk = {}
+            rt._wires = {}                   # destination node -> plain channel (net.py)
+            rt._wire = self.net.message      # what send() calls for a remote pid
             self._rts[i] = rt
             self._watch[i], self._subs[i] = {}, []
             self.up.add(i)
@@ -173,19 +176,16 @@ class World:
 
     def _timer(self, when, fn, arg):
         entry = [when, self.timer_seq(), fn, arg, True]
-        import heapq
         heapq.heappush(self.timers, entry)
         return entry
 
     def next_timer(self):
-        import heapq
         timers = self.timers
         while timers and not timers[0][4]:
             heapq.heappop(timers)
         return timers[0] if timers else None
 
     def fire_due(self, now):
-        import heapq
         timers = self.timers
         while timers and timers[0][0] <= now:
             entry = heapq.heappop(timers)
@@ -236,6 +236,8 @@ class World:
     def _connect(self, a, b):
         key = (a, b) if a < b else (b, a)
         conn = self.net.conns[key] = Conn(*key)
+        for ch in conn.chans.values():
+            self.net.refresh(ch)
         self._ev("nodeup", None, None, (self._names[key[0]], self._names[key[1]]))
         for x, y in ((a, b), (b, a)):
             rt = self._rts[x]
@@ -425,6 +427,7 @@ class World:
             if d not in self.net.blocked:
                 self.net.blocked.add(d)
                 self._cut(d)
+        self.net.refresh_all()
 
     def heal(self, side_a=None, side_b=None):
         """Reconnect the wires: all of them, or those between two sides."""
@@ -447,6 +450,7 @@ class World:
                     if conn.check is not None:
                         conn.check[4] = False
                         conn.check = None
+        self.net.refresh_all()
 
     def _cut(self, d):
         conn = self.net.conns.get((min(d), max(d)))
@@ -548,11 +552,13 @@ class World:
             self._ev("fault", None, None, ("slow", a, b, None))
             for d in pairs:
                 self.net.links.pop(d, None)
+            self.net.refresh_all()
             return
         lat = Latency.of(latency)
         self._ev("fault", None, None, ("slow", a, b, lat.as_data()))
         for d in pairs:
             self.net.links[d] = lat
+        self.net.refresh_all()
 
     def drop(self, a, b, p: float, both: bool = True):
         """Lose a share ``p`` (0 to 1) of the messages between ``a`` and ``b``."""
@@ -563,6 +569,7 @@ class World:
         self.net.loss[(x, y)] = float(p)
         if both:
             self.net.loss[(y, x)] = float(p)
+        self.net.refresh_all()
 
     def apply(self, schedule):
         """Put every fault of a :class:`~labrt.dist.FaultSchedule` on the clock."""
