@@ -238,4 +238,4 @@ def _describe(h: History, mark: int | None) -> str:
         if op.id == mark:
             text += " (cannot be placed)"
         parts.append(text)
-    return "; ".join(parts) + "."
+    return "; ".join(parts) + "." if parts else "No operations."
