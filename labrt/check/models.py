@@ -34,8 +34,9 @@ P-compositionality of Horn and Kroening that porcupine uses, in its simplest
 form.
 
 The models here are a register (read, write, compare-and-set), a set (add,
-read), a counter (incr, read) and a key-value map (get, put per key). A new model is a subclass
-with ``init``, ``step``, and, if it has them, ``read_only`` and ``partition``.
+read), a counter (incr, read) and a key-value map (get, put per key). A new
+model is a subclass with ``operations``, ``init`` and ``step``, and, where
+they apply, ``read_only``, ``unobserved`` and ``partition``.
 """
 from __future__ import annotations
 
