@@ -162,3 +162,44 @@ def test_verdict_is_stable_under_reloading(h):
     assert bool(a) is bool(b) is is_linearizable(h, Register(initial=0))
     if not a:
         assert a.violation.dumps() == b.violation.dumps() and a.culprit == b.culprit
+
+
+class Plain:
+    """A model seen without the search's shortcuts: nothing is read-only (no
+    forced reads, no dropped unknown reads) and nothing is unobserved."""
+
+    def __init__(self, model):
+        self.model = model
+        self.name = model.name
+
+    def init(self):
+        return self.model.init()
+
+    def step(self, state, op):
+        return self.model.step(state, op)
+
+    def validate(self, op):
+        self.model.validate(op)
+
+    def read_only(self, op):
+        return False
+
+    def unobserved(self, ops):
+        return set()
+
+    def partition(self, history):
+        return [(None, history)]
+
+
+@stable(300)
+@given(histories(register_ops, max_ops=12, clients=4))
+def test_shortcuts_agree_with_the_plain_search_on_larger_histories(h):
+    """Up to 12 ops (too many for brute force): forced reads and pruning change no verdict."""
+    assert is_linearizable(h, Register(initial=0)) is is_linearizable(h, Plain(Register(initial=0)))
+
+
+@stable(200)
+@given(histories(kv_ops, max_ops=12, clients=4))
+def test_map_shortcuts_agree_with_the_plain_unsplit_search(h):
+    """Up to 12 map ops: splitting by key, forced reads and pruning change no verdict."""
+    assert is_linearizable(h, KeyValue(initial=0)) is is_linearizable(h, Plain(KeyValue(initial=0)))
