@@ -12,7 +12,8 @@ from labrt import (TIMEOUT, Exit, make_ref, now, receive, register, self, send,
 from labrt import exit as signal_exit
 from labrt.trace import show
 
-from ..core import Fail, Task, Trial, describe_reason, public
+from ..core import Fail, Task, Trial, public
+from ._kit import Snap, describe_reason, judged, scenario, snap
 
 NOTEBOOK = "ch04-links"
 
@@ -77,14 +78,24 @@ KINDS = {"finishes_late": "normal", "gets_tired": "tired",
          "quits_at_once": ("shutdown", "early"), "naps_long": "normal", "naps_short": "normal"}
 
 
-def collect_scenario(t: Trial, funs, order, kill_at=4.0, seed=None) -> None:
-    """``order``: indexes of ``funs`` in the order they end."""
+@scenario
+def collect_scenario(t: Trial, funs, kill_at=4.0, seed=None):
+    """``funs``: names of the functions above (WORKERS), given to collect."""
     collect = t.need("collect")
     rt = t.runtime(seed)
-    pid = rt.spawn(collect, list(funs))
+    pid = rt.spawn(collect, [WORKERS[n] for n in funs])
     rt.spawn(killer, kill_at)
     t.run(rt)
-    want = [(i, KINDS[funs[i].__name__]) for i in order]
+    return {"snap": snap(rt, t), "pid": pid}
+
+
+@collect_scenario.judge
+@judged
+def _judge_collect(obs, funs, order, kill_at=4.0, seed=None):
+    """``order``: indexes of ``funs`` in the order they end."""
+    rt = Snap(obs["snap"])
+    pid = obs["pid"]
+    want = [(i, KINDS[funs[i]]) for i in order]
     want_text = ", ".join(f"({i}, {_reason_text(r)})" for i, r in want) or "nothing"
     if pid not in rt.finished:
         raise Fail(f"collect returns [{want_text}]", f"it is still running at t={rt.now:g}",
@@ -110,10 +121,9 @@ def collect_scenario(t: Trial, funs, order, kill_at=4.0, seed=None) -> None:
                    diagram=(rt, SMALL))
 
 
-@public(COLLECT, points=3, title="four processes, four different ends")
-def _collect_four(t):
-    collect_scenario(t, [finishes_late, gets_tired, divides_by_zero, waits_to_be_killed],
-                     [1, 2, 0, 3])
+public(COLLECT, 3, "four processes, four different ends", collect_scenario,
+       funs=["finishes_late", "gets_tired", "divides_by_zero", "waits_to_be_killed"],
+       order=[1, 2, 0, 3])
 
 
 # ---------------------------------------------------------------------------
@@ -139,15 +149,26 @@ async def crashes_at_once():
     raise RuntimeError("broken at start")
 
 
-def keep_alive_scenario(t: Trial, worker, limit, workers, gives_up, end_time,
-                        name="db", seed=None, kill_at=()) -> None:
-    """Run keep_alive(name, worker, limit). ``workers``: how many workers it
-    should start in all; ``gives_up``: whether it should end with
-    "too_many_restarts" (else it returns workers - 1); ``kill_at``: times at
-    which a killer sends exit(worker, "kill") to the registered worker."""
+def _named_worker(spec):
+    """ "always_crashes", "crashes_at_once" or ("flaky_until", t_ok)."""
+    if spec == "always_crashes":
+        return always_crashes
+    if spec == "crashes_at_once":
+        return crashes_at_once
+    if isinstance(spec, (tuple, list)) and spec[0] == "flaky_until":
+        return flaky_until(spec[1])
+    raise ValueError(f"unknown worker {spec!r}")
+
+
+@scenario
+def keep_alive_scenario(t: Trial, worker, restarts_limit, name="db", seed=None, kill_at=()):
+    """Run keep_alive(name, worker, restarts_limit) (``worker``: see _named_worker;
+    the parameter is not called ``limit``, which a case keeps for its time limit);
+    ``kill_at``: times at which a killer sends exit(worker, "kill") to the
+    registered worker."""
     keep_alive = t.need("keep_alive")
     rt = t.runtime(seed)
-    pid = rt.spawn(keep_alive, name, worker, limit)
+    pid = rt.spawn(keep_alive, name, _named_worker(worker), restarts_limit)
 
     async def hunter(times):
         for at in times:
@@ -159,6 +180,18 @@ def keep_alive_scenario(t: Trial, worker, limit, workers, gives_up, end_time,
     if kill_at:
         rt.spawn(hunter, list(kill_at))
     t.run(rt)
+    return {"snap": snap(rt, t), "pid": pid}
+
+
+@keep_alive_scenario.judge
+@judged
+def _judge_keep_alive(obs, worker, restarts_limit, workers, gives_up, end_time, name="db",
+                      seed=None, kill_at=()):
+    """``workers``: how many workers it should start in all; ``gives_up``: whether it
+    should end with "too_many_restarts" (else it returns workers - 1)."""
+    rt = Snap(obs["snap"])
+    pid = obs["pid"]
+    limit = restarts_limit
     spawned = [e for e in rt.trace if e.kind == "spawn" and e.pid == pid]
     kids = [e.other for e in spawned]
     restarts = workers - 1
@@ -218,19 +251,12 @@ def keep_alive_scenario(t: Trial, worker, limit, workers, gives_up, end_time,
                    diagram=(rt, SMALL))
 
 
-@public(KEEP_ALIVE, points=3, title="restarts a crashing worker until it finishes")
-def _keep_alive_restarts(t):
-    keep_alive_scenario(t, flaky_until(3.5), limit=5, workers=4, gives_up=False, end_time=4.0)
-
-
-@public(KEEP_ALIVE, points=1, title="a worker that finishes is not restarted")
-def _keep_alive_normal(t):
-    keep_alive_scenario(t, flaky_until(0.0), limit=5, workers=1, gives_up=False, end_time=1.0)
-
-
-@public(KEEP_ALIVE, points=2, title="gives up after limit restarts")
-def _keep_alive_gives_up(t):
-    keep_alive_scenario(t, always_crashes, limit=3, workers=4, gives_up=True, end_time=4.0)
+public(KEEP_ALIVE, 3, "restarts a crashing worker until it finishes", keep_alive_scenario,
+       worker=("flaky_until", 3.5), restarts_limit=5, workers=4, gives_up=False, end_time=4.0)
+public(KEEP_ALIVE, 1, "a worker that finishes is not restarted", keep_alive_scenario,
+       worker=("flaky_until", 0.0), restarts_limit=5, workers=1, gives_up=False, end_time=1.0)
+public(KEEP_ALIVE, 2, "gives up after limit restarts", keep_alive_scenario,
+       worker="always_crashes", restarts_limit=3, workers=4, gives_up=True, end_time=4.0)
 
 
 # ---------------------------------------------------------------------------
@@ -284,16 +310,26 @@ async def client(name, every, wait, until):
     return answered, asked
 
 
-def watchdog_scenario(t: Trial, services, interval, timeout, duration, incidents,
-                      availability=None, seed=None, name="db") -> None:
-    """``incidents``: (time, service index, reason) the watchdog must record;
-    ``availability``: the least share of client pings answered."""
+@scenario
+def watchdog_scenario(t: Trial, services, interval, timeout, duration, seed=None, name="db"):
+    """``services``: specs for _service_from ({"hang_at": 3.2}, {"crash_at": 2.5}, {})."""
     watchdog = t.need("watchdog")
     rt = t.runtime(seed)
-    keep = rt.spawn(keeper, name, services)
+    keep = rt.spawn(keeper, name, [_service_from(s) for s in services])
     probe = rt.spawn(client, name, 0.1, 0.05, duration)
     w = rt.spawn(watchdog, name, interval, timeout, duration)
     t.run(rt, until=duration * 3)
+    return {"snap": snap(rt, t), "keep": keep, "probe": probe, "w": w}
+
+
+@watchdog_scenario.judge
+@judged
+def _judge_watchdog(obs, services, interval, timeout, duration, incidents, availability=None,
+                    seed=None, name="db"):
+    """``incidents``: (time, service index, reason) the watchdog must record;
+    ``availability``: the least share of client pings answered."""
+    rt = Snap(obs["snap"])
+    keep, probe, w = obs["keep"], obs["probe"], obs["w"]
     pids = [e.other for e in rt.trace if e.kind == "spawn" and e.pid == keep]
     want = [(at, pids[i] if i < len(pids) else None, r) for at, i, r in incidents]
     want_text = ", ".join(f"(t={at:g}, {p}, {_reason_text(r)})" for at, p, r in want) or "none"
@@ -301,7 +337,7 @@ def watchdog_scenario(t: Trial, services, interval, timeout, duration, incidents
     if ended is None or ended[0] != "normal":
         signals = [e for e in rt.trace if e.kind == "exit_signal" and e.pid == w
                    and not (e.data == "kill" and type(e.data) is str)
-                   and not (ended is not None and e.data is ended[0])]   # its own death
+                   and not (ended is not None and show(e.data) == show(ended[0]))]   # its own death
         if signals:
             raise Fail("a hung service is stopped with exit(pid, 'kill')",
                        f"the watchdog sent exit signal {show(signals[0].data)} to {signals[0].other}, "
@@ -353,23 +389,16 @@ def watchdog_scenario(t: Trial, services, interval, timeout, duration, incidents
                    diagram=(rt, SMALL))
 
 
-@public(WATCHDOG, points=2, title="a crash is recorded when it happens")
-def _watchdog_crash(t):
-    watchdog_scenario(t, [service_for(crash_at=2.5), service_for()], 1.0, 0.25, 5.0,
-                      [(2.5, 0, RuntimeError)])
-
-
-@public(WATCHDOG, points=3, title="a hung service is killed at the first missed probe")
-def _watchdog_hang(t):
-    watchdog_scenario(t, [service_for(hang_at=3.2), service_for()], 1.0, 0.25, 6.0,
-                      [(4.25, 0, "killed")], availability=0.8)
-
-
-@public(WATCHDOG, points=2, title="a hang, then a crash, over ten seconds")
-def _watchdog_both(t):
-    watchdog_scenario(t, [service_for(hang_at=3.2), service_for(crash_at=6.5), service_for()],
-                      1.0, 0.25, 10.0, [(4.25, 0, "killed"), (6.5, 1, RuntimeError)],
-                      availability=0.85)
+public(WATCHDOG, 2, "a crash is recorded when it happens", watchdog_scenario,
+       services=[{"crash_at": 2.5}, {}], interval=1.0, timeout=0.25, duration=5.0,
+       incidents=[(2.5, 0, RuntimeError)])
+public(WATCHDOG, 3, "a hung service is killed at the first missed probe", watchdog_scenario,
+       services=[{"hang_at": 3.2}, {}], interval=1.0, timeout=0.25, duration=6.0,
+       incidents=[(4.25, 0, "killed")], availability=0.8)
+public(WATCHDOG, 2, "a hang, then a crash, over ten seconds", watchdog_scenario,
+       services=[{"hang_at": 3.2}, {"crash_at": 6.5}, {}], interval=1.0, timeout=0.25,
+       duration=10.0, incidents=[(4.25, 0, "killed"), (6.5, 1, RuntimeError)],
+       availability=0.85)
 
 
 # ---------------------------------------------------------------------------
@@ -378,7 +407,7 @@ def _watchdog_both(t):
 # judges that decide (see _kit.py). Processes are named by strings, so that a
 # case's inputs are plain data.
 
-from ._kit import EPS, close, is_crash, plain, reason_text, scenario, times  # noqa: E402
+from ._kit import EPS, close, is_crash, plain, reason_text, times  # noqa: E402
 
 
 async def naps_long():
