@@ -10,10 +10,17 @@ A *runtime* owns processes, the name registry, a timer heap and an optional
 trace.  Everything Erlang specifies about signals lives here, in one place, so
 that both kernels share it:
 
-* ``send`` puts a message straight into the receiver's mailbox.  Delivery is
-  immediate and in order, so the only guarantee Erlang gives (per-pair order)
-  always holds, and a message sent before a process dies always arrives
-  before its EXIT or DOWN.
+* Everything one process does to another (a message, a link, an exit
+  signal, a monitor, a DOWN) is a *signal* (``_signals.py``): it leaves its
+  sender through :meth:`Runtime._post` and takes effect at the receiver in
+  :meth:`Runtime._arrive`.  On one node with no transit in between, ``_post``
+  is ``_arrive``: delivery is immediate and in order, so the only guarantee
+  Erlang gives (per-pair order) always holds, and a message sent before a
+  process dies always arrives before its EXIT or DOWN.  A signal for another
+  node of a ``labrt.dist.World`` goes over its simulated network instead; a
+  ``Runtime.transit`` (the race explorer) may hold every signal.  A message
+  to a live local process skips the ``Signal`` object and goes straight into
+  the mailbox (``_api.send``): the same effect, on the hot path.
 * When a process ends, it first gives up its name, then sends an exit signal
   along each link and a DOWN to each monitor.  What an exit signal does to
   its receiver is decided in one function, :meth:`Runtime._exit_signal`,

@@ -172,6 +172,7 @@ class World:
     # -- the clock (the kernel calls these) -------------------------------------
     @property
     def now(self) -> float:
+        """The world's virtual clock, in seconds."""
         return self.kernel.clock
 
     def _timer(self, when, fn, arg):
@@ -198,9 +199,11 @@ class World:
         self.kernel.run()
 
     def run_until(self, t: float):
+        """Run until the virtual clock reaches ``t``."""
         self.kernel.run(until=t)
 
     def run_for(self, d: float):
+        """Run for ``d`` seconds of virtual time."""
         self.kernel.run(until=self.now + d)
 
     def _ev(self, kind, pid, other, data):
