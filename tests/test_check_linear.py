@@ -6,7 +6,8 @@ import re
 import pytest
 
 from labrt.check import (
-    Counter, History, KeyValue, ModelError, Register, Set, check, is_linearizable, search,
+    Counter, History, KeyValue, ModelError, Register, SearchBudgetExceeded, Set, check,
+    is_linearizable, search,
     shortest_prefix, svg_timeline, text_timeline,
 )
 
@@ -163,11 +164,17 @@ def test_model_rejects_unknown_operations_clearly():
         check(H(("a", "read", None, 0, 1, 3)), Set())
 
 
-def test_search_budget_gives_up_with_none():
-    """With a tiny step budget the search answers None (unknown), not a verdict."""
+def test_search_budget_gives_up_with_none_or_an_exact_error():
+    """With a tiny step budget the search answers None and check raises SearchBudgetExceeded."""
     h = H(*[(f"c{i}", "write", i, 0, 10, None) for i in range(6)], ("z", "read", None, 11, 12, 99))
     assert search(h, REG, budget=5)[0] is None
     assert search(h, REG)[0] is False
+    with pytest.raises(SearchBudgetExceeded, match=r"gave up after \d+ search steps "
+                       r"\(the budget is 5\): too many overlapping operations"):
+        check(h, REG, budget=5)
+    with pytest.raises(SearchBudgetExceeded):
+        is_linearizable(h, REG, budget=5)
+    assert not check(h, REG, budget=10_000)
 
 
 # -- the shortest violation -----------------------------------------------------------

@@ -34,14 +34,15 @@ from .counters import (
     Counts, count, divergent_replicas, duplicated_effects, lost_writes, stale_reads,
 )
 from .history import History, HistoryError, Operation, describe
-from .linear import Result, check, is_linearizable, search
+from .linear import Result, SearchBudgetExceeded, check, is_linearizable, search
 from .models import Counter, KeyValue, Model, ModelError, Register, Set
 from .shrink import shortest_prefix, shortest_violation
 from .timeline import svg_timeline, text_timeline
 
 __all__ = [
-    "Counter", "Counts", "History", "HistoryError", "KeyValue", "Model", "ModelError", "Operation",
-    "Register", "Result", "Set", "check", "count", "describe", "divergent_replicas",
-    "duplicated_effects", "is_linearizable", "lost_writes", "search", "shortest_prefix",
-    "shortest_violation", "stale_reads", "svg_timeline", "text_timeline",
+    "Counter", "Counts", "History", "HistoryError", "KeyValue", "Model", "ModelError",
+    "Operation", "Register", "Result", "SearchBudgetExceeded", "Set", "check", "count",
+    "describe", "divergent_replicas", "duplicated_effects", "is_linearizable",
+    "lost_writes", "search", "shortest_prefix", "shortest_violation", "stale_reads",
+    "svg_timeline", "text_timeline",
 ]

@@ -178,6 +178,22 @@ def search(history: History, model: Model, free: int | None = None,
     return True, [ops[i].id for i, _, _ in stack], steps
 
 
+class SearchBudgetExceeded(RuntimeError):
+    """The search gave up after its step budget: the answer is unknown."""
+
+
+def decide(history: History, model: Model, free: int | None = None,
+           budget: int | None = None) -> bool:
+    """:func:`search`'s verdict, raising :class:`SearchBudgetExceeded` if the
+    budget ran out."""
+    ok, _, steps = search(history, model, free, budget)
+    if ok is None:
+        raise SearchBudgetExceeded(
+            f"gave up after {steps:,} search steps (the budget is {budget:,}): "
+            "too many overlapping operations to decide within it")
+    return ok
+
+
 @dataclass
 class Result:
     """What :func:`check` found. True in a boolean context if linearizable.
@@ -255,22 +271,28 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def check(history: History, model: Model, shrink: bool = True) -> Result:
+def check(history: History, model: Model, shrink: bool = True,
+          budget: int | None = None) -> Result:
     """Check ``history`` against ``model``; see :class:`Result`.
 
     With ``shrink=False`` a failure is reported without computing the
     shortest violating sub-history (``violation`` is the whole failing part).
+    ``budget`` bounds the steps of each search (a grader's guard that gives
+    the same answer on every machine); when one runs out,
+    :class:`SearchBudgetExceeded` is raised.
     """
     parts = model.partition(history)
     total = 0
     order: list[int] = []
     for key, part in parts:
-        ok, part_order, steps = search(part, model)
+        ok, part_order, steps = search(part, model, budget=budget)
         total += steps
+        if ok is None:
+            decide(part, model, budget=budget)          # raises, with the message
         if not ok:
             if shrink:
                 from .shrink import shortest_violation
-                violation, culprit, stale = shortest_violation(part, model)
+                violation, culprit, stale = shortest_violation(part, model, budget)
             else:
                 violation, culprit, stale = part, _last_definite(part), False
             return Result(False, model, history, key=key, violation=violation,
@@ -287,6 +309,6 @@ def _last_definite(h: History) -> int | None:
     return max(done, key=lambda op: op.end).id if done else None
 
 
-def is_linearizable(history: History, model: Model) -> bool:
+def is_linearizable(history: History, model: Model, budget: int | None = None) -> bool:
     """Just the verdict."""
-    return all(search(part, model)[0] for _, part in model.partition(history))
+    return all(decide(part, model, budget=budget) for _, part in model.partition(history))

@@ -40,43 +40,44 @@ large chunks), then one at a time until a whole pass removes nothing.
 from __future__ import annotations
 
 from .history import History
-from .linear import search
+from .linear import decide
 from .models import Model
 
 
-def shortest_prefix(history: History, model: Model) -> int:
+def shortest_prefix(history: History, model: Model, budget: int | None = None) -> int:
     """The number of events in the shortest non-linearizable prefix of a
     non-linearizable (already partitioned) history."""
     lo, hi = 0, len(history.events())       # prefix(lo) passes, prefix(hi) fails
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if search(history.prefix(mid), model)[0]:
+        if decide(history.prefix(mid), model, budget=budget):
             lo = mid
         else:
             hi = mid
     return hi
 
 
-def shortest_violation(history: History, model: Model) -> tuple[History, int, bool]:
+def shortest_violation(history: History, model: Model,
+                       budget: int | None = None) -> tuple[History, int, bool]:
     """``(violation, culprit, stale)`` for a non-linearizable history (one part).
 
     ``violation`` is a 1-minimal non-linearizable subset of the shortest
     failing prefix, ``culprit`` the id in it of the operation whose
     completion makes the prefix fail, ``stale`` whether its result would be
-    possible at another time.
+    possible at another time. ``budget`` bounds each search (see ``check``).
     """
-    n = shortest_prefix(history, model)
+    n = shortest_prefix(history, model, budget)
     prefix = history.prefix(n)
     _, culprit_op = prefix.events()[n - 1]
     culprit = culprit_op.id
-    stale = culprit_op.status == "ok" and bool(search(prefix, model, free=culprit)[0])
+    stale = culprit_op.status == "ok" and decide(prefix, model, culprit, budget)
 
     def still_fails(ids: list[int]) -> bool:
         sub = prefix.subset(sorted(ids + [culprit]))
         c = sub.origin.index(culprit)
-        if search(sub, model)[0]:
+        if decide(sub, model, budget=budget):
             return False
-        return not stale or bool(search(sub, model, free=c)[0])
+        return not stale or decide(sub, model, c, budget)
 
     # Failed operations and uncertain read-only ones never constrain anything.
     useful = [op for op in prefix if op.id != culprit and op.status != "fail"
