@@ -400,8 +400,9 @@ def graded(tmp_path_factory):
                          "ring", "# Task 2 (ring)\nasync def ring(n, laps):\n    while True:\n        pass\n"),
         "frank": _variant(solution, "ring", "# Task 2 (ring)\nimport os\n"
                           "async def ring(n, laps):\n    os._exit(3)\n"),
-        "gina": _variant(solution, "ring", "# Task 2 (ring)\nimport labrt.grading.core as c\n"
-                         "c.run_case = lambda case, ns: None\n"),
+        "gina": _variant(solution, "ring", next(                     # solved, and tampering
+            c for c in (nbio.source(x) for x in solution["cells"]) if c.startswith("# Task 2"))
+            + "\nimport labrt.grading.core as c\nc.run_case = lambda case, ns: None\n"),
     }
     ivan = json.loads(json.dumps(solution))                          # check cells deleted
     ivan["cells"] = [c for c in ivan["cells"] if not nbio.source(c).startswith("check(")]
@@ -489,10 +490,9 @@ def test_grade_tampering_is_refused(graded):
     assert "labrt.grading.core.run_case" in ring["message"]
     if any(c.scenario is None for c in TASKS["ring"].cases):     # cases that judge themselves
         assert ring["status"] == "tampered"
-    else:                          # judged outside: its real score (its cell defines no ring)
-        assert ring["status"] != "tampered" and "`ring` is not defined" in ring["message"]
-        assert "judged outside the sandbox" in ring["message"]
-    assert _row(rows, "gina", "ping_pong")["points"] == "9"
+    else:                          # judged outside the sandbox: its real score, here full
+        assert ring["points"] == _full("ring") and "judged outside the sandbox" in ring["message"]
+    assert _row(rows, "gina", "ping_pong")["points"] == _full("ping_pong")
 
 
 def test_grade_ignores_the_students_check_cells(graded):
