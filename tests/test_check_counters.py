@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 import labrt
 from labrt.check import (
-    History, KeyValue, Register, Set, check, count, divergent_replicas, duplicated_effects,
+    History, Register, check, count, divergent_replicas, duplicated_effects,
     lost_writes, stale_reads,
 )
 
