@@ -28,10 +28,6 @@ from . import _core
 from ._values import Deadlock, _Killed
 
 
-def _abort(_raise_cancel):
-    return trio.lowlevel.Abort.SUCCEEDED
-
-
 class TrioKernel:
     def __init__(self, rt, seed=None):
         self.rt = rt
@@ -50,6 +46,7 @@ class TrioKernel:
         #: Long-lived tasks started with the kernel, each ``async fn(task_status=)``
         #: (a real node's listener: labrt.erl). The kernel waits until each has started.
         self.services = []
+        self._parked = set()        # processes whose task waits in suspend()
 
     def now(self) -> float:
         if self.t0 is None:
@@ -104,11 +101,25 @@ class TrioKernel:
     def wake(self, p, value):
         if self._later(self.wake, p, value):
             return
-        if p.task is not None and p.status != "exited":
+        # Only a task parked in suspend() may be rescheduled, and only once: a
+        # task that trio has already woken (cancelled, as when run_main ends)
+        # must not be woken again, or trio's own bookkeeping breaks.
+        if p.task is not None and p.status != "exited" and p in self._parked:
+            self._parked.discard(p)
             trio.lowlevel.reschedule(p.task, outcome.Value(value))
 
     def suspend(self, p):
-        value = yield from trio.lowlevel.wait_task_rescheduled(_abort).__await__()
+        parked = self._parked
+        parked.add(p)
+
+        def abort(_raise_cancel):
+            parked.discard(p)
+            return trio.lowlevel.Abort.SUCCEEDED
+
+        try:
+            value = yield from trio.lowlevel.wait_task_rescheduled(abort).__await__()
+        finally:
+            parked.discard(p)
         if p.status == "exited":
             raise _Killed()
         p.status = "running"

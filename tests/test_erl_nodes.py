@@ -73,3 +73,53 @@ def test_a_restarted_node_syncs_on_contact():
             await labrt.sleep(1.0)
             return await gen_server.call(("kv", NAMES[2]), "table")
         assert rt.run_main(main) == {"x": 1, "y": 2}
+
+
+def test_a_supervisor_restarts_its_child_on_another_node():
+    """A supervisor here starts a worker on a labrt node over the wire; a crash there restarts it."""
+    from labrt import self as me, send, supervisor
+    from labrt.erl import demo, spawn as remote_spawn
+
+    async def start_worker():
+        return ("ok", await remote_spawn(NAMES[0], demo.worker, "w", link=True))
+
+    class Sup:
+        def init(self, _arg):
+            return ("ok", ({"strategy": "one_for_one", "intensity": 3, "period": 10},
+                           [{"id": "w", "start": (start_worker, ())}]))
+
+    with Cluster(real_epmd=False) as c:
+        c.labrt(NAMES[0].split("@")[0], "--allow", "labrt.erl.demo:worker")
+        rt = Node("client@localhost", c.cookie, epmd_port=c.epmd_port, reports=None,
+                  log=lambda line: None)
+
+        async def main():
+            _ok, sup = await supervisor.start_link(Sup, None)
+            [(_, first, _, _)] = await supervisor.which_children(sup)
+            send(("w", NAMES[0]), ("ping", me()))
+            pong = await receive(timeout=5)
+            send(first, "crash")
+            await labrt.sleep(1.0)
+            [(_, second, _, _)] = await supervisor.which_children(sup)
+            return first, second, pong
+        first, second, pong = rt.run_main(main)
+        assert pong == ("pong", NAMES[0])
+        assert labrt.node  # the pids are on the other node, and the child is a new one
+        assert first != second and first.node == second.node != 0
+
+
+def test_a_function_the_other_node_did_not_allow_is_refused():
+    """Remote spawn of anything not in the other node's allow-list fails with a clear error."""
+    from labrt.erl import demo, spawn as remote_spawn
+    with Cluster(real_epmd=False) as c:
+        c.labrt(NAMES[0].split("@")[0])
+        rt = Node("client@localhost", c.cookie, epmd_port=c.epmd_port, reports=None,
+                  log=lambda line: None)
+
+        async def main():
+            try:
+                await remote_spawn(NAMES[0], demo.worker, "w")
+            except labrt.BadArg as e:
+                return str(e)
+        text = rt.run_main(main)
+        assert "labrt.erl.demo:worker" in text and "allow" in text

@@ -258,9 +258,13 @@ def pack(op: Op, nodes: etf.NodeTable, records=None) -> bytes:
         ctl, payload = (PAYLOAD_MONITOR_P_EXIT, op.sender, op.target, op.ref), op.payload
     elif k == "spawn_reply":
         ctl, payload = (SPAWN_REPLY, op.ref, op.target, op.payload, op.sender), None
+    elif k == "spawn_request":
+        ctl, payload = (SPAWN_REQUEST, op.ref, op.sender, op.sender, op.extra[0],
+                        op.extra[1]), list(op.payload)
     else:
         raise ValueError(f"cannot send a {k!r} control message")
     out = bytes((PASS_THROUGH,)) + etf.encode(ctl, nodes=nodes, records=records)
-    if payload is not None or k in ("send", "reg_send", "alias_send", "exit", "exit2", "down"):
+    if payload is not None or k in ("send", "reg_send", "alias_send", "exit", "exit2", "down",
+                                    "spawn_request"):
         out += etf.encode(payload, nodes=nodes, records=records)
     return out

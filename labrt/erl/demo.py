@@ -105,3 +105,18 @@ def main(argv):
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+async def worker(name):
+    """A child a supervisor on another node can start here (``--allow labrt.erl.demo:worker``).
+
+    It registers ``name``, answers ``("ping", From)`` with ``("pong", node)``
+    and crashes on ``"crash"``.
+    """
+    labrt.register(name, labrt.self())
+    while True:
+        match await labrt.receive():
+            case ("ping", sender):
+                labrt.send(sender, ("pong", node()))
+            case "crash":
+                raise RuntimeError("asked to crash")

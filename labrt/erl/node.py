@@ -176,7 +176,10 @@ class ErlWorld:
     # -- connecting ------------------------------------------------------------
     def post(self, rt, sig):
         """A signal for another node: send it, or wait for the connection."""
-        peer = self.name_of(self.node_index_of(sig.target))
+        if type(sig) is _Addressed:
+            peer, sig = sig.node, sig.op
+        else:
+            peer = self.name_of(self.node_index_of(sig.target))
         conn = self.conns.get(peer)
         if conn is not None:
             self._send(conn, sig)
@@ -222,7 +225,10 @@ class ErlWorld:
     def _unreachable(self, peer):
         rt = self.rt
         for sig in self._pending.pop(peer, []):
-            _undeliverable(rt, sig)
+            if type(sig) is control.Op:
+                self._spawn_failed(sig, "noconnection")
+            else:
+                _undeliverable(rt, sig)
         for pid in self._watch.pop(peer, ()):
             self._tell(pid, ("nodedown", peer))
         rt._drain()
@@ -241,6 +247,10 @@ class ErlWorld:
 
     # -- signals out: a signal becomes a control message ------------------------
     def _send(self, conn, sig):
+        if type(sig) is control.Op:              # a spawn request (see spawn_remote)
+            if not conn.send(sig):
+                self._spawn_failed(sig, "noconnection")
+            return
         op = self._op_for(sig)
         if op is not None and not conn.send(op):
             _undeliverable(self.rt, sig)
@@ -313,6 +323,8 @@ class ErlWorld:
         elif k == "spawn_request":
             self._spawn_request(conn, op)
             return
+        elif k == "spawn_reply":
+            sig = Signal("message", None, op.target, SpawnReply(op.ref, op.payload, op.sender))
         else:
             return
         if _is_local(sig.target, self.name):
@@ -440,12 +452,87 @@ class ErlWorld:
         return "ok"
 
     def spawn_request(self, rt, parent, name, fn, args, link, monitor):
-        raise BadArg(f"spawn on {name}: a real node cannot ship Python code to another "
-                     "node; start the process there (its program, or an rpc the other "
-                     "node allows) and send it messages")
+        raise BadArg(f"spawn on {name}: on a real node a remote spawn waits for the other "
+                     "node's answer, so it is async: use `await labrt.erl.spawn(node, fn, "
+                     "*args, link=...)`, and allow the function on that node")
+
+    async def spawn_remote(self, p, node_name, fn, args, link, monitor, timeout):
+        """Ask ``node_name`` to start ``fn(*args)``; it must allow ``(module, qualname)``."""
+        rt = self.rt
+        _split(node_name)
+        module = getattr(fn, "__module__", None)
+        qualname = getattr(fn, "__qualname__", None)
+        if not module or not qualname or "<" in qualname:
+            raise BadArg(f"remote spawn needs a module-level function the other node can "
+                         f"allow by name (module:function), got {fn!r}")
+        req = rt._new_ref()
+        opts = (["link"] if link else []) + (["monitor"] if monitor else [])
+        op = control.Op("spawn_request", p.pid, None, list(isolate(args)), ref=req,
+                        extra=((module, qualname, len(args)), opts))
+        self.post(rt, _Addressed(node_name, op))
+        reply = await api.receive(lambda m: type(m) is SpawnReply and m.ref == req,
+                                  timeout=timeout)
+        if reply is api.TIMEOUT:
+            raise BadArg(f"spawn on {node_name}: no answer in {timeout} s")
+        if type(reply.result) is not Pid:
+            raise BadArg(f"spawn of {module}:{qualname} on {node_name} failed: "
+                         f"{reply.result} (is it in that node's allow-list?)")
+        child = reply.result
+        if link:
+            if p.links is None:
+                p.links = {}
+            p.links[child] = None
+        if monitor:
+            if p.monitors is None:
+                p.monitors = {}
+            p.monitors[req] = child
+            return child, req
+        return child
+
+    def _spawn_failed(self, op, why):
+        self.rt._arrive(Signal("message", None, op.sender, SpawnReply(op.ref, 0, why)))
 
     def spawn_arrived(self, rt, sig):
         raise BadArg("spawn requests arrive as SPAWN_REQUEST control messages")
+
+
+class SpawnReply:
+    """What a remote spawn request gets back: the new pid, or why not."""
+    __slots__ = ("ref", "flags", "result")
+
+    def __init__(self, ref, flags, result):
+        self.ref, self.flags, self.result = ref, flags, result
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class _Addressed:
+    """A control message for a named node (a spawn request has no target pid yet)."""
+    __slots__ = ("node", "op")
+
+    def __init__(self, node, op):
+        self.node, self.op = node, op
+
+
+async def spawn(node: str, fn, *args, link: bool = False, monitor: bool = False,
+                timeout: float = 5.0):
+    """Start ``fn(*args)`` on real node ``node``; return its pid (and ref if ``monitor``).
+
+    The other node runs only functions it allows (``--allow module:function``
+    or ``Node(..., allow={(module, qualname): fn})``); anything else is
+    refused and this raises :class:`~labrt.BadArg` saying so.  With
+    ``link=True`` the new process is linked to the caller, atomically, as
+    ``spawn_link`` does: a supervisor can start a child on another node.
+    """
+    from .._core import _me
+    p = _me()
+    world = p.rt.world
+    if not isinstance(world, ErlWorld):
+        raise BadArg("labrt.erl.spawn starts a process on a real node; this runtime is "
+                     "not one (make it with labrt.erl.Node); in a simulated world use "
+                     "spawn(fn, node=...)")
+    return await world.spawn_remote(p, node, fn, args, link, monitor, timeout)
 
 
 async def _erpc_call(res, fn, args):
@@ -492,6 +579,7 @@ def Node(name: str, cookie: str, *, allow=None, tick: float = TICK, host: str = 
     world = ErlWorld(rt, name, cookie, allow=allow, host=host, port=port, tick=tick,
                      limits=limits, epmd_port=epmd_port, log=log)
     rt.world = world
+    rt._wire = world.message                 # what send() calls for a remote pid
     rt.node_name = name
     rt.creation = world.creation
     rt.kernel.services.append(world.serve)
