@@ -616,6 +616,41 @@ scenarios() ->
          log([a, nodes, nodes()])
      end},
 
+     {monitor_nodes_twice, fun() ->
+         %% each subscription is its own: two nodeups, and after one is
+         %% turned off, one nodedown
+         B = nd(b),
+         log([a, monitor_nodes, net_kernel:monitor_nodes(true)]),
+         log([a, monitor_nodes, net_kernel:monitor_nodes(true)]),
+         connect(B),
+         drain(2),
+         log([a, monitor_nodes_off, net_kernel:monitor_nodes(false)]),
+         disconnect_node(B),
+         drain(1)
+     end},
+     {remote_unlink, fun() ->
+         %% after unlink/1 the remote process's exit reaches no one
+         trap(true),
+         B = nd(b),
+         P = nm(start_srv(B, none, false), p),
+         link(P),
+         nm(monitor(process, P), m),
+         log([a, unlink, unlink(P)]),
+         P ! {exit, boom},
+         drain(1)
+     end},
+     {remote_pid_local_bifs, fun() ->
+         %% some BIFs take only local pids: badarg for a remote one
+         B = nd(b),
+         P = nm(start_srv(B, none, false), p),
+         log([a, is_process_alive, t(fun() -> is_process_alive(P) end)]),
+         log([a, register, t(fun() -> register(remote, P) end)]),
+         log([a, whereis, whereis(remote)]),
+         log([a, exit_normal, exit(P, normal)]),
+         P ! {ping, self()},
+         log([a, got, next()])
+     end},
+
      %% calls to a down node (item 103)
      {gen_server_call_nodedown, fun() ->
          B = nd(b),

@@ -608,6 +608,42 @@ async def partition_tick_timeout(t):
     t.log("a", "nodes", labrt.nodes())
 
 
+@scenario
+async def monitor_nodes_twice(t):
+    b = nd("b")
+    t.log("a", "monitor_nodes", labrt.monitor_nodes(True))
+    t.log("a", "monitor_nodes", labrt.monitor_nodes(True))
+    await connect(b)
+    await drain(t, 2)
+    t.log("a", "monitor_nodes_off", labrt.monitor_nodes(False))
+    labrt.disconnect_node(b)
+    await drain(t, 1)
+
+
+@scenario
+async def remote_unlink(t):
+    trap_exit(True)
+    b = nd("b")
+    p = t.name(await start_srv(b, "none", False), "p")
+    link(p)
+    t.name(monitor(p), "m")
+    t.log("a", "unlink", labrt.unlink(p))
+    send(p, ("exit", "boom"))
+    await drain(t, 1)
+
+
+@scenario
+async def remote_pid_local_bifs(t):
+    b = nd("b")
+    p = t.name(await start_srv(b, "none", False), "p")
+    t.log("a", "is_process_alive", t_(labrt.is_alive, p))
+    t.log("a", "register", t_(register, "remote", p))
+    t.log("a", "whereis", whereis("remote"))
+    t.log("a", "exit_normal", labrt.exit(p, "normal"))
+    send(p, ("ping", self()))
+    t.log("a", "got", await next_())
+
+
 # ----------------------------------------------------------------- item 103: calls
 
 @scenario

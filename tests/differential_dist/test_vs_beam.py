@@ -48,6 +48,12 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "spawn/2 to an unreachable node: OTP 25 returns a pid of a *local* process "
         "that exits noconnection (node_of_p a, <a.l>); labrt returns a pid on the "
         "unreachable node (node_of_p x, <x.l>)"),
+    "monitor_nodes_twice": (
+        "item 98: on OTP 25 one monitor_nodes(false) ends both subscriptions (no "
+        "nodedown after the disconnect); labrt ends one ({nodedown,b} arrives)"),
+    "remote_pid_local_bifs": (
+        "is_process_alive/1 of a remote pid raises badarg on the BEAM ({error,badarg}); "
+        "labrt.is_alive returns False ({ok,false}) for a live remote process"),
 }
 
 #: Random per-signal latencies for the race-freedom runs (FIFO per connection holds).
