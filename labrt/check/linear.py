@@ -203,6 +203,10 @@ class Result:
     ``violation`` of the operation that cannot be placed, and ``stale`` says
     whether its result is merely out of date (possible had it run at another
     time) rather than impossible at any time.
+
+    When linearizable: ``order`` is a witness, the ids of the operations that
+    took effect in one legal order (part by part for a map; failed ones and
+    unknown ones placed nowhere are absent). ``steps`` counts search steps.
     """
     linearizable: bool
     model: Model
