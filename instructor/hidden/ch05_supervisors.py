@@ -5,69 +5,47 @@ other crash times for the storage, the intensity of the storage over a long
 run, shuffled schedules, and a client's mailbox after several requests.
 """
 from labrt.grading import hidden
+from labrt.grading.checks._kit import case_several
 from labrt.grading.checks.ch05_supervisors import (
-    HANDLERS, STORAGE, SUPERVISE, crashes_every, intensity_scenario, pool_scenario,
-    storage_crash_scenario, stray_scenario, supervise_scenario, warmup_scenario)
+    HANDLERS, STORAGE, SUPERVISE, intensity_scenario, pool_case, storage_crash_scenario,
+    stray_scenario, supervise_scenario, warmup_scenario)
 
+hidden(SUPERVISE, 1, "the window includes its edge (crash every 1 s, max_r=2, max_t=2)",
+       supervise_scenario, worker=("crashes_every", 1.0, None), max_r=2, max_t=2.0,
+       restarts=[1.0, 2.0], gives_up=True)
+case_several(SUPERVISE, 1, "max_r=0 gives up at the first crash; killed workers count too", [
+    (supervise_scenario, dict(worker=("crashes_every", 1.0, None), max_r=0, max_t=5.0,
+                              restarts=[], gives_up=True)),
+    (supervise_scenario, dict(worker=("crashes_every", 1.0, 2.0), max_r=5, max_t=5.0,
+                              restarts=[0.5, 1.5, 1.7], kill_at=(0.5, 1.7)))], hidden=True)
+case_several(SUPERVISE, 1, "fast crashes on a shuffled schedule (every 0.5 s, max_r=4, max_t=4)", [
+    (supervise_scenario, dict(worker=("crashes_every", 0.5, None), max_r=4, max_t=4.0,
+                              restarts=[0.5, 1.0, 1.5, 2.0], gives_up=True, seed=5)),
+    (supervise_scenario, dict(worker=("crashes_every", 3.0, 20.0), max_r=1, max_t=2.5,
+                              restarts=[3.0, 6.0, 9.0, 12.0, 15.0, 18.0], seed=9))], hidden=True)
 
-@hidden(SUPERVISE, points=1, title="the window includes its edge (crash every 1 s, max_r=2, max_t=2)")
-def _supervise_edge(t):
-    supervise_scenario(t, crashes_every(1.0), max_r=2, max_t=2.0, restarts=[1.0, 2.0],
-                       gives_up=True)
+case_several(STORAGE, 1, "the db crashes while the warmup is still running", [
+    (storage_crash_scenario, dict(crash="db", at=0.75, seed=3)),
+    (storage_crash_scenario, dict(crash="cache", at=0.25, seed=4))], hidden=True)
+case_several(STORAGE, 1, "crashes 4 s apart never add up to 4 in 10 s; 3 s apart they do", [
+    (intensity_scenario, dict(crash_times=[1.5, 5.5, 9.5, 13.5, 17.5])),
+    (intensity_scenario, dict(crash_times=[1.0, 4.0, 7.0, 10.0], gives_up_at=10.0))],
+    hidden=True)
+hidden(STORAGE, 1, "two warmup crashes, then it finishes and stays finished", warmup_scenario,
+       crash_at=0.75, until=6.0, seed=2)
 
-
-@hidden(SUPERVISE, points=1, title="max_r=0 gives up at the first crash; killed workers count too")
-def _supervise_zero_and_killed(t):
-    supervise_scenario(t, crashes_every(1.0), max_r=0, max_t=5.0, restarts=[], gives_up=True)
-    supervise_scenario(t, crashes_every(1.0, until=2.0), max_r=5, max_t=5.0,
-                       restarts=[0.5, 1.5, 1.7], kill_at=(0.5, 1.7))
-
-
-@hidden(SUPERVISE, points=1, title="fast crashes on a shuffled schedule (every 0.5 s, max_r=4, max_t=4)")
-def _supervise_fast(t):
-    supervise_scenario(t, crashes_every(0.5), max_r=4, max_t=4.0,
-                       restarts=[0.5, 1.0, 1.5, 2.0], gives_up=True, seed=5)
-    supervise_scenario(t, crashes_every(3.0, until=20.0), max_r=1, max_t=2.5,
-                       restarts=[3.0, 6.0, 9.0, 12.0, 15.0, 18.0], seed=9)
-
-
-@hidden(STORAGE, points=1, title="the db crashes while the warmup is still running")
-def _storage_db_early(t):
-    storage_crash_scenario(t, "db", 0.75, seed=3)
-    storage_crash_scenario(t, "cache", 0.25, seed=4)
-
-
-@hidden(STORAGE, points=1, title="crashes 4 s apart never add up to 4 in 10 s; 3 s apart they do")
-def _storage_spread(t):
-    intensity_scenario(t, [1.5, 5.5, 9.5, 13.5, 17.5])
-    intensity_scenario(t, [1.0, 4.0, 7.0, 10.0], gives_up_at=10.0)
-
-
-@hidden(STORAGE, points=1, title="two warmup crashes, then it finishes and stays finished")
-def _storage_warmup_twice(t):
-    warmup_scenario(t, crash_at=0.75, until=6.0, seed=2)
-
-
-@hidden(HANDLERS, points=1, title="many bad requests among good ones, on a shuffled schedule")
-def _handlers_many(t):
-    bad = [(0.2 + 0.05 * i, ("price", f"nothing-{i}"), 1.0, (0.3 + 0.05 * i, ("error", KeyError)))
-           for i in range(6)]
-    good = [(0.0, ("slow", 1.5), 3.0, (1.6, ("ok", "done"))),
-            (0.9, ("total", ["hat", "hat"]), 1.0, (1.0, ("ok", 50)))]
-    pool_scenario(t, good + bad, seed=11)
-
-
-@hidden(HANDLERS, points=1, title="two slow requests time out, a third one finishes in time")
-def _handlers_timeouts(t):
-    pool_scenario(t, [(0.0, ("slow", 3.0), 0.5, (0.5, ("error", "timeout"))),
-                      (0.1, ("slow", 3.0), 2.0, (2.1, ("error", "timeout"))),
-                      (0.2, ("slow", 1.0), 2.0, (1.3, ("ok", "done")))], seed=6)
-
-
-@hidden(HANDLERS, points=1, title="nothing left in the mailbox after a crash, an answer and a timeout")
-def _handlers_stray(t):
-    stray_scenario(t, [(("price", "unicorn"), 1.0), (("price", "socks"), 1.0),
-                       (("slow", 5.0), 0.5)])
+pool_case(HANDLERS, 1, "many bad requests among good ones, on a shuffled schedule",
+          [(0.0, ("slow", 1.5), 3.0, (1.6, ("ok", "done"))),
+           (0.9, ("total", ["hat", "hat"]), 1.0, (1.0, ("ok", 50)))]
+          + [(0.2 + 0.05 * i, ("price", f"nothing-{i}"), 1.0, (0.3 + 0.05 * i, ("error", KeyError)))
+             for i in range(6)], hidden=True, seed=11)
+pool_case(HANDLERS, 1, "two slow requests time out, a third one finishes in time",
+          [(0.0, ("slow", 3.0), 0.5, (0.5, ("error", "timeout"))),
+           (0.1, ("slow", 3.0), 2.0, (2.1, ("error", "timeout"))),
+           (0.2, ("slow", 1.0), 2.0, (1.3, ("ok", "done")))], hidden=True, seed=6)
+hidden(HANDLERS, 1, "nothing left in the mailbox after a crash, an answer and a timeout",
+       stray_scenario, plan=[(("price", "unicorn"), 1.0), (("price", "socks"), 1.0),
+                             (("slow", 5.0), 0.5)])
 
 
 # Checks that generalise: several seeds and variants per case, judged on properties.

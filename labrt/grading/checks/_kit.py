@@ -229,3 +229,35 @@ def judged(fn):
                 f.diagram = (d[0].index, dict(d[1])) if d[0].index is not None else (True, dict(d[1]))
             raise
     return judge
+
+
+# ---------------------------------------------------------------------------
+# Several scenarios in one case: a case worth one point that runs, say, the
+# window at its edge *and* max_r=0. Its inputs name each part's scenario and
+# carry that part's inputs; the expected values of every part stay with the
+# judge.
+
+def _scenario_named(name):
+    return _protocol.SCENARIOS[name]
+
+
+def _observe_several(t, parts):
+    return [_scenario_named(name).observe(t, **inputs) for name, inputs in parts]
+
+
+several = _protocol.scenario(_observe_several)
+
+
+@several.judge
+def _judge_several(obs, parts, expected):
+    for o, (name, inputs), exp in zip(obs, parts, expected):
+        _scenario_named(name).judge_fn(o, **inputs, **exp)
+
+
+def case_several(task, points: int, title: str, parts, hidden: bool = False,
+                 limit: float = core.CASE_LIMIT):
+    """Register one case made of ``parts``: [(scenario, params)], run in order."""
+    split = [scen.split(params) for scen, params in parts]
+    return case(task, points, title, several, hidden=hidden, limit=limit,
+                parts=[(scen.name, inputs) for (scen, _), (inputs, _) in zip(parts, split)],
+                expected=[exp for _, exp in split])

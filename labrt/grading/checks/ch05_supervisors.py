@@ -15,7 +15,8 @@ from labrt import exit as signal_exit
 from labrt import process_info, supervisor
 from labrt.trace import show
 
-from ..core import Fail, Task, Trial, describe_reason, public
+from ..core import Fail, Task, Trial, public
+from ._kit import Snap, describe_reason, judged, scenario, snap
 
 NOTEBOOK = "ch05-supervisors"
 
@@ -67,14 +68,14 @@ def _window(restarts, t, max_t):
     return [r for r in restarts if t - r <= max_t + EPS]
 
 
-def supervise_scenario(t: Trial, worker, max_r, max_t, restarts, gives_up=False,
-                       kill_at=(), seed=None) -> None:
-    """Run supervise(worker, max_r, max_t). ``restarts``: the virtual times of
-    the restarts it must make; ``gives_up``: whether it must then exit with
-    "shutdown" (at the next crash), else return ``restarts`` when a worker
-    ends normally. ``kill_at``: times at which the current worker is killed."""
+@scenario
+def supervise_scenario(t: Trial, worker, max_r, max_t, kill_at=(), seed=None):
+    """Run supervise(worker, max_r, max_t) (``worker``: a spec for _worker, e.g.
+    ("crashes_every", 1.0, 3.5)). ``kill_at``: times at which the current worker
+    is killed."""
     supervise = t.need("supervise")
     rt = t.runtime(seed)
+    worker = _worker(worker)
     pid = rt.spawn(supervise, worker, max_r, max_t)
     call = f"supervise(worker, max_r={max_r}, max_t={max_t:g})"
 
@@ -88,6 +89,19 @@ def supervise_scenario(t: Trial, worker, max_r, max_t, restarts, gives_up=False,
     if kill_at:
         rt.spawn(hunter, list(kill_at))
     t.run(rt, until=100.0)
+    return {"snap": snap(rt, t), "pid": pid}
+
+
+@supervise_scenario.judge
+@judged
+def _judge_supervise(obs, worker, max_r, max_t, restarts, gives_up=False, kill_at=(),
+                     seed=None):
+    """``restarts``: the virtual times of the restarts it must make; ``gives_up``:
+    whether it must then exit with "shutdown" (at the next crash), else return
+    ``restarts`` when a worker ends normally."""
+    rt = Snap(obs["snap"])
+    pid = obs["pid"]
+    call = f"supervise(worker, max_r={max_r}, max_t={max_t:g})"
     kids = [e for e in rt.trace if e.kind == "spawn" and e.pid == pid]
     made = [e.time for e in kids[1:]]
     exits = {e.pid: (e.time, e.data) for e in rt.trace if e.kind == "exit"}
@@ -193,22 +207,14 @@ def supervise_scenario(t: Trial, worker, max_r, max_t, restarts, gives_up=False,
                    f"it returned at t={end_at:g}", diagram=(rt, SMALL))
 
 
-@public(SUPERVISE, points=2, title="restarts a crashing worker until it finishes")
-def _supervise_restarts(t):
-    supervise_scenario(t, crashes_every(1.0, until=3.5), max_r=5, max_t=10.0,
-                       restarts=[1.0, 2.0, 3.0])
-
-
-@public(SUPERVISE, points=2, title="gives up with 'shutdown' at the 4th crash in 10 s (max_r=3)")
-def _supervise_gives_up(t):
-    supervise_scenario(t, crashes_every(1.0), max_r=3, max_t=10.0,
-                       restarts=[1.0, 2.0, 3.0], gives_up=True)
-
-
-@public(SUPERVISE, points=2, title="old restarts leave the window (crash every 2 s, max_r=2, max_t=3)")
-def _supervise_window(t):
-    supervise_scenario(t, crashes_every(2.0, until=9.0), max_r=2, max_t=3.0,
-                       restarts=[2.0, 4.0, 6.0, 8.0])
+public(SUPERVISE, 2, "restarts a crashing worker until it finishes", supervise_scenario,
+       worker=("crashes_every", 1.0, 3.5), max_r=5, max_t=10.0, restarts=[1.0, 2.0, 3.0])
+public(SUPERVISE, 2, "gives up with 'shutdown' at the 4th crash in 10 s (max_r=3)",
+       supervise_scenario, worker=("crashes_every", 1.0, None), max_r=3, max_t=10.0,
+       restarts=[1.0, 2.0, 3.0], gives_up=True)
+public(SUPERVISE, 2, "old restarts leave the window (crash every 2 s, max_r=2, max_t=3)",
+       supervise_scenario, worker=("crashes_every", 2.0, 9.0), max_r=2, max_t=3.0,
+       restarts=[2.0, 4.0, 6.0, 8.0])
 
 
 # ---------------------------------------------------------------------------
@@ -271,6 +277,18 @@ class Run:
         return None
 
 
+class RunView(Run):
+    """A :class:`Run` seen again by a judge, from ``run_facts(run)``."""
+
+    def __init__(self, facts):
+        self.rt = Snap(facts["snap"])
+        self.owner, self.sup, self.name = facts["owner"], facts["sup"], facts["name"]
+
+
+def run_facts(t: Trial, run: Run) -> dict:
+    return {"snap": snap(run.rt, t), "owner": run.owner, "sup": run.sup, "name": run.name}
+
+
 def _started_ok(run: Run, module_name: str, hint: str):
     failed = run.start_failure()
     if failed is not None:
@@ -290,13 +308,21 @@ def _kept_or_new(run: Run, name: str, at: float) -> str:
     return "restarted" if any(_close(x, at) for x in times) else "kept running"
 
 
-def storage_crash_scenario(t: Trial, crash: str, at: float, seed=None) -> None:
+@scenario
+def storage_crash_scenario(t: Trial, crash: str, at: float, seed=None):
     """Crash db or cache at ``at`` (after warmup finished): rest_for_one behaviour."""
     Storage = _need_module(t, "Storage")
     run = Run(t, Storage, "storage", seed)
-    _started_ok(run, "Storage", START_HINT)
     run.crash(at, crash)
     run.until(at + 2.0)
+    return run_facts(t, run)
+
+
+@storage_crash_scenario.judge
+@judged
+def _judge_storage_crash(obs, crash: str, at: float, seed=None):
+    run = RunView(obs)
+    _started_ok(run, "Storage", START_HINT)
     ended = run.ended()
     if ended is not None:
         warm = [e.time for e in run.rt.trace if e.kind == "spawn" and e.pid == run.sup
@@ -335,15 +361,23 @@ def storage_crash_scenario(t: Trial, crash: str, at: float, seed=None) -> None:
                diagram=(run.rt, SMALL))
 
 
-def warmup_scenario(t: Trial, crash_at=None, until=4.0, seed=None) -> None:
+@scenario
+def warmup_scenario(t: Trial, crash_at=None, until=4.0, seed=None):
     """The warmup ends normally at t=1 and must stay ended; a crash while it
     runs must restart it."""
     Storage = _need_module(t, "Storage")
     run = Run(t, Storage, "storage", seed)
-    _started_ok(run, "Storage", START_HINT)
     if crash_at is not None:
         run.crash(crash_at, "warmup", RuntimeError("cache full"))
     run.until(until)
+    return run_facts(t, run)
+
+
+@warmup_scenario.judge
+@judged
+def _judge_warmup(obs, crash_at=None, until=4.0, seed=None):
+    run = RunView(obs)
+    _started_ok(run, "Storage", START_HINT)
     exits = [(e.time, e.pid, e.data) for e in run.rt.trace if e.kind == "exit"]
     warm = [e.other for e in run.rt.trace if e.kind == "spawn" and e.pid == run.sup
             and e.data == "warmup"]
@@ -376,16 +410,24 @@ def warmup_scenario(t: Trial, crash_at=None, until=4.0, seed=None) -> None:
                    diagram=(run.rt, SMALL))
 
 
-def intensity_scenario(t: Trial, crash_times, gives_up_at=None, seed=None) -> None:
+@scenario
+def intensity_scenario(t: Trial, crash_times, seed=None):
     """Crash the db at each time; the supervisor allows 3 restarts in 10 s."""
     Storage = _need_module(t, "Storage")
     run = Run(t, Storage, "storage", seed)
-    _started_ok(run, "Storage", START_HINT)
     for at in crash_times:
         run.crash(at, "db")
         if run.ended() is not None:
             break
     run.until(crash_times[-1] + 1.0)
+    return run_facts(t, run)
+
+
+@intensity_scenario.judge
+@judged
+def _judge_intensity(obs, crash_times, gives_up_at=None, seed=None):
+    run = RunView(obs)
+    _started_ok(run, "Storage", START_HINT)
     ended = run.ended()
     crashes = ", ".join(f"{x:g}" for x in crash_times)
     if gives_up_at is None:
@@ -407,24 +449,14 @@ def intensity_scenario(t: Trial, crash_times, gives_up_at=None, seed=None) -> No
                    "restart 3 times within 10 s", diagram=(run.rt, SMALL))
 
 
-@public(STORAGE, points=2, title="the db crashes: everything that depends on it restarts")
-def _storage_db(t):
-    storage_crash_scenario(t, "db", 2.0)
-
-
-@public(STORAGE, points=2, title="the cache crashes: the db keeps running")
-def _storage_cache(t):
-    storage_crash_scenario(t, "cache", 2.0)
-
-
-@public(STORAGE, points=2, title="the warmup is restarted after a crash, not after it finishes")
-def _storage_warmup(t):
-    warmup_scenario(t, crash_at=0.25)
-
-
-@public(STORAGE, points=1, title="the 4th db crash within 10 s ends the storage")
-def _storage_intensity(t):
-    intensity_scenario(t, [1.5, 2.5, 3.5, 4.5], gives_up_at=4.5)
+public(STORAGE, 2, "the db crashes: everything that depends on it restarts",
+       storage_crash_scenario, crash="db", at=2.0)
+public(STORAGE, 2, "the cache crashes: the db keeps running", storage_crash_scenario,
+       crash="cache", at=2.0)
+public(STORAGE, 2, "the warmup is restarted after a crash, not after it finishes",
+       warmup_scenario, crash_at=0.25)
+public(STORAGE, 1, "the 4th db crash within 10 s ends the storage", intensity_scenario,
+       crash_times=[1.5, 2.5, 3.5, 4.5], gives_up_at=4.5)
 
 
 # ---------------------------------------------------------------------------
@@ -485,16 +517,27 @@ def _start_pool(t: Trial, rt, Handlers):
     return next((e.other for e in rt.trace if e.kind == "spawn" and e.pid == own), None)
 
 
-def pool_scenario(t: Trial, customers, live_handlers_at_end=0, seed=None, until=None) -> None:
-    """``customers``: (at, request, timeout, (answer time, answer)) with the answer
-    ``("error", KeyError)`` standing for any KeyError crash."""
+@scenario
+def pool_scenario(t: Trial, customers, seed=None, until=None):
+    """``customers``: (at, request, timeout)."""
     Handlers = _need_module(t, "Handlers")
     request = t.need("request")
     rt = t.runtime(seed)
     pool = _start_pool(t, rt, Handlers)
-    pids = [rt.spawn(customer, request, at, req, timeout) for at, req, timeout, _ in customers]
-    last = max(at + timeout for at, _, timeout, _ in customers)
+    pids = [rt.spawn(customer, request, at, tuple(req), timeout) for at, req, timeout in customers]
+    last = max(at + timeout for at, _, timeout in customers)
     t.run(rt, until=until if until is not None else last + 2.0)
+    return {"snap": snap(rt, t), "pool": pool, "pids": pids}
+
+
+@pool_scenario.judge
+@judged
+def _judge_pool(obs, customers, answers, live_handlers_at_end=0, seed=None, until=None):
+    """``answers``: (answer time, answer) per customer, ``("error", KeyError)`` standing
+    for any KeyError crash."""
+    rt = Snap(obs["snap"])
+    pool, pids = obs["pool"], obs["pids"]
+    customers = [(at, req, timeout, a) for (at, req, timeout), a in zip(customers, answers)]
     handler_runs = [e for e in rt.trace if e.kind == "spawn" and e.data == "handler"]
     pool_end = next(((e.time, e.data) for e in rt.trace if e.kind == "exit" and e.pid == pool),
                     None)
@@ -566,14 +609,23 @@ def pool_scenario(t: Trial, customers, live_handlers_at_end=0, seed=None, until=
                    f"{describe_reason(pool_end[1])}", diagram=(rt, SMALL))
 
 
-def stray_scenario(t: Trial, plan, seed=None) -> None:
+@scenario
+def stray_scenario(t: Trial, plan, seed=None):
     """One customer makes several requests in a row; nothing may be left over."""
     Handlers = _need_module(t, "Handlers")
     request = t.need("request")
     rt = t.runtime(seed)
     pool = _start_pool(t, rt, Handlers)
-    c = rt.spawn(serial_customer, request, plan)
+    c = rt.spawn(serial_customer, request, [(tuple(r), tm) for r, tm in plan])
     t.run(rt, until=60.0)
+    return {"snap": snap(rt, t), "pool": pool, "c": c}
+
+
+@stray_scenario.judge
+@judged
+def _judge_stray(obs, plan, seed=None):
+    rt = Snap(obs["snap"])
+    pool, c = obs["pool"], obs["c"]
     res = rt.finished.get(c)
     pool_end = next(((e.time, e.data) for e in rt.trace if e.kind == "exit" and e.pid == pool),
                     None)
@@ -594,24 +646,27 @@ def stray_scenario(t: Trial, plan, seed=None) -> None:
                    diagram=(rt, SMALL))
 
 
-@public(HANDLERS, points=2, title="good requests are answered")
-def _handlers_good(t):
-    pool_scenario(t, [(0.0, ("price", "socks"), 1.0, (0.1, ("ok", 5))),
-                      (0.0, ("total", ["socks", "hat"]), 1.0, (0.1, ("ok", 30)))])
+def pool_case(task, points, title, customers, hidden=False, **params):
+    """A pool_scenario case from [(at, request, timeout, (answer time, answer))]: the
+    requests are the inputs, the answers stay with the judge."""
+    from ..core import hidden as register_hidden
+    register = register_hidden if hidden else public
+    return register(task, points, title, pool_scenario,
+                    customers=[(at, req, tm) for at, req, tm, _ in customers],
+                    answers=[a for *_, a in customers], **params)
 
 
-@public(HANDLERS, points=3, title="bad requests fail at once, and alone")
-def _handlers_bad(t):
-    pool_scenario(t, [(0.0, ("slow", 2.0), 5.0, (2.1, ("ok", "done"))),
-                      (0.5, ("price", "unicorn"), 1.0, (0.6, ("error", KeyError))),
-                      (0.5, ("price", "dragon"), 1.0, (0.6, ("error", KeyError))),
-                      (0.7, ("price", "shoes"), 1.0, (0.8, ("ok", 60)))])
-
-
-@public(HANDLERS, points=2, title="a request that takes too long times out, and its handler is stopped")
-def _handlers_timeout(t):
-    pool_scenario(t, [(0.0, ("slow", 10.0), 1.0, (1.0, ("error", "timeout"))),
-                      (0.5, ("price", "hat"), 1.0, (0.6, ("ok", 25)))])
+pool_case(HANDLERS, 2, "good requests are answered",
+          [(0.0, ("price", "socks"), 1.0, (0.1, ("ok", 5))),
+           (0.0, ("total", ["socks", "hat"]), 1.0, (0.1, ("ok", 30)))])
+pool_case(HANDLERS, 3, "bad requests fail at once, and alone",
+          [(0.0, ("slow", 2.0), 5.0, (2.1, ("ok", "done"))),
+           (0.5, ("price", "unicorn"), 1.0, (0.6, ("error", KeyError))),
+           (0.5, ("price", "dragon"), 1.0, (0.6, ("error", KeyError))),
+           (0.7, ("price", "shoes"), 1.0, (0.8, ("ok", 60)))])
+pool_case(HANDLERS, 2, "a request that takes too long times out, and its handler is stopped",
+          [(0.0, ("slow", 10.0), 1.0, (1.0, ("error", "timeout"))),
+           (0.5, ("price", "hat"), 1.0, (0.6, ("ok", 25)))])
 
 
 # ---------------------------------------------------------------------------
@@ -619,7 +674,7 @@ def _handlers_timeout(t):
 # student's code for several seeds and variants and return plain data, and
 # judges that decide (see _kit.py). Workers and events are plain data.
 
-from ._kit import EPS as _EPS, close, is_crash, plain, reason_text, scenario  # noqa: E402
+from ._kit import EPS as _EPS, close, is_crash, plain, reason_text  # noqa: E402
 from labrt import spawn_link  # noqa: E402
 
 
