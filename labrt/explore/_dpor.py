@@ -44,8 +44,7 @@ class _Node:
         self.backtrack, self.done, self.chosen = set(), set(), None
 
 
-def _dep(a, b):
-    return bool(a & b) or "*" in a or "*" in b
+from ._footprint import dependent as _dep
 
 
 class Dpor:
@@ -128,6 +127,29 @@ class Dpor:
                 if any(k != i and past[k] >> i & 1 for k in preds):
                     continue
                 self._reverse(i, j, steps, past)
+        self._never_taken(steps, fps)
+
+    def _never_taken(self, steps, fps):
+        """An action that was possible but never happened (a timer that was
+        cancelled, a process killed before its step) has no step to race with;
+        so where it was possible beside a dependent step, try it first there."""
+        path = self.path
+        taken = {s.action for s in steps}
+        last = {}
+        for k, node in enumerate(path):
+            for a in node.fps:
+                if a not in taken:
+                    last[a] = k
+        for a, k in last.items():
+            if k < self.fresh:
+                continue
+            for i in range(k, -1, -1):
+                node = path[i]
+                if a not in node.fps:
+                    break
+                if _dep(fps[i], node.fps[a]):
+                    node.backtrack.add(a)
+                    break
 
     def _reverse(self, i, j, steps, past):
         node = self.path[i] if i < len(self.path) else None

@@ -60,6 +60,7 @@ import sys
 from collections import deque
 
 from .. import _core
+from . import _footprint
 from .._values import LabrtError, Pid, _Killed
 from ..trace import show
 
@@ -79,7 +80,8 @@ class ScheduleError(LabrtError):
 
 class _PState:
     """What the schedule kernel knows about one process (beside the core's Process)."""
-    __slots__ = ("p", "g", "state", "op", "args", "ready", "wake", "born", "ran")
+    __slots__ = ("p", "g", "state", "op", "args", "ready", "wake", "born", "ran",
+                 "woken_by")
 
     def __init__(self, p, ready, born):
         self.p = p
@@ -91,6 +93,7 @@ class _PState:
         self.wake = None       # the value receive returns when it is resumed
         self.born = born       # the step that spawned it (it enables its first run)
         self.ran = False       # has it taken a step of its own yet?
+        self.woken_by = None   # the step that woke it, until its next step
 
 
 def _num(pid):
@@ -139,6 +142,7 @@ class ScheduleKernel:
         st = self.ps[p.pid.num]
         st.wake = value
         st.state = WOKEN
+        st.woken_by = self.step
         self.ready_seq += 1
         st.ready = self.ready_seq
         self.advance.append(p)
@@ -316,6 +320,7 @@ class ScheduleKernel:
             st = self.ps[act[1]]
             self.last = act[1]
             st.ran = True
+            st.woken_by = None
             self._resume(st)
         elif act[0] == "timer":
             self.fire_next()
@@ -324,73 +329,19 @@ class ScheduleKernel:
             self.rt._arrive(sig)
         self.settle()
 
-    def footprint(self, act) -> frozenset:
-        """What an action may read or change; two actions whose footprints are
-        disjoint commute (doing them in either order gives the same state).
-
-        ``("p", n)`` is process n's own state (mailbox, links, flags, life),
-        ``"names"`` the registry, ``"pids"`` the next pid number, ``"time"``
-        the timers; ``"*"`` means anything (an operation we do not know).
-        """
-        if act[0] == "timer":
-            return frozenset({"*"})          # a timeout races everything
-        if act[0] == "deliver":
-            r = act[2]
-            fp = {("p", r)} if type(r) is int else {"names"}
-            q = self.rt.procs.get(r) if type(r) is int else None
-            if q is not None and q.name is not None:
-                fp.add("names")              # it may die and free its name
-            if getattr(self.head(act), "kind", "") == "monitor_name":
-                fp.add("names")
-            return frozenset(fp)
-        st = self.ps[act[1]]
-        p, op, args = st.p, st.op, dict(st.args)
-        fp = {("p", act[1])}
-        if p.name is not None and op in ("end", "exit"):
-            fp.add("names")
-        if op in ("register", "unregister", "whereis", "registered"):
-            fp.add("names")
-            if type(args.get("pid")) is Pid:
-                fp.add(("p", args["pid"].num))
-        elif op in ("send", "monitor"):
-            dest = args.get("dest", args.get("target"))
-            if type(dest) is Pid:
-                if op == "monitor" or not self.signals:
-                    fp.add(("p", dest.num))  # read at once, not by a signal
-            elif type(dest) is str or type(dest) is tuple:
-                fp.add("names")
-            else:
-                fp.add("*")                  # an alias: its owner is not known here
-        elif op in ("link", "unlink", "is_alive", "process_info"):
-            pid = args.get("pid")
-            if type(pid) is Pid:
-                fp.add(("p", pid.num))
-        elif op == "exit":
-            a = args.get("args") or ()
-            if a and type(a[0]) is Pid:
-                fp.add(("p", a[0].num))
-        elif op == "demonitor":
-            target = (p.monitors or {}).get(args.get("ref"))
-            if target is not None:
-                fp.add(("p", target.num))
-        elif op in ("spawn", "spawn_link", "spawn_monitor"):
-            fp.add("pids")
-        elif op in ("send_after", "cancel_timer"):
-            fp.add("time")
-        elif op in ("alias", "unalias"):
-            fp.add("*")
-        elif op not in ("receive", "sleep", "trap_exit", "end"):
-            fp.add("*")
-        return frozenset(fp)
+    def footprint(self, act):
+        """What ``act`` may read and write (see ``_footprint.py``)."""
+        return _footprint.footprint(self, act)
 
     def enabler(self, act):
         """The step that made ``act`` possible: the post of the signal it
-        delivers, or the spawn of a process's first run (None if neither)."""
+        delivers, the spawn of a process's first run, or the step that woke a
+        process waiting in receive (None if none of these)."""
         if act[0] == "deliver":
             return self.queues[act[1:]][0][2]
         if act[0] == "run":
             st = self.ps[act[1]]
-            return None if st.ran else st.born
+            return st.born if not st.ran else st.woken_by
         return None
 
     def fire_next(self):

@@ -123,7 +123,7 @@ class Counterexample:
         if not kinds:
             return "no deviation (the default schedule fails)"
         parts = [f"{kinds.count(k)} {k}{'s' if kinds.count(k) > 1 else ''}"
-                 for k in ("preemption", "delay", "reorder") if k in kinds]
+                 for k in ("preemption", "delay", "reorder", "early timeout") if k in kinds]
         n = len(kinds)
         return f"{n} deviation{'s' if n > 1 else ''} from the default schedule ({', '.join(parts)})"
 

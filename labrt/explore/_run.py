@@ -100,7 +100,7 @@ def _fmt(value) -> str:
 
 def _short_name(function: str) -> str:
     """A process's function name for a step listing: its last part, at most 10 characters."""
-    name = function.rsplit(".", 1)[-1]
+    name = function.replace(":", ".").rsplit(".", 1)[-1]
     return name if len(name) <= 10 else name[:9] + "~"
 
 
@@ -120,7 +120,7 @@ def _describe_run(st) -> tuple[str, str, str]:
     for name, v in st.args:
         if name == "args" and type(v) is tuple:      # *args
             parts.extend(_fmt(x) for x in v)
-        elif name in ("flush", "info") and v is False:
+        elif (name in ("flush", "info") and v is False) or (name == "node" and v is None):
             continue
         else:
             parts.append(_fmt(v))

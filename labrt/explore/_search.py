@@ -42,6 +42,7 @@ import random
 import re
 
 from ._kernel import ScheduleError
+from ._footprint import dependent
 from ._run import normal
 
 
@@ -130,7 +131,7 @@ class _Node:
 
 
 def _independent(a, b):
-    return not (a & b) and "*" not in a and "*" not in b
+    return not dependent(a, b)
 
 
 class _Tree:
