@@ -1168,6 +1168,11 @@ class Runtime:
         return sorted(self.names)
 
     def is_alive(self, pid) -> bool:
+        if type(pid) is Pid and self._remote(pid):
+            raise BadArg(f"is_alive: {pid} is a process on node "
+                         f"{self.world.name_of(pid.node)}; like Erlang's "
+                         "is_process_alive it only answers for local pids (monitor "
+                         "a remote process to learn when it ends)")
         p = self.lookup(pid)
         return p is not None and p.status is not EXITED
 

@@ -55,10 +55,12 @@ def monitor_node(name: str, flag: bool) -> bool:
 def monitor_nodes(flag: bool, nodedown_reason: bool = False) -> str:
     """Subscribe to ``("nodeup", N)`` and ``("nodedown", N)`` for every node.
 
-    With ``nodedown_reason=True`` a nodedown is ``("nodedown", N,
+    With ``nodedown_reason=True`` the messages carry an info dict, as OTP's
+    do with a map of options: ``("nodeup", N, {})`` and ``("nodedown", N,
     {"nodedown_reason": R})``, R one of ``"connection_closed"``,
     ``"disconnect"``, ``"net_tick_timeout"``.  Erlang's
-    ``net_kernel:monitor_nodes``; ``flag=False`` ends one subscription.
+    ``net_kernel:monitor_nodes``: each ``True`` call is one more subscription;
+    ``flag=False`` ends every subscription made with the same options.
     """
     p = _world("monitor_nodes")
     return p.rt.world.monitor_nodes(p.rt, p, flag, nodedown_reason)

@@ -46,13 +46,18 @@ import re
 from .._core import EXITED, Runtime, isolate
 from .._signals import Signal
 from .._sim import SimKernel
-from .._values import BadArg, Pid, Ref
+from .._values import BadArg, Pid, ProcessExit
 from ..trace import Trace
 from .net import Conn, Latency, Net
 
 __all__ = ["World"]
 
 _NODE_NAME = re.compile(r"^[A-Za-z0-9_\-.]+@[A-Za-z0-9_\-.]+$")
+
+
+def _noconnection():
+    """Stands in for a process spawned on a node that cannot be reached."""
+    raise ProcessExit("noconnection")
 
 
 def check_node_name(name) -> str:
@@ -89,7 +94,6 @@ class World:
         self._rts: dict[int, Runtime] = {}   # index -> its Runtime (created nodes)
         self._boot: dict[int, object] = {}
         self.up: set[int] = set()
-        self._ghost = itertools.count(1)     # pids on nodes that never existed
         self._watch: dict = {}               # index -> {node name: [watcher pids]}
         self._subs: dict = {}                # index -> [(pid, with reason)]
         self._graveyard: list = []           # coroutines of crashed nodes
@@ -244,8 +248,9 @@ class World:
         self._ev("nodeup", None, None, (self._names[key[0]], self._names[key[1]]))
         for x, y in ((a, b), (b, a)):
             rt = self._rts[x]
-            for pid, _ in list(self._subs[x]):
-                self._tell(rt, pid, ("nodeup", self._names[y]))
+            for pid, with_reason in list(self._subs[x]):
+                self._tell(rt, pid, ("nodeup", self._names[y], {}) if with_reason
+                           else ("nodeup", self._names[y]))
         return conn
 
     def _tell(self, rt, pid, msg):
@@ -345,12 +350,14 @@ class World:
         if not callable(fn):
             raise BadArg(f"spawn needs a function, got {fn!r}")
         i = self.index(check_node_name(name))
-        target = self._rts.get(i)
-        if target is not None and i in self.up:
-            target._serial += 1
-            pid = Pid(i, target._serial, None, target.creation)
-        else:
-            pid = Pid(i, next(self._ghost))           # a pid that nothing will answer
+        if self.connection(rt.node, i) is None:
+            # What OTP 25 does (seen on the BEAM): the pid of a *local* process
+            # that exits at once with reason noconnection, so a link gives
+            # Exit(pid, "noconnection") and a monitor DOWN "noconnection".
+            return rt._spawn(parent, _noconnection, (), link, monitor)
+        target = self._rts[i]
+        target._serial += 1
+        pid = Pid(i, target._serial, None, target.creation)
         ref = None
         if link:
             if parent.links is None:
@@ -397,11 +404,9 @@ class World:
         subs = self._subs[rt.node]
         if flag:
             subs.append((p.pid, bool(with_reason)))
-        else:
-            for k, (pid, wr) in enumerate(subs):
-                if pid == p.pid and wr == bool(with_reason):
-                    del subs[k]
-                    break
+        else:           # OTP: ends every subscription it made with these options
+            subs[:] = [(pid, wr) for pid, wr in subs
+                       if not (pid == p.pid and wr == bool(with_reason))]
         return "ok"
 
     # -- faults ---------------------------------------------------------------------
