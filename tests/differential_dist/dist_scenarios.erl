@@ -247,14 +247,17 @@ sleep_then(Ms, V) -> timer:sleep(Ms), V.
 
 %% gen_server callbacks (the kv server of the gen_server scenarios)
 init(State) -> {ok, State}.
-handle_call(ping, _From, S) -> {reply, {pong, node()}, S}.
+handle_call(ping, _From, S) -> {reply, {pong, node()}, S};
+handle_call(crash, _From, S) -> {reply, divide(1, 0), S};
+handle_call(count, _From, S) -> {reply, S, S}.
+handle_cast(incr, S) -> {noreply, S + 1};
 handle_cast(_, S) -> {noreply, S}.
 handle_info(_, S) -> {noreply, S}.
 
 start_kv(Node) ->
     Self = self(),
     spawn(Node, fun() ->
-        Self ! {started, gen_server:start({local, kv}, ?MODULE, [], [])}
+        Self ! {started, gen_server:start({local, kv}, ?MODULE, 0, [])}
     end),
     receive {started, {ok, S}} -> S after 3000 -> not_started end.
 
@@ -662,6 +665,19 @@ scenarios() ->
          log([a, call_name, t(fun() -> gen_server:call({kv, B}, ping, 1000) end)]),
          log([a, call_pid, t(fun() -> gen_server:call(S, ping, 1000) end)]),
          log([a, call_nonexistent, t(fun() -> gen_server:call({kv, nd(x)}, ping) end)])
+     end},
+     {gen_server_remote, fun() ->
+         %% cast, a crash inside a call, and stop, all to a server on b
+         B = nd(b),
+         S1 = nm(start_kv(B), kv1),
+         log([a, cast, gen_server:cast({kv, B}, incr)]),
+         log([a, call, gen_server:call({kv, B}, count)]),
+         log([a, crash, t(fun() -> gen_server:call({kv, B}, crash, 1000) end)]),
+         log([a, dead, t(fun() -> gen_server:call(S1, ping, 1000) end)]),
+         S2 = nm(start_kv(B), kv2),
+         log([a, stop, gen_server:stop({kv, B})]),
+         log([a, stopped, t(fun() -> gen_server:call(S2, ping, 1000) end)]),
+         log([a, nodes, nodes()])
      end},
      {rpc_call, fun() ->
          B = nd(b),

@@ -197,11 +197,18 @@ class KV(gen_server.GenServer):
     """The kv server of the gen_server scenarios."""
 
     def init(self, arg):
-        return ("ok", None)
+        return ("ok", 0)
 
     def handle_call(self, req, from_, state):
-        assert req == "ping"
-        return ("reply", ("pong", labrt.node()), state)
+        if req == "ping":
+            return ("reply", ("pong", labrt.node()), state)
+        if req == "crash":
+            return ("reply", divide(1, 0), state)
+        assert req == "count"
+        return ("reply", state, state)
+
+    def handle_cast(self, msg, state):
+        return ("noreply", state + 1 if msg == "incr" else state)
 
 
 async def start_kv(node):
@@ -657,6 +664,20 @@ async def gen_server_call_nodedown(t):
     t.log("a", "call_name", await ta(gen_server.call, ("kv", b), "ping", 1.0))
     t.log("a", "call_pid", await ta(gen_server.call, s, "ping", 1.0))
     t.log("a", "call_nonexistent", await ta(gen_server.call, ("kv", nd("x")), "ping"))
+
+
+@scenario
+async def gen_server_remote(t):
+    b = nd("b")
+    s1 = t.name(await start_kv(b), "kv1")
+    t.log("a", "cast", gen_server.cast(("kv", b), "incr"))
+    t.log("a", "call", await gen_server.call(("kv", b), "count"))
+    t.log("a", "crash", await ta(gen_server.call, ("kv", b), "crash", 1.0))
+    t.log("a", "dead", await ta(gen_server.call, s1, "ping", 1.0))
+    s2 = t.name(await start_kv(b), "kv2")
+    t.log("a", "stop", await gen_server.stop(("kv", b)))
+    t.log("a", "stopped", await ta(gen_server.call, s2, "ping", 1.0))
+    t.log("a", "nodes", labrt.nodes())
 
 
 @scenario
