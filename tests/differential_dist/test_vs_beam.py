@@ -40,21 +40,13 @@ MISSING: dict[str, str] = {
 # Scenarios where labrt runs but prints something else than the BEAM, as
 # {name: the difference}; each is also in README.md ("Known differences").
 # Strict xfail, as above.
-KNOWN_DIFFERENCES: dict[str, str] = {
-    "monitor_nodes_reason": (
-        "item 98: with nodedown_reason OTP's nodeup carries the (empty) info too, "
-        "{nodeup,b,#{}}; labrt sends ('nodeup', b) without it"),
-    "remote_spawn_nonexistent_node": (
-        "spawn/2 to an unreachable node: OTP 25 returns a pid of a *local* process "
-        "that exits noconnection (node_of_p a, <a.l>); labrt returns a pid on the "
-        "unreachable node (node_of_p x, <x.l>)"),
-    "monitor_nodes_twice": (
-        "item 98: on OTP 25 one monitor_nodes(false) ends both subscriptions (no "
-        "nodedown after the disconnect); labrt ends one ({nodedown,b} arrives)"),
-    "remote_pid_local_bifs": (
-        "is_process_alive/1 of a remote pid raises badarg on the BEAM ({error,badarg}); "
-        "labrt.is_alive returns False ({ok,false}) for a live remote process"),
-}
+KNOWN_DIFFERENCES: dict[str, str] = {}
+# Found by these tests and fixed in labrt.dist (d4c108f), see README.md:
+#   monitor_nodes_reason: nodeup carries {} when reasons were asked for (item 98).
+#   remote_spawn_nonexistent_node: spawn to an unreachable node returns a local
+#     pid that exits noconnection, as OTP 25.
+#   monitor_nodes_twice: monitor_nodes(False) ends every subscription (item 98).
+#   remote_pid_local_bifs: is_alive of a remote pid is badarg.
 
 #: Random per-signal latencies for the race-freedom runs (FIFO per connection holds).
 JITTER = labrt.dist.Latency.uniform(0.0001, 0.02)
