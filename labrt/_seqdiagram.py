@@ -50,6 +50,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import _seqnodes as N
 from . import _svg as S
 from .trace import KINDS, OUTSIDE, Term, _plain, is_clean, line_of, show
 
@@ -157,8 +158,11 @@ class SequenceDiagram:
     """
 
     def __init__(self, trace, title=None, processes=None, names=None,
-                 kinds=None, max_events=None):
+                 kinds=None, max_events=None, nodes=None):
         self.title = title
+        # Several nodes (or node names given): lifelines in bands per node, the
+        # network's events and faults drawn too (labrt._seqnodes). None: one node.
+        self.layer = N.layer_for(trace, nodes)
         self._pick_events(trace, processes, kinds, max_events)
         self._make_columns(trace, names)
         self._make_rows()
@@ -191,7 +195,7 @@ class SequenceDiagram:
         events = list(trace)
         if kinds is not None:
             kinds = {kinds} if isinstance(kinds, str) else set(kinds)
-            unknown = sorted(kinds - set(KINDS))
+            unknown = sorted(kinds - set(KINDS) - set(N.NET_KINDS if self.layer else ()))
             if unknown:
                 raise ValueError(f"unknown event kind(s) {unknown}")
             events = [e for e in events if e.kind in kinds]
@@ -210,7 +214,10 @@ class SequenceDiagram:
                         self.shown.append(key)
             wanted = set(self.shown)
             events = [e for e in events
-                      if _key(e.pid) in wanted or _key(e.other) in wanted]
+                      if _key(e.pid) in wanted or _key(e.other) in wanted
+                      or (self.layer is not None and self.layer.keep(e))]
+        if self.layer is not None:
+            events = self.layer.fold(events)
         self.hidden = 0
         if max_events is not None and len(events) > max_events:
             self.hidden = len(events) - max_events
@@ -236,7 +243,9 @@ class SequenceDiagram:
                 functions.setdefault(show(e.other), str(e.data))
 
         keys: list[str] = []
-        if any(e.pid is None for e in self.events):
+        outside = (self.layer.outside if self.layer is not None
+                   else lambda e: e.pid is None)
+        if any(outside(e) for e in self.events):
             keys.append(OUTSIDE)
         if self.shown is not None:
             keys.extend(self.shown)
@@ -250,6 +259,8 @@ class SequenceDiagram:
                     keys.append(col)
         if collapsed:
             keys.append(OTHERS)
+        if self.layer is not None:
+            keys = self.layer.order(keys)
 
         self.columns: dict[str, Column] = {}
         for key in keys:
@@ -275,6 +286,8 @@ class SequenceDiagram:
         for i, e in enumerate(self.events):
             row = Row(e, src=OUTSIDE if e.pid is None else self._column_of(e.pid),
                       dst=self._column_of(e.other))
+            if self.layer is not None and self.layer.source(e) is None:
+                row.src = None                  # a world or net-kernel row
             child = self.columns.get(row.dst) if e.kind == "spawn" else None
             if (child is not None and child.is_process and child.start is None
                     and child.key not in seen and row.dst != row.src):
@@ -302,7 +315,11 @@ class SequenceDiagram:
         self.gutter = max(48, max((S.text_width(_time_label(e.time), SMALL)
                                    for e in self.events), default=0) + 14)
         x = PAD + self.gutter
+        prev = None
         for col in self.columns.values():
+            if self.layer is not None:
+                x += self.layer.gap_before(prev, col)
+                prev = col
             col.width = self.col_w
             if not col.is_process:
                 col.width = min(self.col_w, max(
@@ -316,6 +333,8 @@ class SequenceDiagram:
                          PAD * 2 + min(title, MAX_LABEL + 200))
 
         y = PAD + (26 if self.title else 0)
+        if self.layer is not None:
+            y += N.TOP                          # the bands' names
         self.band_top = y
         if any(c.start is None for c in self.columns.values()):
             y += self.header_h + 14
@@ -324,6 +343,10 @@ class SequenceDiagram:
             y += row.height
         self.rows_bottom = y
         self.height = y + 14 + (20 if self.hidden else 0) + PAD
+        if self.layer is not None:
+            self.layer.place(self)
+            self.legend_top = self.height - PAD + 6
+            self.height += self.layer.legend_height(self, self.width - 2 * PAD) + 6
 
     def _column_width(self) -> float:
         """Wide enough for every header (up to MAX_COL) and for short labels (up to
@@ -335,8 +358,8 @@ class SequenceDiagram:
                 want = max(want, S.text_width(text, FONT if j == 0 else SMALL, j == 0) + 32)
         index = {k: i for i, k in enumerate(self.columns)}
         for row in self.rows:
-            if not self._label(row):
-                continue
+            if not self._label(row) or (row.src is None and row.dst is None):
+                continue                        # (a world row spans the chart)
             width = self._label_width(row)
             a, b = index.get(row.src), index.get(row.dst)
             if a is not None and b is not None and a != b:
@@ -376,6 +399,8 @@ class SequenceDiagram:
     def _what(self, row: Row) -> str:
         e = row.event
         kind = e.kind
+        if self.layer is not None and kind in N.NET_KINDS:
+            return self.layer.what(e)
         if kind == "spawn":
             return "spawn"
         if kind in ("send", "receive"):
@@ -402,11 +427,15 @@ class SequenceDiagram:
         if self.title:
             out.append(S.text(self.width / 2, PAD + 14, S.fit(self.title, self.width - 2 * PAD, 14, True),
                               text_anchor="middle", font_size=14, font_weight="bold", fill=INK))
+        if self.layer is not None:
+            out += self.layer.background(self)
         out += self._time_gutter()
         out += self._lifelines()
         for i, row in enumerate(self.rows):
             out.append(self._draw_event(i, row))
         out += self._headers()
+        if self.layer is not None:
+            out.append(self.layer.legend(self, self.legend_top))
         if self.hidden:
             out.append(S.text(PAD + self.gutter, self.rows_bottom + 28,
                               f"\u2026 {self.hidden} more event{'s' if self.hidden != 1 else ''} not shown",
@@ -460,6 +489,11 @@ class SequenceDiagram:
                 y1 = self.rows[col.start].top + 10 + self.header_h
             y2 = self.rows[col.end].y if col.end is not None else self.rows_bottom + 10
             dash = "4 4" if col.is_process else "1 4"
+            if self.layer is not None and col.is_process:
+                for a, b in self.layer.segments(self, col, y1, y2):
+                    out.append(S.line(col.x, a, col.x, b, stroke=LIGHT, stroke_width=1.2,
+                                      stroke_dasharray=dash, data_lifeline=col.key))
+                continue
             out.append(S.line(col.x, y1, col.x, y2, stroke=LIGHT, stroke_width=1.2,
                               stroke_dasharray=dash, data_lifeline=col.key))
         return out
@@ -487,6 +521,12 @@ class SequenceDiagram:
     # -- one event ----------------------------------------------------------------
 
     def _draw_event(self, i: int, row: Row) -> str:
+        remote = False
+        if self.layer is not None:
+            drawn = self.layer.draw(self, i, row)
+            if drawn is not None:
+                return drawn
+            remote = self.layer.crosses(self, row)
         e = row.event
         src = self.columns[row.src]
         dst = self.columns.get(row.dst)
@@ -510,8 +550,8 @@ class SequenceDiagram:
                 parts += self._arrow(src.x, dst.x, y, label, colour, dash="6 3", head="filled",
                                      bold=colour == RED, row_index=i, dst=dst)
             else:
-                parts += self._arrow(src.x, dst.x, y, label, INK, head="filled",
-                                     row_index=i, dst=dst)
+                parts += self._arrow(src.x, dst.x, y, label, N.TEAL if remote else INK,
+                                     head="filled", row_index=i, dst=dst)
         elif kind == "send":  # a name that did not resolve: the message is lost
             parts += self._arrow(src.x, src.x + self._side(src) * 40, y,
                                  label + " (no receiver)", INK, head="lost", beside=True,
@@ -550,7 +590,9 @@ class SequenceDiagram:
             parts.append(self._beside(src, y, label, colour, gap=11, bold=not clean))
         else:  # register, unregister, trap_exit, and anything unknown: a note
             parts += self._note(src, y, label)
-        return S.tag("g", "".join(parts), data_kind=kind)
+        if remote and dst is not None:
+            parts += self.layer.rings(src.x, dst.x, y)
+        return S.tag("g", "".join(parts), data_kind=kind, data_remote="1" if remote else None)
 
     def _room(self, col: Column, side: int) -> float:
         """Free width beside a lifeline, up to the chart's edge (an event has its row
@@ -672,6 +714,8 @@ class SequenceDiagram:
             summary += ". Abnormal exits: " + "; ".join(crashes)
         if self.hidden:
             summary += f". {self.hidden} more events not shown"
+        if self.layer is not None and self.layer.summary(self):
+            summary += ". " + self.layer.summary(self)
         self.summary = summary + "."
         listing = [line_of(r.event, 100) for r in self.rows[:MAX_DESC_LINES]]
         if n > MAX_DESC_LINES:

@@ -342,7 +342,7 @@ class Trace(list):
     # -- pictures ----------------------------------------------------------------
 
     def sequence_diagram(self, title=None, processes=None, names=None,
-                         kinds=None, max_events=None):
+                         kinds=None, max_events=None, nodes=None):
         """Draw this trace as a message sequence chart; see
         :class:`labrt._seqdiagram.SequenceDiagram`.
 
@@ -352,10 +352,12 @@ class Trace(list):
         names      -- ``{pid: display name}`` for column headers
         kinds      -- draw only events of these kinds
         max_events -- draw at most this many events
+        nodes      -- node names by index (a list, a dict or a ``World``), for
+                      a trace of several nodes: lifelines are grouped by node
         """
         from ._seqdiagram import SequenceDiagram  # drawing code loads lazily
         return SequenceDiagram(self, title=title, processes=processes, names=names,
-                               kinds=kinds, max_events=max_events)
+                               kinds=kinds, max_events=max_events, nodes=nodes)
 
 
 _KIND_COLOURS = {"spawn": "#555", "exit_signal": "#c62828", "link": "#1565c0",
