@@ -55,7 +55,6 @@ in ``_api.py``: they find the process that calls them and forward here.
 from __future__ import annotations
 
 import contextvars
-import copy
 import heapq
 import inspect
 import itertools
@@ -63,13 +62,16 @@ import math
 import sys
 import types
 from collections import deque
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 
 from ._values import (
     ANY, LOCAL_NODE, TIMEOUT, BadArg, BadTimeout, CannotSend, Down, Exit,
     LabrtError, NoProc, NotInProcess, Pid, ProcessExit, Ref, _Killed,  # noqa: F401
     format_reason,
 )  # (the kernels use _core.LabrtError and _core.NotInProcess)
+from ._match import (  # noqa: F401  (re-exported: _api, the kernels, labrt.erl use them)
+    _IMMUTABLE, _MATCH_ANY, _NEVER, compile_clauses, describe_clauses, isolate,
+)
 from ._signals import Signal
 from .trace import Event, Trace
 
@@ -224,145 +226,6 @@ class ProcessInfo:
     monitored_by: tuple
     trap_exit: bool
     reason: object = None
-
-
-# ---------------------------------------------------------------------------
-# Selective receive: clauses compile to one predicate.
-
-_MATCH_ANY = True            # the "waiting for anything" marker (no clause)
-_NEVER = False               # what sleep() waits for: nothing matches
-
-
-def _pattern(p):
-    if p is ANY:
-        return lambda m: True
-    if isinstance(p, type):
-        return lambda m: isinstance(m, p)
-    if type(p) is tuple:
-        subs = tuple(_pattern(x) for x in p)
-        n = len(subs)
-        return lambda m: (type(m) is tuple and len(m) == n
-                          and all(f(x) for f, x in zip(subs, m)))
-    if is_dataclass(p):          # Exit(ANY, "normal"): field by field, like a tuple
-        cls = type(p)
-        subs = tuple((f.name, _pattern(getattr(p, f.name))) for f in fields(p))
-        return lambda m: (type(m) is cls
-                          and all(g(getattr(m, name)) for name, g in subs))
-    return lambda m: m == p
-
-
-def _clause(c):
-    if type(c) is types.FunctionType:
-        return c
-    if isinstance(c, type) or c is ANY or type(c) is tuple or is_dataclass(c):
-        return _pattern(c)
-    if callable(c):
-        return c
-    return _pattern(c)
-
-
-_compiled: dict = {}
-
-
-def compile_clauses(clauses):
-    """Turn ``receive``'s clauses into one predicate (cached when hashable)."""
-    if len(clauses) == 1 and type(clauses[0]) is types.FunctionType:
-        return clauses[0]                 # a lone predicate is its own matcher
-    try:
-        f = _compiled.get(clauses)
-    except TypeError:          # an unhashable pattern: compile every time
-        f = None
-        clauses_hashable = False
-    else:
-        clauses_hashable = True
-    if f is None:
-        if len(clauses) == 1:
-            f = _clause(clauses[0])
-        else:
-            fs = tuple(_clause(c) for c in clauses)
-            f = lambda m: any(g(m) for g in fs)
-        if clauses_hashable and len(_compiled) < 4096 and not any(
-                isinstance(c, types.FunctionType) for c in clauses):
-            _compiled[clauses] = f
-    return f
-
-
-def describe_clauses(clauses) -> str:
-    if not clauses:
-        return "any message"
-    parts = []
-    for c in clauses:
-        if isinstance(c, type):
-            parts.append(f"a {c.__name__}")
-        elif isinstance(c, types.FunctionType):
-            parts.append(f"a message accepted by {c.__qualname__}")
-        else:
-            parts.append(repr(c))
-    return " or ".join(parts)
-
-
-# ---------------------------------------------------------------------------
-# Message isolation: a receiver can never change what the sender holds.
-# Immutable values are passed as they are; anything mutable is deep-copied.
-
-_IMMUTABLE = {int, float, str, bytes, bool, complex, type(None), Pid, Ref,
-              Exit, Down, range, type(TIMEOUT), type(ANY)}
-
-
-_frozen_fields: dict = {}      # class -> field names if a frozen dataclass, else None
-
-
-def _frozen_leaf(x) -> bool:
-    t = type(x)
-    if t in _IMMUTABLE:
-        return True
-    if t is tuple or t is frozenset:
-        for y in x:
-            if not _frozen_leaf(y):
-                return False
-        return True
-    try:
-        names = _frozen_fields[t]
-    except KeyError:
-        names = _frozen_fields[t] = (
-            tuple(f.name for f in fields(t))
-            if is_dataclass(t) and t.__dataclass_params__.frozen else None)
-    if names is None:
-        return False
-    for name in names:
-        if not _frozen_leaf(getattr(x, name)):
-            return False
-    return True
-
-
-def isolate(msg):
-    """Return ``msg`` itself if it is immutable all the way down, else a deep copy.
-
-    A class can opt out of copying by returning itself from ``__deepcopy__``,
-    as :class:`Pid` does.  Do that only for instrumentation that is meant to
-    be shared, such as a test's recorder; shared mutable state between
-    processes is exactly what labrt exists to avoid.
-    """
-    t = type(msg)
-    if t in _IMMUTABLE:
-        return msg
-    if t is tuple:
-        for x in msg:
-            if type(x) not in _IMMUTABLE:
-                break
-        else:
-            return msg
-    if _frozen_leaf(msg):
-        return msg
-    try:
-        return copy.deepcopy(msg)
-    except RecursionError:
-        raise                   # the sender is out of stack: its own crash
-    except Exception as e:
-        raise CannotSend(
-            f"cannot send a {t.__name__}: it holds something that cannot be "
-            f"copied to another process ({e}); send plain data (numbers, strings, "
-            "tuples, lists, dicts, dataclasses) instead") from None
 
 
 # ---------------------------------------------------------------------------

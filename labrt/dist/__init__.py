@@ -12,9 +12,9 @@ same program with the same seed and schedule replays the same failure, byte
 for byte.
 
 Layers, bottom up: ``net`` (links, connections, signals in flight),
-``world`` (nodes, connections up and down, OTP's failure semantics),
-``api`` (what a process asks: ``node()``, ``monitor_node``, ...), ``rpc``,
-``faults`` (schedules as data).
+``chaos`` (the faults a world can suffer), ``world`` (nodes, connections up
+and down, OTP's failure semantics), ``api`` (what a process asks:
+``node()``, ``monitor_node``, ...), ``rpc``, ``faults`` (schedules as data).
 """
 from .api import connect_node, disconnect_node, monitor_node, monitor_nodes, node, nodes
 from .faults import (

@@ -37,11 +37,23 @@ same seed sends the same bytes at the same virtual times.
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 
 from .._core import EXITED
 from .._signals import Signal
-__all__ = ["Net", "Latency"]
+from .._values import BadArg
+
+__all__ = ["Net", "Latency", "check_node_name"]
+
+_NODE_NAME = re.compile(r"^[A-Za-z0-9_\-.]+@[A-Za-z0-9_\-.]+$")
+
+
+def check_node_name(name) -> str:
+    if type(name) is not str or not _NODE_NAME.match(name):
+        raise BadArg(f"a node name looks like 'name@host' (letters, digits, _ - .), "
+                     f"got {name!r}")
+    return name
 
 
 class Latency:
