@@ -167,7 +167,7 @@ class Faults:
             rt._spawn(None, boot, ())   # (also from inside a process)
 
     def slow(self, a, b, latency, both: bool = True):
-        """Give the link between ``a`` and ``b`` a latency (seconds or a :class:`Latency`).
+        """Give the link between ``a`` and ``b`` a latency (seconds or a :class:`~labrt.dist.Latency`).
 
         ``latency=None`` gives it back the world's default.
         """

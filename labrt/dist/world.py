@@ -60,7 +60,7 @@ def _noconnection():
 class World(Faults):
     """Nodes on one simulated clock, joined by a network that can fail.
 
-    ``latency`` is every link's default (seconds, or a :class:`Latency`);
+    ``latency`` is every link's default (seconds, or a :class:`~labrt.dist.Latency`);
     ``tick`` is how long a silent connection lasts before both sides call it
     down (Erlang's net_ticktime idea); ``seed`` seeds every random choice
     the network makes.
