@@ -28,7 +28,7 @@
 -module(dist_scenarios).
 -export([start/2, poll/0, answer/1, cleanup/1, disconnect_all/0, names/0, setup/1, io_sink/0]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
--export([exit_with/1, divide/2, sleep_then/2]).
+-export([exit_with/1, divide/2, sleep_then/2, start_remote_child/1]).
 
 -define(HOST, "localhost").
 
@@ -245,7 +245,11 @@ exit_with(R) -> exit(R).
 divide(X, Y) -> X div Y.
 sleep_then(Ms, V) -> timer:sleep(Ms), V.
 
-%% gen_server callbacks (the kv server of the gen_server scenarios)
+%% gen_server callbacks (the kv server of the gen_server scenarios), and the
+%% supervisor callback of supervisor_remote_child
+init({sup, Node}) ->
+    {ok, {#{strategy => one_for_one, intensity => 2, period => 5},
+          [#{id => w, start => {?MODULE, start_remote_child, [Node]}}]}};
 init(State) -> {ok, State}.
 handle_call(ping, _From, S) -> {reply, {pong, node()}, S};
 handle_call(crash, _From, S) -> {reply, divide(1, 0), S};
@@ -253,6 +257,18 @@ handle_call(count, _From, S) -> {reply, S, S}.
 handle_cast(incr, S) -> {noreply, S + 1};
 handle_cast(_, S) -> {noreply, S}.
 handle_info(_, S) -> {noreply, S}.
+
+%% The supervisor's start function: a child on another node, linked.
+start_remote_child(Node) -> {ok, spawn_link(Node, fun idle/0)}.
+
+%% Wait (3 s at most) until the supervisor's child w is a pid other than Old.
+wait_child(Sup, Old) -> wait_child(Sup, Old, 300).
+wait_child(_, _, 0) -> no_new_child;
+wait_child(Sup, Old, N) ->
+    case supervisor:which_children(Sup) of
+        [{w, P, worker, _}] when is_pid(P), P =/= Old -> P;
+        _ -> timer:sleep(10), wait_child(Sup, Old, N - 1)
+    end.
 
 start_kv(Node) ->
     Self = self(),
@@ -678,6 +694,24 @@ scenarios() ->
          log([a, stop, gen_server:stop({kv, B})]),
          log([a, stopped, t(fun() -> gen_server:call(S2, ping, 1000) end)]),
          log([a, nodes, nodes()])
+     end},
+     {supervisor_remote_child, fun() ->
+         %% a supervisor on a with its child on b: a kill is a restart on b;
+         %% once b has stopped, each restart's child exits noconnection at
+         %% once, until the restarts exceed the intensity and it gives up
+         trap(true),
+         B = nd(b),
+         {ok, Sup} = supervisor:start_link(?MODULE, {sup, B}),
+         nm(Sup, sup),
+         [{w, P1, worker, _}] = supervisor:which_children(Sup),
+         nm(P1, w1),
+         log([a, child, P1]),
+         nm(monitor(process, P1), m1),
+         exit(P1, kill),
+         log([a, got, next()]),
+         log([a, child, nm(wait_child(Sup, P1), w2)]),
+         stop_node(B),
+         log([a, got, next()])
      end},
      {rpc_call, fun() ->
          B = nd(b),

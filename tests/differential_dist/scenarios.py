@@ -18,7 +18,7 @@ import labrt
 from labrt import (ANY, TIMEOUT, Down, Exit, demonitor, link, monitor, receive,
                    register, self, send, sleep, spawn, spawn_link, spawn_monitor,
                    trap_exit, whereis)
-from labrt import gen_server
+from labrt import gen_server, supervisor
 
 from .harness import node_name
 
@@ -678,6 +678,45 @@ async def gen_server_remote(t):
     t.log("a", "stop", await gen_server.stop(("kv", b)))
     t.log("a", "stopped", await ta(gen_server.call, s2, "ping", 1.0))
     t.log("a", "nodes", labrt.nodes())
+
+
+class SupMod:
+    """The supervisor callback of supervisor_remote_child."""
+
+    def init(self, node):
+        return ("ok", ({"strategy": "one_for_one", "intensity": 2, "period": 5},
+                       [{"id": "w", "start": (start_remote_child, (node,))}]))
+
+
+async def start_remote_child(node):
+    return ("ok", spawn_link(idle, node=node))
+
+
+async def wait_child(sup, old):
+    for _ in range(300):
+        kids = await supervisor.which_children(sup)
+        if (len(kids) == 1 and kids[0][0] == "w" and isinstance(kids[0][1], labrt.Pid)
+                and kids[0][1] != old):
+            return kids[0][1]
+        await sleep(0.01)
+    return "no_new_child"
+
+
+@scenario
+async def supervisor_remote_child(t):
+    trap_exit(True)
+    b = nd("b")
+    res = await supervisor.start_link(SupMod, b)
+    sup = t.name(res[1], "sup")
+    [(_, p1, _, _)] = await supervisor.which_children(sup)
+    t.name(p1, "w1")
+    t.log("a", "child", p1)
+    t.name(monitor(p1), "m1")
+    labrt.exit(p1, "kill")
+    t.log("a", "got", await next_())
+    t.log("a", "child", t.name(await wait_child(sup, p1), "w2"))
+    await stop_node(t, b)
+    t.log("a", "got", await next_())
 
 
 @scenario
