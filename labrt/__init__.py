@@ -32,7 +32,7 @@ from .dist.api import (
     connect_node, disconnect_node, monitor_node, monitor_nodes, node, nodes,
 )
 from .dist.world import World
-from .dist import rpc  # noqa: E402  (labrt.rpc.call; needs the names above)
+from .dist import erpc, rpc  # noqa: E402  (labrt.rpc.call; needs the names above)
 from .explore import explore  # labrt.explore(scenario, check, ...): the race explorer (issue 11)
 
 
@@ -53,8 +53,8 @@ __all__ = [
     "Event", "Exit", "Exited", "LabrtError", "NoProc", "NotInProcess", "Pid",
     "ProcessExit", "ProcessInfo", "Ref", "Runtime", "Timeout", "Trace", "World",
     "alias", "cancel_timer", "connect_node", "current_runtime", "demonitor",
-    "disconnect_node", "error_report", "exit", "format_reason", "is_alive", "isolate",
-    "link", "make_ref", "monitor", "monitor_node", "monitor_nodes", "node", "nodes",
+    "disconnect_node", "erpc", "error_report", "exit", "format_reason", "is_alive",
+    "isolate", "link", "make_ref", "monitor", "monitor_node", "monitor_nodes", "node", "nodes",
     "now", "process_info", "receive", "register", "registered", "rpc", "run", "self",
     "send", "send_after", "sleep", "spawn", "spawn_link", "spawn_monitor", "trap_exit",
     "unalias", "unlink", "unregister", "whereis",

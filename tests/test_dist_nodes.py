@@ -562,6 +562,30 @@ def test_rpc_call_values_and_badrpc():
                    ("badrpc", "timeout")]
 
 
+def test_erpc_call_raises_what_rpc_returns():
+    """erpc.call returns the value, raises ErpcError(("erpc", "noconnection")), or re-raises fn's failure (item 103)."""
+    w = world("a@h", "b@h")
+
+    def boom():
+        raise ZeroDivisionError("x")
+
+    async def main():
+        out = [await labrt.erpc.call("b@h", node)]
+        for args in (("z@h", node), ("b@h", boom), ("b@h", lambda: exit("no"))):
+            try:
+                await labrt.erpc.call(*args)
+            except labrt.erpc.ErpcError as e:
+                out.append(e.reason)
+            except labrt.ProcessExit as e:
+                out.append(("exit", e.reason))
+            except ZeroDivisionError as e:
+                out.append(("error", repr(e)))
+        return out
+
+    assert run_on(w, "a@h", main) == ["b@h", ("erpc", "noconnection"),
+                                      ("error", "ZeroDivisionError('x')"), ("exit", "no")]
+
+
 # -- supervisors across nodes ------------------------------------------------------------------
 
 def test_supervisor_restarts_a_child_on_another_node():
