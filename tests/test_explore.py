@@ -235,3 +235,17 @@ def test_a_check_must_return_a_verdict():
     """A check that returns something other than a bool or None is a TypeError."""
     with pytest.raises(TypeError, match="a check must return True, False or None"):
         explore(ex.keeper_fixed, lambda run: "fine", runs=2)
+
+
+def test_same_result_in_another_interpreter():
+    """Exploration does not depend on hash randomisation: two interpreters print the same thing."""
+    import subprocess
+    import sys
+    code = ("import labrt; from labrt.explore import examples as ex; "
+            "r = labrt.explore(ex.bank, ex.CHECKS['bank'], seed=4); "
+            "c = labrt.explore(ex.restart, ex.CHECKS['restart'], mode='systematic'); "
+            "print(r); print(r.trace.to_jsonl()); print(c, c.runs)")
+    outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+                           timeout=120, check=True).stdout for seed in ("1", "2")]
+    assert outs[0] == outs[1] and "counterexample" in outs[0]
