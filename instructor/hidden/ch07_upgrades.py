@@ -5,55 +5,32 @@ before anything expired, two upgrades in a row, a slow conversion, and the
 pair with the other master, another start time and shuffled schedules.
 """
 from labrt.grading import hidden
+from labrt.grading.checks._kit import case_several
 from labrt.grading.checks.ch07_upgrades import (
-    EXPIRY, ROLLING, UPGRADE, AccountV2, AccountV2Broken, AccountV3, downgrade_scenario,
-    expiry_scenario, refuse_scenario, rolling_scenario, upgrade_scenario)
+    EXPIRY, ROLLING, UPGRADE, downgrade_scenario, expiry_scenario, refuse_scenario,
+    rolling_scenario, upgrade_scenario)
 
+hidden(EXPIRY, 1, "a longer extra, an upgrade at t=2, on a shuffled schedule", expiry_scenario,
+       extra=5.0, at=2.0, seed=3)
+case_several(EXPIRY, 1, "version 0 and a downgrade request are refused too", [
+    (refuse_scenario, dict(old_vsn=0)), (refuse_scenario, dict(old_vsn=("down", 3)))],
+    hidden=True)
+hidden(EXPIRY, 1, "a downgrade before anything expired keeps every key", downgrade_scenario,
+       up_at=0.5, ttl=10.0, down_at=2.0)
 
-@hidden(EXPIRY, points=1, title="a longer extra, an upgrade at t=2, on a shuffled schedule")
-def _expiry_later(t):
-    expiry_scenario(t, extra=5.0, at=2.0, seed=3)
+hidden(UPGRADE, 1, "two upgrades in a row: version 1, 2, then 3", upgrade_scenario,
+       steps=[(1.0, "AccountV2", 0.2), (2.0, "AccountV3", 0.2)], outcomes=["ok", "ok"])
+hidden(UPGRADE, 1, "a slower conversion (0.6 s): calls wait, none fails", upgrade_scenario,
+       steps=[(1.0, "AccountV2", 0.6)], outcomes=["ok"], seed=2)
+hidden(UPGRADE, 1, "a failed upgrade on a shuffled schedule", upgrade_scenario,
+       steps=[(1.5, "AccountV2Broken", 0.3)], outcomes=["error"], seed=5)
 
-
-@hidden(EXPIRY, points=1, title="version 0 and a downgrade request are refused too")
-def _expiry_refuse_more(t):
-    refuse_scenario(t, 0)
-    refuse_scenario(t, ("down", 3))
-
-
-@hidden(EXPIRY, points=1, title="a downgrade before anything expired keeps every key")
-def _expiry_down_early(t):
-    downgrade_scenario(t, up_at=0.5, ttl=10.0, down_at=2.0)
-
-
-@hidden(UPGRADE, points=1, title="two upgrades in a row: version 1, 2, then 3")
-def _upgrade_twice(t):
-    upgrade_scenario(t, [(1.0, AccountV2, 0.2), (2.0, AccountV3, 0.2)], ["ok", "ok"])
-
-
-@hidden(UPGRADE, points=1, title="a slower conversion (0.6 s): calls wait, none fails")
-def _upgrade_slow(t):
-    upgrade_scenario(t, [(1.0, AccountV2, 0.6)], ["ok"], seed=2)
-
-
-@hidden(UPGRADE, points=1, title="a failed upgrade on a shuffled schedule")
-def _upgrade_rollback_shuffled(t):
-    upgrade_scenario(t, [(1.5, AccountV2Broken, 0.3)], ["error"], seed=5)
-
-
-@hidden(ROLLING, points=1, title="an early upgrade (t=1), on a shuffled schedule")
-def _rolling_early(t):
-    rolling_scenario(t, master="a", start_at=1.0, until=6.0, seed=4)
-
-
-@hidden(ROLLING, points=1, title="b is the master, on a shuffled schedule")
-def _rolling_b_shuffled(t):
-    rolling_scenario(t, master="b", start_at=2.5, until=7.0, seed=7)
-
-
-@hidden(ROLLING, points=1, title="a late upgrade (t=4): a bigger store, longer conversions")
-def _rolling_late(t):
-    rolling_scenario(t, master="a", start_at=4.0, until=9.0)
+hidden(ROLLING, 1, "an early upgrade (t=1), on a shuffled schedule", rolling_scenario,
+       master="a", start_at=1.0, until=6.0, seed=4)
+hidden(ROLLING, 1, "b is the master, on a shuffled schedule", rolling_scenario, master="b",
+       start_at=2.5, until=7.0, seed=7)
+hidden(ROLLING, 1, "a late upgrade (t=4): a bigger store, longer conversions", rolling_scenario,
+       master="a", start_at=4.0, until=9.0)
 
 
 # Checks that generalise: several seeds and variants per case, judged on properties.
@@ -68,11 +45,11 @@ case(EXPIRY, 1, "extra=0: the old entries are gone from the upgrade on; extra=0.
      wants=[(1.2, [None, "ok", "x"]), (2.45, [1, None])])
 
 
-@hidden(EXPIRY, points=1, title="a downgrade at the very instant the old entries expire "
-        "drops them (two timings)")
-def _expiry_down_at_the_edge(t):
-    downgrade_scenario(t, up_at=0.5, ttl=1.5, down_at=2.0)
-    downgrade_scenario(t, up_at=1.0, ttl=0.5, down_at=1.5, seed=2)
+case_several(EXPIRY, 1, "a downgrade at the very instant the old entries expire drops them "
+             "(two timings)", [
+                 (downgrade_scenario, dict(up_at=0.5, ttl=1.5, down_at=2.0)),
+                 (downgrade_scenario, dict(up_at=1.0, ttl=0.5, down_at=1.5, seed=2))],
+             hidden=True)
 
 
 case(UPGRADE, 1, "conversions that fail in other ways: another error, a crash (two seeds); "

@@ -104,9 +104,55 @@ from labrt.trace import Event as _Event  # noqa: E402
 _STANDINS: dict = {}
 
 
+class Record:
+    """A dataclass instance (a student's Entry or Node) as a judge sees it: its
+    class name and fields, shown the way the dataclass shows itself."""
+
+    def __init__(self, name, fields):
+        self._name, self._fields = name, tuple(fields)
+        for k, v in self._fields:
+            setattr(self, k, v)
+
+    def __repr__(self):
+        return f"{self._name}({', '.join(f'{k}={show(v)}' for k, v in self._fields)})"
+
+    def __eq__(self, other):
+        return isinstance(other, Record) and (self._name, self._fields) == (other._name, other._fields)
+
+    def __hash__(self):
+        return hash((self._name, repr(self._fields)))
+
+
+class ClassRef:
+    """A class as a judge sees it: its name."""
+
+    def __init__(self, name):
+        self.__name__ = name
+
+    def __repr__(self):
+        return f"<class {self.__name__}>"
+
+    def __eq__(self, other):
+        return isinstance(other, ClassRef) and other.__name__ == self.__name__
+
+    def __hash__(self):
+        return hash(self.__name__)
+
+
+def is_record(value, name: str) -> bool:
+    return isinstance(value, Record) and value._name == name
+
+
 def _mark(value, depth=0):
+    import dataclasses
     if depth > 30:
         return show(value)
+    if isinstance(value, type):
+        return ("$cls", value.__name__)
+    if dataclasses.is_dataclass(value):
+        return ("$rec", type(value).__name__,
+                tuple((f.name, _mark(getattr(value, f.name), depth + 1))
+                      for f in dataclasses.fields(value)))
     if isinstance(value, BaseException):
         return ("$exc", type(value).__name__, _mark(tuple(value.args), depth + 1),
                 core.describe_reason(value))
@@ -120,6 +166,11 @@ def _mark(value, depth=0):
 
 
 def _revive(value):
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == "$cls":
+        return ClassRef(value[1])
+    if isinstance(value, tuple) and len(value) == 3 and value[0] == "$rec" \
+            and isinstance(value[2], tuple):
+        return Record(value[1], [(k, _revive(v)) for k, v in value[2]])
     if isinstance(value, tuple) and len(value) == 4 and value[0] == "$exc":
         _, name, args, text = value
         cls = getattr(_builtins, name, None)

@@ -13,7 +13,8 @@ from labrt import sys as lsys
 from labrt.gen_server import GenServer
 from labrt.trace import show
 
-from ..core import Fail, NotDone, Task, Trial, describe_reason, public
+from ..core import Fail, NotDone, Task, Trial, public
+from ._kit import Snap, describe_reason, is_record, judged, scenario, snap
 
 NOTEBOOK = "ch07-upgrades"
 
@@ -148,7 +149,8 @@ def expiry_clients(rt, at, n=3):
             for i in range(n)]
 
 
-def expiry_scenario(t: Trial, extra, at=1.0, seed=None) -> None:
+@scenario
+def expiry_scenario(t: Trial, extra, at=1.0, seed=None):
     """Upgrade under load with ``extra``; check the new state, the calls and expiry."""
     V1 = _need_class(t, "KvV1")
     V2 = _need_class(t, "KvV2")
@@ -181,6 +183,20 @@ def expiry_scenario(t: Trial, extra, at=1.0, seed=None) -> None:
     fin = rt.finished.get(pid)
     if fin is not None and fin[0] != "normal":
         _raise_not_done(fin[0])
+    if fin is not None and fin[0] == "normal":
+        _raise_not_done(fin[1]["answer"])
+    return {"snap": snap(rt, t), "pid": pid, "clients": clients, "ttl": ttl}
+
+
+@expiry_scenario.judge
+@judged
+def _judge_expiry(obs, extra, at=1.0, seed=None):
+    rt = Snap(obs["snap"])
+    pid, clients, ttl = obs["pid"], obs["clients"], obs["ttl"]
+    changed = at + 0.2
+    reads = [(changed + ttl - 0.1, "a"), (changed + ttl + 0.1, "a"), (changed + ttl + 0.1, "late")]
+    fin = rt.finished.get(pid)
+    if fin is not None and fin[0] != "normal":
         died = _died(rt, "kv")
         raise Fail("the upgrade and the reads after it go through",
                    f"the server died at t={died[0]:g}: {describe_reason(died[1])}" if died else
@@ -198,7 +214,6 @@ def expiry_scenario(t: Trial, extra, at=1.0, seed=None) -> None:
                    f"{call} returns ('ok', new_state) for the version-1 state",
                    diagram=(rt, SMALL))
     before, state = res["before"], res["state"]
-    Entry = t.need("Entry", kind=None)
     if not isinstance(state, dict) or set(state) != set(before):
         raise Fail(f"after {call}, the state has the same keys as before: {show(sorted(before))}",
                    f"the state is {show(state)}",
@@ -206,7 +221,7 @@ def expiry_scenario(t: Trial, extra, at=1.0, seed=None) -> None:
                    diagram=(rt, SMALL))
     for key in sorted(before):
         entry = state[key]
-        if not isinstance(entry, Entry):
+        if not is_record(entry, "Entry"):
             raise Fail(f"after {call}, every value is an Entry: {key!r} -> "
                        f"Entry(value={show(before[key])}, expires=...)",
                        f"{key!r} -> {show(entry)}: still in version 1's format",
@@ -245,7 +260,8 @@ def expiry_scenario(t: Trial, extra, at=1.0, seed=None) -> None:
                        diagram=(rt, SMALL))
 
 
-def refuse_scenario(t: Trial, old_vsn, seed=None) -> None:
+@scenario
+def refuse_scenario(t: Trial, old_vsn, seed=None):
     """change_code from a version it does not know must be refused, state unchanged."""
     V1 = _need_class(t, "KvV1")
     V2 = _need_class(t, "KvV2")
@@ -265,10 +281,20 @@ def refuse_scenario(t: Trial, old_vsn, seed=None) -> None:
     fin = rt.finished.get(pid)
     if fin is None or fin[0] != "normal":
         _raise_not_done(fin[0] if fin else None)
+    else:
+        _raise_not_done(fin[1][0])
+    return {"snap": snap(rt, t), "pid": pid}
+
+
+@refuse_scenario.judge
+@judged
+def _judge_refuse(obs, old_vsn, seed=None):
+    rt = Snap(obs["snap"])
+    fin = rt.finished.get(obs["pid"])
+    if fin is None or fin[0] != "normal":
         raise Fail("change_code from an unknown version answers", "it did not",
                    diagram=(rt, SMALL))
     answer, state = fin[1]
-    _raise_not_done(answer)
     ok = isinstance(answer, tuple) and len(answer) == 2 and answer[0] == "error" and \
         isinstance(answer[1], tuple) and answer[1][:1] == ("error",)
     if not ok or state != {"a": 1}:
@@ -279,7 +305,8 @@ def refuse_scenario(t: Trial, old_vsn, seed=None) -> None:
                    "return ('error', reason)", diagram=(rt, SMALL))
 
 
-def downgrade_scenario(t: Trial, up_at=0.5, ttl=1.0, down_at=2.0, seed=None) -> None:
+@scenario
+def downgrade_scenario(t: Trial, up_at=0.5, ttl=1.0, down_at=2.0, seed=None):
     """Upgrade with extra=ttl, write 'c', then downgrade to KvV1Back after the
     old entries expired: only 'c' is left, as a plain value."""
     V1 = _need_class(t, "KvV1")
@@ -317,6 +344,18 @@ def downgrade_scenario(t: Trial, up_at=0.5, ttl=1.0, down_at=2.0, seed=None) -> 
     fin = rt.finished.get(pid)
     if fin is None or fin[0] != "normal":
         _raise_not_done(fin[0] if fin else None)
+    else:
+        _raise_not_done(fin[1][0])
+        _raise_not_done(fin[1][1])
+    return {"snap": snap(rt, t), "pid": pid}
+
+
+@downgrade_scenario.judge
+@judged
+def _judge_downgrade(obs, up_at=0.5, ttl=1.0, down_at=2.0, seed=None):
+    rt = Snap(obs["snap"])
+    fin = rt.finished.get(obs["pid"])
+    if fin is None or fin[0] != "normal":
         died = _died(rt, "kv")
         raise Fail("an upgrade, then a downgrade, go through",
                    f"the server died at t={died[0]:g}: {describe_reason(died[1])}" if died else
@@ -347,24 +386,11 @@ def downgrade_scenario(t: Trial, up_at=0.5, ttl=1.0, down_at=2.0, seed=None) -> 
                    f"they answered {show(reads)}", diagram=(rt, SMALL))
 
 
-@public(EXPIRY, points=2, title="an upgrade under load: every key kept, as an Entry, no call fails")
-def _expiry_upgrade(t):
-    expiry_scenario(t, extra=2.0)
-
-
-@public(EXPIRY, points=1, title="extra=None: old entries live TTL seconds")
-def _expiry_default(t):
-    expiry_scenario(t, extra=None)
-
-
-@public(EXPIRY, points=1, title="an unknown old version is refused")
-def _expiry_refuse(t):
-    refuse_scenario(t, 7)
-
-
-@public(EXPIRY, points=2, title="a downgrade drops what expired and keeps plain values")
-def _expiry_down(t):
-    downgrade_scenario(t)
+public(EXPIRY, 2, "an upgrade under load: every key kept, as an Entry, no call fails",
+       expiry_scenario, extra=2.0)
+public(EXPIRY, 1, "extra=None: old entries live TTL seconds", expiry_scenario, extra=None)
+public(EXPIRY, 1, "an unknown old version is refused", refuse_scenario, old_vsn=7)
+public(EXPIRY, 2, "a downgrade drops what expired and keeps plain values", downgrade_scenario)
 
 
 # ---------------------------------------------------------------------------
@@ -461,17 +487,35 @@ async def account_operator(upgrade, steps, until):
     return results, state, code.current("acct")
 
 
-def upgrade_scenario(t: Trial, steps, outcomes, until=4.0, seed=None) -> None:
-    """``steps``: (at, new class, extra); ``outcomes``: for each step "ok" or "error".
-    The final version is the last one that succeeded."""
+@scenario
+def upgrade_scenario(t: Trial, steps, until=4.0, seed=None):
+    """``steps``: (at, name of the new class in ACCOUNTS, extra)."""
     upgrade = t.need("upgrade")
     rt = t.runtime(seed)
+    steps = [(at, ACCOUNTS[name], extra) for at, name, extra in steps]
     op = rt.spawn(account_operator, upgrade, steps, until)
     clients = [rt.spawn(load_client, "acct",
                         [(0.1 * k + 0.02 * i, ("deposit", 1)) for k in range(1, int(until * 10))])
                for i in range(4)]
     rt.spawn(load_client, "acct", [(steps[0][0] - 0.05, ("audit", 0.3))])  # busy at the start
     t.run(rt, until=until + 10.0)
+    fin = rt.finished.get(op)
+    if fin is not None and fin[0] != "normal":
+        _raise_not_done(fin[0])
+    elif fin is not None:
+        for _, _, result in fin[1][0]:
+            _raise_not_done(result)
+    return {"snap": snap(rt, t), "op": op, "clients": clients}
+
+
+@upgrade_scenario.judge
+@judged
+def _judge_upgrade(obs, steps, outcomes, until=4.0, seed=None):
+    """``outcomes``: for each step "ok" or "error". The final version is the last one
+    that succeeded."""
+    rt = Snap(obs["snap"])
+    op, clients = obs["op"], obs["clients"]
+    steps = [(at, ACCOUNTS[name], extra) for at, name, extra in steps]
     fin = rt.finished.get(op)
     server = {e.pid for e in rt.trace if e.kind == "register" and e.data == "acct"}
     system = [(e.time, e.data[2]) for e in rt.trace if e.kind == "receive" and e.pid in server
@@ -498,7 +542,7 @@ def upgrade_scenario(t: Trial, steps, outcomes, until=4.0, seed=None) -> None:
                     "with the new code: load the old version back before resuming")
         raise Fail(f"the account keeps serving while it is upgraded ({names})",
                    f"it crashed at t={at:g}: {describe_reason(reason)}", hint,
-                   diagram=_Window(rt, at, before=0.4, after=0.1, names=("acct",)).diagram())
+                   diagram=(rt, {"since": max(0.0, at - 0.4), "until": at + 0.1, "max_events": 80}))
     if fin is None:
         raise Fail(f"upgrade('acct', 'acct', ...) returns ({names})",
                    f"it has not returned by t={rt.now:g}",
@@ -536,10 +580,10 @@ def upgrade_scenario(t: Trial, steps, outcomes, until=4.0, seed=None) -> None:
         raise Fail(f"no client call fails while the account is upgraded ({names})",
                    f"{len(failed)} call(s) failed, the first {show(req)} at t={at:g}: "
                    f"{describe_reason(why)}", hint,
-                   diagram=_Window(rt, at, before=0.2, after=1.1, names=("acct",)).diagram())
+                   diagram=(rt, {"since": max(0.0, at - 0.2), "until": at + 1.1, "max_events": 80}))
     want_final = next((c for (_, c, _), o in zip(reversed(steps), reversed(outcomes)) if o == "ok"),
                       AccountV1)
-    if current is not want_final:
+    if getattr(current, "__name__", None) != want_final.__name__:
         raise Fail(f"after the upgrades the current version of 'acct' is {want_final.__name__}",
                    f"it is {getattr(current, '__name__', show(current))}",
                    "after a failed change_code, load the old version back (code.current(module) "
@@ -562,19 +606,12 @@ def upgrade_scenario(t: Trial, steps, outcomes, until=4.0, seed=None) -> None:
                    diagram=(rt, SMALL))
 
 
-@public(UPGRADE, points=3, title="an upgrade under load: no call fails, every deposit counts")
-def _upgrade_ok(t):
-    upgrade_scenario(t, [(1.0, AccountV2, 0.3)], ["ok"])
-
-
-@public(UPGRADE, points=2, title="a failed code_change is rolled back: version 1 goes on serving")
-def _upgrade_rollback(t):
-    upgrade_scenario(t, [(1.0, AccountV2Broken, 0.2)], ["error"])
-
-
-@public(UPGRADE, points=2, title="a failed upgrade, then a good one")
-def _upgrade_retry(t):
-    upgrade_scenario(t, [(1.0, AccountV2Broken, 0.1), (2.0, AccountV2, 0.2)], ["error", "ok"])
+public(UPGRADE, 3, "an upgrade under load: no call fails, every deposit counts",
+       upgrade_scenario, steps=[(1.0, "AccountV2", 0.3)], outcomes=["ok"])
+public(UPGRADE, 2, "a failed code_change is rolled back: version 1 goes on serving",
+       upgrade_scenario, steps=[(1.0, "AccountV2Broken", 0.2)], outcomes=["error"])
+public(UPGRADE, 2, "a failed upgrade, then a good one", upgrade_scenario,
+       steps=[(1.0, "AccountV2Broken", 0.1), (2.0, "AccountV2", 0.2)], outcomes=["error", "ok"])
 
 
 # ---------------------------------------------------------------------------
@@ -654,7 +691,8 @@ def _suspensions(rt, node):
     return out
 
 
-def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None) -> None:
+@scenario
+def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None):
     PairV1 = _need_class(t, "PairV1")
     PairV2 = _need_class(t, "PairV2")
     rolling = t.need("rolling")
@@ -662,6 +700,21 @@ def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None) -
     op = rt.spawn(pair_operator, PairV1, rolling, PairV2, master, start_at, until)
     workers = [rt.spawn(pair_client, i, until) for i in range(4)]
     t.run(rt, until=until + 5.0)
+    for node in ("a", "b"):
+        died = _died(rt, node)
+        if died is not None:
+            _raise_not_done(died[1])
+    fin = rt.finished.get(op)
+    if fin is not None and fin[0] != "normal":
+        _raise_not_done(fin[0])
+    return {"snap": snap(rt, t), "op": op, "workers": workers}
+
+
+@rolling_scenario.judge
+@judged
+def _judge_rolling(obs, master="a", start_at=2.0, until=7.0, seed=None):
+    rt = Snap(obs["snap"])
+    op, workers = obs["op"], obs["workers"]
     fin = rt.finished.get(op)
     setup = f"{master} is the master, {other(master)} its slave; rolling(PairV2) at t={start_at:g}"
     for node in ("a", "b"):
@@ -685,7 +738,7 @@ def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None) -
                         "must apply updates in both formats")
             raise Fail(f"both nodes keep running through the upgrade ({setup})",
                        f"node {node} crashed at t={died[0]:g}: {describe_reason(died[1])}",
-                       hint, diagram=_Window(rt, died[0], after=0.1).diagram())
+                       hint, diagram=(rt, {"since": max(0.0, died[0] - 0.05), "until": died[0] + 0.1, "max_events": 80}))
     if fin is None:
         raise Fail(f"rolling(PairV2) returns ({setup})", f"it has not returned by t={rt.now:g}",
                    diagram=(rt, SMALL))
@@ -715,7 +768,7 @@ def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None) -
             hint = "clients fail over only once: keep one node answering at every moment"
         raise Fail(f"no request fails during the upgrade ({setup})",
                    f"{len(failed)} request(s) failed, the first {show(failed[0][1])} at "
-                   f"t={failed[0][0]:g}", hint, diagram=_Window(rt, failed[0][0]).diagram())
+                   f"t={failed[0][0]:g}", hint, diagram=(rt, {"since": max(0.0, failed[0][0] - 0.05), "until": failed[0][0] + 0.6, "max_events": 80}))
     states = res["states"]
     roles = {n: getattr(s, "role", None) for n, s in states.items()}
     new_master = next((n for n, r in roles.items() if r == "master"), None)
@@ -725,7 +778,7 @@ def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None) -
                    f"roles: a is {roles['a']}, b is {roles['b']}",
                    "after the hand-over, the old master is a standby: it must join the new "
                    "master, which sends it a copy of the data", diagram=(rt, SMALL))
-    bad = [n for n in ("a", "b") if res["current"][n] is not PairV2]
+    bad = [n for n in ("a", "b") if getattr(res["current"][n], "__name__", None) != "PairV2"]
     if bad:
         raise Fail(f"both modules, kv@a and kv@b, run PairV2 at the end ({setup})",
                    f"kv@{bad[0]} runs {getattr(res['current'][bad[0]], '__name__', '?')}",
@@ -748,7 +801,7 @@ def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None) -
         raise Fail(f"no write is lost: every acknowledged put is in the final data ({setup})",
                    f"{len(lost)} acknowledged put(s) are missing or stale, the first "
                    f"{show(req)} at t={at:g}: the master has {show(data.get(req[1]))}",
-                   hint, diagram=_Window(rt, at, before=0.1, after=0.2).diagram())
+                   hint, diagram=(rt, {"since": max(0.0, at - 0.1), "until": at + 0.2, "max_events": 80}))
     slave_data = states[other(new_master)].data
     if slave_data != data or not all(isinstance(v, tuple) and len(v) == 2 for v in data.values()):
         raise Fail("the slave holds the same data as the master, all in version 2's format",
@@ -758,14 +811,10 @@ def rolling_scenario(t: Trial, master="a", start_at=2.0, until=7.0, seed=None) -
                    "copy it gets is already converted", diagram=(rt, SMALL))
 
 
-@public(ROLLING, points=4, title="a is the master: no request fails, no write is lost")
-def _rolling_a(t):
-    rolling_scenario(t, master="a")
-
-
-@public(ROLLING, points=3, title="b is the master, the upgrade starts at t=3")
-def _rolling_b(t):
-    rolling_scenario(t, master="b", start_at=3.0, until=8.0)
+public(ROLLING, 4, "a is the master: no request fails, no write is lost", rolling_scenario,
+       master="a")
+public(ROLLING, 3, "b is the master, the upgrade starts at t=3", rolling_scenario, master="b",
+       start_at=3.0, until=8.0)
 
 
 # ---------------------------------------------------------------------------
@@ -773,7 +822,7 @@ def _rolling_b(t):
 # student's code for several seeds and variants and return plain data, and
 # judges that decide (see _kit.py). Classes are named by strings.
 
-from ._kit import close, is_crash, plain, reason_text, scenario  # noqa: E402
+from ._kit import close, is_crash, plain, reason_text  # noqa: E402
 
 
 @scenario
