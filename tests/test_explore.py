@@ -249,3 +249,19 @@ def test_same_result_in_another_interpreter():
                            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
                            timeout=120, check=True).stdout for seed in ("1", "2")]
     assert outs[0] == outs[1] and "counterexample" in outs[0]
+
+
+def test_outcomes_needs_hashable_results_and_counts_equal_crashes_once():
+    """outcomes() says what to do with a list result; equal crashes in many runs count once."""
+    async def listing():
+        return [1]
+    with pytest.raises(TypeError, match="return a tuple instead of a list"):
+        outcomes(listing)
+
+    async def crasher():
+        labrt.spawn_link(ex.worker)          # exits "boom": may kill us first
+        labrt.spawn_link(ex.worker)
+        raise ValueError("x")
+    found = outcomes(crasher)
+    assert found.coverage.runs > 2
+    assert found == {("abnormal", "ValueError('x')"), ("abnormal", "boom")}

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import inspect
 
+from .._values import format_reason
+
 from ._kernel import ScheduleError
 from ._report import Counterexample, Coverage, Schedule, replay, schedule_of
 from ._run import Run, Step, execute
@@ -149,7 +151,8 @@ def outcomes(scenario, key=None, *, args=(), runs=20000, max_preemptions=None,
     """Every ``key(run)`` (default: the scenario's result) over the whole schedule space.
 
     A run that does not finish gives ``("never finished",)``; one that ends
-    abnormally gives ``("abnormal", reason)``.  ``.coverage`` says whether the
+    abnormally gives ``("abnormal", reason)`` (an exception as its text, e.g.
+    ``"BadArg('...')"``, so that equal crashes count once).  ``.coverage`` says whether the
     space was covered.
     """
     _validate(scenario, None, args, runs, 0, "systematic", max_preemptions, max_steps)
@@ -162,9 +165,18 @@ def outcomes(scenario, key=None, *, args=(), runs=20000, max_preemptions=None,
         if not run.finished:
             found.add(("never finished",))
         elif judge(run, None, crashes_ok=True) is not None:
-            found.add(("abnormal", run.reason))
+            reason = run.reason
+            if isinstance(reason, BaseException):   # one object per run: compare texts
+                reason = format_reason(reason)
+            found.add(("abnormal", reason))
         else:
-            found.add(key(run) if key is not None else run.result)
+            value = key(run) if key is not None else run.result
+            try:
+                found.add(value)
+            except TypeError:
+                raise TypeError(f"outcomes collects results in a set, so they must be "
+                                f"hashable; the scenario gave {value!r}: return a "
+                                "tuple instead of a list, or pass key=") from None
         return None
     n, _r, _f, tree, truncated, complete = _systematic(job, record, runs, max_preemptions)
     found.coverage = Coverage(n, complete and not tree.pruned and not truncated,
