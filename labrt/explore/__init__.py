@@ -24,9 +24,11 @@ AssertionError).  The first failing schedule is shrunk to the fewest
 deviations that still fail.  ``outcomes(main)`` collects the set of results
 over the whole space (the litmus tests use it).
 
-Layout: ``_kernel.py`` (the schedule mode), ``_run.py`` (one run, its steps),
-``_search.py`` (random, bounded systematic, shrink), ``_dpor.py`` (the
-unbounded systematic search), ``_report.py`` (what is handed back).  See notes/labrt-explore.md.
+Layout: ``_kernel.py`` (the schedule mode), ``_footprint.py`` (which
+actions commute), ``_run.py`` (one run, its steps), ``_search.py`` (random,
+bounded systematic, shrink), ``_dpor.py`` (the unbounded systematic
+search), ``_report.py`` (what is handed back); ``litmus.py`` and
+``examples.py`` hold scenarios for the tests and the chapters.  See notes/labrt-explore.md.
 """
 from __future__ import annotations
 

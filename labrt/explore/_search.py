@@ -4,10 +4,10 @@ Design
 ------
 A search gets a *job*: a function ``job(choose) -> Run`` that runs the
 scenario once under a chooser (``_run.execute`` with the scenario and its
-settings bound).  Every search here is *stateless*: Python cannot snapshot a running program,
-so to try another branch the scenario is run again from the start with the
-same choices up to the branch point (as Concuerror does).  A search is
-therefore nothing but a way to pick the next choice list.
+settings bound).  Every search here is *stateless*: Python cannot snapshot a
+running program, so to try another branch the scenario is run again from the
+start with the same choices up to the branch point (as Concuerror does).  A
+search is therefore nothing but a way to pick the next choice list.
 
 **Random** (``random_search``): most concurrency bugs need only one or two
 unusual choices at the right moment (the observation behind PCT, Burckhardt
@@ -15,18 +15,18 @@ et al., 2010).  Run 0 is the default schedule.  Run *i* draws, from its own
 seed, a number *k* of change points (1 to ``max_preemptions``) among the
 steps of the default schedule, and takes a random other action at each; the
 action it passed over is demoted from then on (see ``_run.py``), so one
-change point can keep a message in transit while everything else goes on.  The seed of run
-*i* is derived from the user's seed and *i*, so the same seed gives the same
-runs in the same order.
+change point can keep a message in transit while everything else goes on.
+The seed of run *i* is derived from the user's seed and *i*, so the same
+seed gives the same runs in the same order.
 
-**Systematic** (``systematic_search``): a depth-first search over all choice
-lists, with *sleep sets* (Godefroid, 1996) so that two schedules which only
-swap independent actions (actions whose footprints are disjoint; see
-``ScheduleKernel.footprint``) are not both run to the end.  Without a bound
-this explores one schedule of every class of equivalent schedules, and when
-the search ends the whole space has been covered.  With ``max_preemptions``
-it skips branches that would need more deviations; the result then says how
-many branches it skipped and does not claim the whole space.
+**Bounded systematic** (``systematic_search``): a depth-first search over
+all choice lists with at most ``max_preemptions`` deviations, with *sleep
+sets* (Godefroid, 1996) so that two schedules which only swap independent
+actions (see ``_footprint.py``) are not both run to the end.  It says how
+many branches the bound cut and never claims the whole space when it cut
+any.  (Without a bound ``explore`` uses source DPOR instead: ``_dpor.py``;
+this search without a bound and without sleep sets is plain enumeration,
+which the tests use to check the reductions.)
 
 **Shrinking** (``shrink``): a failing schedule is first reduced greedily,
 dropping one deviation at a time while the run still fails (later
