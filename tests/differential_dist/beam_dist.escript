@@ -7,17 +7,18 @@
 %% This script is not a distributed node itself: it starts three peer nodes
 %% (a, b, c @localhost) with OTP's `peer` module over their standard input and
 %% output (connection => standard_io), so the only distribution connections are
-%% the ones the scenarios make.  It compiles dist_scenarios.erl, loads the
+%% the ones the scenarios make.  It compiles dist_kit.erl (runner, printer,
+%% helpers) and dist_scenarios.erl (the scenarios), loads the
 %% binary into every peer, and for each scenario:
 %%
 %%   1. starts any peer a previous scenario stopped (they all run otherwise:
 %%      starting peers once per run keeps the run short);
 %%   2. performs the scenario's setup actions (dist_scenarios:setup/1);
-%%   3. starts the scenario on node a (dist_scenarios:start/2), polls it until
+%%   3. starts the scenario on node a (dist_kit:start/2), polls it until
 %%      it is done, restarting, stopping (SIGSTOP) or resuming (SIGCONT) a
 %%      node when the scenario asks for it, and
 %%      prints its lines;
-%%   4. kills what the scenario started on every node (dist_scenarios:cleanup/1)
+%%   4. kills what the scenario started on every node (dist_kit:cleanup/1)
 %%      and disconnects every pair of nodes, so the next scenario starts with
 %%      three unconnected nodes.
 %%
@@ -42,26 +43,30 @@
 main(Args) ->
     logger:set_primary_config(level, none),
     Dir = filename:dirname(escript:script_name()),
-    Src = filename:join(Dir, "dist_scenarios.erl"),
-    {ok, Mod, Bin} = compile:file(Src, [binary, report_errors]),
-    {module, Mod} = code:load_binary(Mod, Src, Bin),
+    Code = [compile_load(filename:join(Dir, F)) || F <- ["dist_kit.erl", "dist_scenarios.erl"]],
     Wanted = [list_to_atom(A) || A <- Args],
-    Names = [N || N <- Mod:names(), Wanted == [] orelse lists:member(N, Wanted)],
+    Names = [N || N <- dist_scenarios:names(), Wanted == [] orelse lists:member(N, Wanted)],
     Roles = maps:from_list([{R, node_name(R)} || R <- ?ROLES ++ [x]]),
-    Peers0 = lists:foldl(fun(R, Acc) -> Acc#{R => start_peer(R, {Mod, Src, Bin})} end,
+    Peers0 = lists:foldl(fun(R, Acc) -> Acc#{R => start_peer(R, Code)} end,
                          #{}, ?ROLES),
-    Peers = lists:foldl(fun(Name, Ps) -> scenario(Name, Ps, Roles, {Mod, Src, Bin}) end,
+    Peers = lists:foldl(fun(Name, Ps) -> scenario(Name, Ps, Roles, Code) end,
                         Peers0, Names),
     [catch peer:stop(P) || P <- maps:values(Peers)],
     io:format("=== end ~w~n", [length(Names)]),
     halt(0).
+
+%% Compile a module to a binary and load it here; return what peers load.
+compile_load(Src) ->
+    {ok, Mod, Bin} = compile:file(Src, [binary, report_errors]),
+    {module, Mod} = code:load_binary(Mod, Src, Bin),
+    {Mod, Src, Bin}.
 
 node_name(R) -> list_to_atom(atom_to_list(R) ++ "@localhost").
 
 scenario(Name, Peers0, Roles, Code) ->
     Peers = ensure_peers(Peers0, Code),
     [setup(Action, Peers, Roles) || Action <- dist_scenarios:setup(Name)],
-    ok = peer:call(maps:get(a, Peers), dist_scenarios, start, [Name, Roles]),
+    ok = peer:call(maps:get(a, Peers), dist_kit, start, [Name, Roles]),
     {Lines, G, Peers1} = drive(Peers, Code),
     io:format("=== ~w~n", [Name]),
     [io:format("~s~n", [L]) || L <- Lines],
@@ -70,7 +75,7 @@ scenario(Name, Peers0, Roles, Code) ->
 %% Poll the running scenario on a; carry out what it asks for.
 drive(Peers, Code) ->
     A = maps:get(a, Peers),
-    case peer:call(A, dist_scenarios, poll, [], 10000) of
+    case peer:call(A, dist_kit, poll, [], 10000) of
         running ->
             timer:sleep(5),
             drive(Peers, Code);
@@ -78,17 +83,17 @@ drive(Peers, Code) ->
             Old = maps:get(Role, Peers),
             wait_gone(Old, 500),
             New = start_peer(Role, Code),
-            ok = peer:call(A, dist_scenarios, answer, [ok]),
+            ok = peer:call(A, dist_kit, answer, [ok]),
             drive(Peers#{Role => New}, Code);
         {request, {freeze, Role}} ->
             OsPid = peer:call(maps:get(Role, Peers), os, getpid, []),
             put({frozen, Role}, OsPid),
             os:cmd("kill -STOP " ++ OsPid),
-            ok = peer:call(A, dist_scenarios, answer, [ok]),
+            ok = peer:call(A, dist_kit, answer, [ok]),
             drive(Peers, Code);
         {request, {thaw, Role}} ->
             thaw(Role),
-            ok = peer:call(A, dist_scenarios, answer, [ok]),
+            ok = peer:call(A, dist_kit, answer, [ok]),
             drive(Peers, Code);
         {done, Lines, G} ->
             [thaw(R) || {{frozen, R}, _} <- get()],   % never leave one stopped
@@ -124,7 +129,7 @@ wait_connected(Peer, Node, N) ->
 
 start_peer(Role, Code) -> start_peer(Role, Code, 20).
 
-start_peer(Role, {Mod, Src, Bin}, Tries) ->
+start_peer(Role, Code, Tries) ->
     Opts = #{name => Role, host => "localhost", connection => standard_io,
              wait_boot => 20000,
              args => ["-setcookie", "labrt_differential_dist",
@@ -135,12 +140,13 @@ start_peer(Role, {Mod, Src, Bin}, Tries) ->
                       "+S", "1"]},
     case catch peer:start(Opts) of
         {ok, Peer, _Node} ->
-            {module, Mod} = peer:call(Peer, code, load_binary, [Mod, Src, Bin]),
+            [{module, Mod} = peer:call(Peer, code, load_binary, [Mod, Src, Bin])
+             || {Mod, Src, Bin} <- Code],
             Peer;
         _ when Tries > 1 ->
             %% a node that has just halted may still hold its name in epmd
             timer:sleep(100),
-            start_peer(Role, {Mod, Src, Bin}, Tries - 1);
+            start_peer(Role, Code, Tries - 1);
         Other ->
             error({cannot_start_peer, Role, Other})
     end.
@@ -161,7 +167,7 @@ ensure_peers(Peers, Code) ->
 %% every pair, and wait until no node sees another.
 reset(Peers0, G) ->
     Peers = maps:filter(fun(_, P) ->
-                            is_integer(catch peer:call(P, dist_scenarios, cleanup, [G]))
+                            is_integer(catch peer:call(P, dist_kit, cleanup, [G]))
                         end, Peers0),
     disconnect_all(Peers, 300),
     Peers.
@@ -172,7 +178,7 @@ disconnect_all(Peers, N) ->
     case lists:append(Seen) of
         [] -> ok;
         _ ->
-            [peer:call(P, dist_scenarios, disconnect_all, []) || P <- maps:values(Peers)],
+            [peer:call(P, dist_kit, disconnect_all, []) || P <- maps:values(Peers)],
             timer:sleep(10),
             disconnect_all(Peers, N - 1)
     end.

@@ -1,38 +1,17 @@
 %% Erlang half of the distribution differential tests (tests/differential_dist/).
 %%
-%% This module is loaded, as a binary compiled by beam_dist.escript, into three
-%% peer nodes a@localhost, b@localhost and c@localhost.  A scenario runs on node
-%% a as the process <a.main>, in a fresh state: the three nodes are up and no
-%% two of them are connected.  x@localhost is a node that never exists.
-%%
 %% Every scenario has a twin with the same name in scenarios.py, written with
-%% labrt's distribution API.  Both sides print the same normalised lines:
-%%
-%%   - a node atom Role@localhost prints as its role: a, b, c, x;
-%%   - a pid prints as <Role.Name>: the role of node(Pid) and the name given
-%%     with nm/2 ("?" when it has none), so a process on the wrong node is a
-%%     visible difference;
-%%   - a ref prints as the name given with nm/2, or '#ref';
-%%   - an error reason {R, Stacktrace} prints as R;
-%%   - the rest prints as ~w would (maps with their keys sorted).
-%%
-%% Determinism: only <a.main> logs; other processes report to it by message.
-%% Waits are explicit: a reply, a DOWN, a nodedown.  Where several messages
-%% from different senders (different processes, different nodes, the runtime's
-%% connection teardown) arrive together, their relative order is not specified
-%% by Erlang (item 97: "the nodedown is not ordered with other signals from
-%% that node"; signals from different senders have no order at all), so
-%% drain/1 waits for the expected number of them, lets stragglers land for
-%% 100 ms, and logs them sorted as `a drained ...` lines.  Nothing prints a
-%% time.
+%% labrt's distribution API, and both print the same normalised lines.  A
+%% scenario runs on node a as <a.main>, with nodes a, b and c up and not
+%% connected (x never exists); the runner, the printer and the helpers
+%% (start_srv, connect, stop_node, drain, ...) are in dist_kit.erl, which
+%% says how lines are normalised and why some of them are sorted.
 -module(dist_scenarios).
--export([start/2, poll/0, answer/1, cleanup/1, disconnect_all/0, names/0, setup/1, io_sink/0]).
--export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
--export([exit_with/1, divide/2, sleep_then/2, start_remote_child/1]).
-
--define(HOST, "localhost").
-
-%% ---------------------------------------------------------------- runner
+-export([scenarios/0, names/0, setup/1]).
+-import(dist_kit, [log/1, nm/2, nd/1, trap/1, t/1, next/0, idle/0, drain/1,
+                   start_srv/3, connect/1, stop_node/1, restart_node/1,
+                   freeze_node/1, thaw_node/1, wait_nodes/1, on_go_exit/1,
+                   start_kv/1, wait_child/2]).
 
 names() -> [Name || {Name, _} <- scenarios()].
 
@@ -40,242 +19,6 @@ names() -> [Name || {Name, _} <- scenarios()].
 %% beam_dist.escript): {connect, From, To} connects two nodes without a.
 setup(transitive_existing) -> [{connect, b, c}];
 setup(_) -> [].
-
-%% Start one scenario on this node (a).  The controller then polls (poll/0)
-%% until it gets {done, FormattedLines, GroupLeader}; meanwhile a poll may
-%% return {request, R}, something only the controller can do (restart a
-%% node), which it answers with answer/1.  Every process the scenario starts,
-%% here or on another node, inherits the group leader G, which is how
-%% cleanup/1 finds them afterwards.
-start(Name, Roles) ->
-    {Name, Fun} = lists:keyfind(Name, 1, scenarios()),
-    Ready = make_ref(), Caller = self(),
-    spawn(fun() ->
-        register(dist_runner, self()),
-        Caller ! Ready,
-        G = spawn(?MODULE, io_sink, []),
-        Self = self(),
-        {Pid, Ref} = spawn_monitor(fun() ->
-            group_leader(G, self()),
-            put(collector, Self),
-            put(roles, Roles),
-            Fun()
-        end),
-        {Lines, Names} = collect(Pid, Ref, #{Pid => main}, [], none),
-        Out = [L || Item <- Lines, L <- fmt_line(Item, Names)],
-        receive {poll, From} -> From ! {dist_poll, {done, Out, G}} end
-    end),
-    receive Ready -> ok end.
-
-poll() ->
-    dist_runner ! {poll, self()},
-    receive {dist_poll, X} -> X after 5000 -> no_runner end.
-
-answer(R) -> dist_runner ! {answer, R}, ok.
-
-collect(Pid, Ref, Names, Acc, Req) ->
-    receive
-        {log, Terms} -> collect(Pid, Ref, Names, [{line, Terms} | Acc], Req);
-        {log_sorted, Lines} -> collect(Pid, Ref, Names, [{sorted, Lines} | Acc], Req);
-        {name, X, N} -> collect(Pid, Ref, Names#{X => N}, Acc, Req);
-        {ctl, R} -> collect(Pid, Ref, Names, Acc, R);
-        {poll, From} ->
-            From ! {dist_poll, case Req of none -> running; _ -> {request, Req} end},
-            collect(Pid, Ref, Names, Acc, Req);
-        {answer, R} -> Pid ! {ctl_reply, R}, collect(Pid, Ref, Names, Acc, none);
-        {'DOWN', Ref, process, Pid, Why} ->
-            {lists:reverse([{line, [a, exit, Why]} | Acc]), Names}
-    after 20000 ->
-        {lists:reverse([{line, [runner, timeout]} | Acc]), Names}
-    end.
-
-fmt_line({line, Terms}, Names) -> [fmt_terms(Terms, Names)];
-fmt_line({sorted, Lines}, Names) -> lists:sort([fmt_terms(T, Names) || T <- Lines]).
-
-fmt_terms(Terms, Names) ->
-    lists:flatten(lists:join(" ", [fmt(norm(T, Names)) || T <- Terms])).
-
-%% Kill every process of the finished scenario on this node (those whose
-%% group leader is G), and G itself.
-cleanup(G) ->
-    Mine = [P || P <- processes(), P =/= G,
-                 process_info(P, group_leader) =:= {group_leader, G}],
-    [exit(P, kill) || P <- Mine],
-    [exit(G, kill) || node(G) =:= node()],
-    length(Mine).
-
-%% Drop every connection of this node (the controller's reset).
-disconnect_all() -> [erlang:disconnect_node(N) || N <- nodes(connected)], ok.
-
-%% The scenario's group leader: an io server that answers every request.
-io_sink() ->
-    receive
-        {io_request, From, ReplyAs, _} -> From ! {io_reply, ReplyAs, ok};
-        _ -> ok
-    end,
-    io_sink().
-
-%% ---------------------------------------------------------------- normalising
-
-norm(X, Names) when is_pid(X) ->
-    {'$pid', role(node(X)), maps:get(X, Names, '?')};
-norm(X, Names) when is_reference(X) -> maps:get(X, Names, '#ref');
-norm(X, _) when is_atom(X) -> role(X);
-norm({R, [{M, _, _, _} | _] = Stack}, Names) when is_atom(M), is_list(Stack) ->
-    norm(R, Names);                      % {Reason, Stacktrace} -> Reason
-norm(T, Names) when is_tuple(T) -> list_to_tuple(norm(tuple_to_list(T), Names));
-norm(L, Names) when is_list(L) -> [norm(E, Names) || E <- L];
-norm(M, Names) when is_map(M) ->
-    maps:from_list([{norm(K, Names), norm(V, Names)} || {K, V} <- maps:to_list(M)]);
-norm(X, _) -> X.
-
-%% Role@localhost -> Role; any other atom is itself.
-role(A) ->
-    case string:split(atom_to_list(A), "@") of
-        [R, ?HOST] -> list_to_atom(R);
-        _ -> A
-    end.
-
-fmt({'$pid', R, N}) -> "<" ++ atom_to_list(R) ++ "." ++ atom_to_list(N) ++ ">";
-fmt(X) when is_atom(X); is_integer(X) -> io_lib:format("~w", [X]);
-fmt(T) when is_tuple(T) -> "{" ++ join([fmt(E) || E <- tuple_to_list(T)]) ++ "}";
-fmt(L) when is_list(L) -> "[" ++ join([fmt(E) || E <- L]) ++ "]";
-fmt(M) when is_map(M) ->
-    KVs = lists:sort([{lists:flatten(fmt(K)), V} || {K, V} <- maps:to_list(M)]),
-    "#{" ++ join([K ++ " => " ++ fmt(V) || {K, V} <- KVs]) ++ "}";
-fmt(X) -> io_lib:format("'erlang:~w'", [X]).
-
-join(Parts) -> lists:flatten(lists:join(",", Parts)).
-
-%% ---------------------------------------------------------------- helpers
-
-log(Terms) -> get(collector) ! {log, Terms}, ok.
-nm(X, Name) -> get(collector) ! {name, X, Name}, X.
-nd(Role) -> maps:get(Role, get(roles)).
-
-trap(B) -> process_flag(trap_exit, B).
-
-%% {ok,V} | {error,R} | {exit,R} | {throw,T}
-t(F) -> try {ok, F()} catch C:R -> {C, R} end.
-
-next() -> receive M -> M after 3000 -> nothing end.
-idle() -> receive never_sent -> ok end.
-
-%% Wait for N messages (5 s at most for each), give stragglers 100 ms, and log every
-%% message in the mailbox, sorted (see the module comment).
-drain(N) ->
-    Got = wait_msgs(N, []),
-    timer:sleep(100),
-    case Got ++ take_all() of
-        [] -> log([a, drained, nothing]);
-        Ms -> get(collector) ! {log_sorted, [[a, drained, M] || M <- Ms]}
-    end.
-
-wait_msgs(0, Acc) -> lists:reverse(Acc);
-wait_msgs(N, Acc) -> receive M -> wait_msgs(N - 1, [M | Acc]) after 5000 -> lists:reverse(Acc) end.
-
-take_all() -> receive M -> [M | take_all()] after 0 -> [] end.
-
-%% A small process to talk to: it reports the messages it got on {report, To},
-%% answers {ping, From} with {pong, Node}, and exits on {exit, Reason}.
-srv_loop(Acc) ->
-    receive
-        {report, To} -> To ! {srv_got, lists:reverse(Acc)}, srv_loop([]);
-        {ping, From} -> From ! {pong, node()}, srv_loop(Acc);
-        {exit, R} -> exit(R);
-        M -> srv_loop([M | Acc])
-    end.
-
-%% Start a srv_loop process on Node, registered as Name unless Name is none,
-%% trapping exits if Trap; wait until it is ready.
-start_srv(Node, Name, Trap) ->
-    Self = self(),
-    P = spawn(Node, fun() ->
-            trap(Trap),
-            [register(Name, self()) || Name =/= none],
-            Self ! {ready, self()},
-            srv_loop([])
-        end),
-    receive {ready, P} -> P after 3000 -> not_ready end.
-
-%% Make sure this node is connected to Node (a remote spawn that answers).
-connect(Node) ->
-    Self = self(),
-    spawn(Node, fun() -> Self ! {connected, node()} end),
-    receive {connected, Node} -> ok after 3000 -> not_connected end.
-
-%% Stop Node at once (erlang:halt/0: its processes run no more code and its
-%% sockets close), and wait until this node has seen it go.  A helper process
-%% does the waiting, so no nodedown reaches the caller from here.
-stop_node(Node) ->
-    Self = self(),
-    spawn(fun() ->
-        monitor_node(Node, true),
-        spawn(Node, erlang, halt, []),
-        receive {nodedown, Node} -> Self ! {stopped, Node} end
-    end),
-    receive {stopped, Node} -> ok after 5000 -> not_stopped end.
-
-%% Ask the controller to start Node again after stop_node/1 (a fresh node of
-%% the same name: a new creation, nothing running, not connected).
-restart_node(Node) -> ctl({restart, role(Node)}).
-
-%% Ask the controller to stop (SIGSTOP) or resume (SIGCONT) Node's OS process:
-%% while it is stopped it answers nothing, which is a partition as far as the
-%% others can tell; they see it go after net_ticktime (2 s on these peers).
-freeze_node(Node) -> ctl({freeze, role(Node)}).
-thaw_node(Node) -> ctl({thaw, role(Node)}).
-
-ctl(Request) ->
-    get(collector) ! {ctl, Request},
-    receive {ctl_reply, R} -> R after 30000 -> ctl_timeout end.
-
-%% Wait (3 s at most) until nodes() is Expected; return the sorted nodes().
-wait_nodes(Expected) -> wait_nodes(Expected, 300).
-wait_nodes(Expected, 0) -> _ = Expected, lists:sort(nodes());
-wait_nodes(Expected, N) ->
-    case lists:sort(nodes()) of
-        Expected -> Expected;
-        _ -> timer:sleep(10), wait_nodes(Expected, N - 1)
-    end.
-
-on_go_exit(Reason) -> fun() -> receive go -> exit(Reason) end end.
-
-exit_with(R) -> exit(R).
-divide(X, Y) -> X div Y.
-sleep_then(Ms, V) -> timer:sleep(Ms), V.
-
-%% gen_server callbacks (the kv server of the gen_server scenarios), and the
-%% supervisor callback of supervisor_remote_child
-init({sup, Node}) ->
-    {ok, {#{strategy => one_for_one, intensity => 2, period => 5},
-          [#{id => w, start => {?MODULE, start_remote_child, [Node]}}]}};
-init(State) -> {ok, State}.
-handle_call(ping, _From, S) -> {reply, {pong, node()}, S};
-handle_call(crash, _From, S) -> {reply, divide(1, 0), S};
-handle_call(count, _From, S) -> {reply, S, S}.
-handle_cast(incr, S) -> {noreply, S + 1};
-handle_cast(_, S) -> {noreply, S}.
-handle_info(_, S) -> {noreply, S}.
-
-%% The supervisor's start function: a child on another node, linked.
-start_remote_child(Node) -> {ok, spawn_link(Node, fun idle/0)}.
-
-%% Wait (3 s at most) until the supervisor's child w is a pid other than Old.
-wait_child(Sup, Old) -> wait_child(Sup, Old, 300).
-wait_child(_, _, 0) -> no_new_child;
-wait_child(Sup, Old, N) ->
-    case supervisor:which_children(Sup) of
-        [{w, P, worker, _}] when is_pid(P), P =/= Old -> P;
-        _ -> timer:sleep(10), wait_child(Sup, Old, N - 1)
-    end.
-
-start_kv(Node) ->
-    Self = self(),
-    spawn(Node, fun() ->
-        Self ! {started, gen_server:start({local, kv}, ?MODULE, 0, [])}
-    end),
-    receive {started, {ok, S}} -> S after 3000 -> not_started end.
 
 %% ---------------------------------------------------------------- scenarios
 
@@ -345,7 +88,7 @@ scenarios() ->
      end},
      {remote_link_exit_kill, fun() ->
          trap(true),
-         P = nm(spawn_link(nd(b), fun idle/0), p),
+         P = nm(spawn_link(nd(b), fun dist_kit:idle/0), p),
          log([a, exit_kill, exit(P, kill)]),
          log([a, got, next()])
      end},
@@ -529,12 +272,12 @@ scenarios() ->
      {node_stop_links_noconnection, fun() ->
          trap(true),
          B = nd(b), Self = self(),
-         nm(spawn_link(B, fun idle/0), p1),
-         nm(spawn_link(B, fun idle/0), p2),
-         nm(monitor(process, nm(spawn(B, fun idle/0), p3)), m3),
+         nm(spawn_link(B, fun dist_kit:idle/0), p1),
+         nm(spawn_link(B, fun dist_kit:idle/0), p2),
+         nm(monitor(process, nm(spawn(B, fun dist_kit:idle/0), p3)), m3),
          %% a local process that does not trap, linked to a process on b
          L = nm(spawn(fun() ->
-                 link(spawn(B, fun idle/0)),
+                 link(spawn(B, fun dist_kit:idle/0)),
                  Self ! linked,
                  idle()
              end), l),
@@ -548,8 +291,8 @@ scenarios() ->
          trap(true),
          B = nd(b), C = nd(c),
          net_kernel:monitor_nodes(true),
-         nm(spawn_link(B, fun idle/0), pb),
-         nm(spawn_link(C, fun idle/0), pc),
+         nm(spawn_link(B, fun dist_kit:idle/0), pb),
+         nm(spawn_link(C, fun dist_kit:idle/0), pc),
          drain(2),                            % nodeup b, nodeup c
          stop_node(B),
          stop_node(C),
@@ -701,7 +444,7 @@ scenarios() ->
          %% once, until the restarts exceed the intensity and it gives up
          trap(true),
          B = nd(b),
-         {ok, Sup} = supervisor:start_link(?MODULE, {sup, B}),
+         {ok, Sup} = supervisor:start_link(dist_kit, {sup, B}),
          nm(Sup, sup),
          [{w, P1, worker, _}] = supervisor:which_children(Sup),
          nm(P1, w1),
@@ -716,10 +459,10 @@ scenarios() ->
      {rpc_call, fun() ->
          B = nd(b),
          log([a, rpc, rpc:call(B, erlang, node, [])]),
-         log([a, rpc_exit, rpc:call(B, ?MODULE, exit_with, [boom])]),
-         log([a, rpc_exit_normal, rpc:call(B, ?MODULE, exit_with, [normal])]),
-         log([a, rpc_error, rpc:call(B, ?MODULE, divide, [1, 0])]),
-         log([a, rpc_timeout, rpc:call(B, ?MODULE, sleep_then, [1000, late], 100)]),
+         log([a, rpc_exit, rpc:call(B, dist_kit, exit_with, [boom])]),
+         log([a, rpc_exit_normal, rpc:call(B, dist_kit, exit_with, [normal])]),
+         log([a, rpc_error, rpc:call(B, dist_kit, divide, [1, 0])]),
+         log([a, rpc_timeout, rpc:call(B, dist_kit, sleep_then, [1000, late], 100)]),
          log([a, rpc_nonexistent, rpc:call(nd(x), erlang, node, [])]),
          stop_node(B),
          log([a, rpc_stopped, rpc:call(B, erlang, node, [])])

@@ -1,8 +1,9 @@
 """Run the distribution scenarios on real BEAM nodes and on labrt, printed alike.
 
-A scenario is written twice: in Erlang (``dist_scenarios.erl``, run on three
-peer nodes by ``beam_dist.escript``) and with labrt's distribution API
-(``scenarios.py``, run in one simulated :class:`labrt.World`).  On both sides
+A scenario is written twice: in Erlang (``dist_scenarios.erl``, with the
+runner and helpers of ``dist_kit.erl``, run on three peer nodes by
+``beam_dist.escript``) and with labrt's distribution API (``scenarios.py``,
+run in one simulated :class:`labrt.World`).  On both sides
 the scenario's main process runs on node ``a`` and logs *lines* of terms; both
 sides print a line the same way:
 
@@ -167,7 +168,7 @@ def norm(x, names: dict):
 
 
 def fmt(x) -> str:
-    """Format a normalised term as ``dist_scenarios:fmt/1`` does (``~w`` plus pids)."""
+    """Format a normalised term as ``dist_kit:fmt/1`` does (``~w`` plus pids)."""
     if isinstance(x, Printed):
         return f"<{x.role}.{x.name}>"
     if isinstance(x, str):

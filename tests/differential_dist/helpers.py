@@ -1,0 +1,233 @@
+"""Helpers of the labrt twins, each mirroring the Erlang helper of the same
+name in ``dist_kit.erl`` (``start_srv``, ``connect``, ``stop_node``,
+``drain``, ...), and the callback modules the scenarios start (``KV``,
+``SupMod``).
+
+``drain(t, n)`` is the one that shapes the output: it waits for ``n``
+messages, lets stragglers land for 0.1 s, and logs everything in the mailbox
+as a sorted group, because the order of messages from different senders is
+not specified (see README.md).  ``stop_node``, ``restart``, ``freeze`` and
+``thaw`` act on ``t.world`` where the Erlang side asks the controller or
+halts the node.
+"""
+from __future__ import annotations
+
+import labrt
+from labrt import (ANY, TIMEOUT, receive, register, self, send, sleep, spawn,
+                   spawn_link, trap_exit)
+from labrt import gen_server, supervisor
+
+from .harness import node_name
+
+
+def nd(role):
+    return node_name(role)
+
+
+def t_(fn, *args):
+    """Erlang's try: ("ok", V) | ("error", Exc) | ("exit", Reason)."""
+    try:
+        return ("ok", fn(*args))
+    except labrt.ProcessExit as e:
+        return ("exit", e.reason)
+    except Exception as e:
+        return ("error", e)
+
+
+async def ta(fn, *args):
+    """t_ for an async function."""
+    try:
+        return ("ok", await fn(*args))
+    except labrt.ProcessExit as e:
+        return ("exit", e.reason)
+    except Exception as e:
+        return ("error", e)
+
+
+async def next_():
+    msg = await receive(timeout=3.0)
+    return "nothing" if msg is TIMEOUT else msg
+
+
+async def idle():
+    await receive("never_sent")
+
+
+async def drain(t, n):
+    """Wait for n messages (5 s at most each), let stragglers land, log all sorted."""
+    got = []
+    for _ in range(n):
+        m = await receive(timeout=5.0)
+        if m is TIMEOUT:
+            break
+        got.append(m)
+    await sleep(0.1)
+    while (m := await receive(timeout=0)) is not TIMEOUT:
+        got.append(m)
+    if not got:
+        t.log("a", "drained", "nothing")
+    else:
+        t.log_sorted([["a", "drained", m] for m in got])
+
+
+async def srv_loop():
+    acc = []
+    while True:
+        m = await receive()
+        if isinstance(m, tuple) and len(m) == 2 and m[0] == "report":
+            send(m[1], ("srv_got", acc))
+            acc = []
+        elif isinstance(m, tuple) and len(m) == 2 and m[0] == "ping":
+            send(m[1], ("pong", labrt.node()))
+        elif isinstance(m, tuple) and len(m) == 2 and m[0] == "exit":
+            labrt.exit(m[1])
+        else:
+            acc.append(m)
+
+
+async def start_srv(node, name, trap):
+    parent = self()
+
+    async def body():
+        trap_exit(trap)
+        if name != "none":
+            register(name, self())
+        send(parent, ("ready", self()))
+        await srv_loop()
+
+    p = spawn(body, node=node)
+    m = await receive(("ready", p), timeout=3.0)
+    return "not_ready" if m is TIMEOUT else p
+
+
+async def connect(node):
+    parent = self()
+
+    async def hello():
+        send(parent, ("connected", labrt.node()))
+
+    spawn(hello, node=node)
+    m = await receive(("connected", node), timeout=3.0)
+    return "not_connected" if m is TIMEOUT else "ok"
+
+
+async def stop_node(t, node):
+    """Crash ``node`` (its processes run no more code, its connections close at
+    once, as erlang:halt/0 does) and wait until this node has seen it go.  A
+    helper process does the waiting, so no nodedown reaches the caller."""
+    parent = self()
+
+    async def helper():
+        labrt.monitor_node(node, True)
+        t.world.crash(node)
+        await receive(("nodedown", node))
+        send(parent, ("stopped", node))
+
+    spawn(helper)
+    m = await receive(("stopped", node), timeout=5.0)
+    return "not_stopped" if m is TIMEOUT else "ok"
+
+
+async def restart(t, node):
+    """The controller's restart on the BEAM side: a fresh node of the same name."""
+    t.world.restart(node)
+    return "ok"
+
+
+async def freeze(t, node):
+    """The BEAM side stops node's OS process (SIGSTOP): to the others it is a
+    partition that lasts until thaw; here, a partition between a and node."""
+    t.world.partition([labrt.node()], [node])
+    return "ok"
+
+
+async def thaw(t, node):
+    t.world.heal()
+    return "ok"
+
+
+async def wait_nodes(expected):
+    for _ in range(300):
+        if sorted(labrt.nodes()) == expected:
+            return expected
+        await sleep(0.01)
+    return sorted(labrt.nodes())
+
+
+def on_go_exit(reason):
+    async def body():
+        await receive("go")
+        labrt.exit(reason)
+    return body
+
+
+def exit_with(r):
+    labrt.exit(r)
+
+
+def divide(x, y):
+    return x // y
+
+
+async def sleep_then(secs, v):
+    await sleep(secs)
+    return v
+
+
+def this_node():
+    return labrt.node()
+
+
+class KV(gen_server.GenServer):
+    """The kv server of the gen_server scenarios."""
+
+    def init(self, arg):
+        return ("ok", 0)
+
+    def handle_call(self, req, from_, state):
+        if req == "ping":
+            return ("reply", ("pong", labrt.node()), state)
+        if req == "crash":
+            return ("reply", divide(1, 0), state)
+        assert req == "count"
+        return ("reply", state, state)
+
+    def handle_cast(self, msg, state):
+        return ("noreply", state + 1 if msg == "incr" else state)
+
+
+async def start_kv(node):
+    parent = self()
+
+    async def starter():
+        send(parent, ("started", await gen_server.start(KV, None, name="kv")))
+
+    spawn(starter, node=node)
+    m = await receive(("started", ("ok", ANY)), timeout=3.0)
+    return "not_started" if m is TIMEOUT else m[1][1]
+
+
+async def noop():
+    return "ok"
+
+
+class SupMod:
+    """The supervisor callback of supervisor_remote_child."""
+
+    def init(self, node):
+        return ("ok", ({"strategy": "one_for_one", "intensity": 2, "period": 5},
+                       [{"id": "w", "start": (start_remote_child, (node,))}]))
+
+
+async def start_remote_child(node):
+    return ("ok", spawn_link(idle, node=node))
+
+
+async def wait_child(sup, old):
+    for _ in range(300):
+        kids = await supervisor.which_children(sup)
+        if (len(kids) == 1 and kids[0][0] == "w" and isinstance(kids[0][1], labrt.Pid)
+                and kids[0][1] != old):
+            return kids[0][1]
+        await sleep(0.01)
+    return "no_new_child"
