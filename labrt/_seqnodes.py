@@ -375,6 +375,8 @@ class NodeLayer:
             parts += self._lost_arrow(d, row, d._label(row) + " (lost)")
         elif e.kind == "lost":
             parts += self._lost_arrow(d, row, d._label(row), short=True)
+        elif e.kind == "send" and row.dst is None and row.src in d.columns:
+            parts += self._to_a_name(d, row)
         else:
             return None
         return S.tag("g", "".join(parts), data_kind=e.kind)
@@ -498,6 +500,23 @@ class NodeLayer:
         else:
             out.append(d._arrow_label((src.x + end) / 2, y - 5, label, abs(end - src.x) - 12,
                                       RED, True))
+        return out
+
+    def _to_a_name(self, d, row) -> list[str]:
+        """A send to ``(name, node)`` whose name was not registered when it was
+        sent: the name is looked up when the message arrives, so it is not a
+        message to nobody (yet); an open arrowhead says "address unknown here"."""
+        src = d.columns[row.src]
+        label = d._label(row) + " (to a name, looked up on arrival)"
+        side = d._side(src, S.text_width(label, FONT) + 40)
+        end = src.x + side * 40
+        out = [S.line(src.x, row.y, end, row.y, stroke=TEAL, stroke_width=1.2,
+                      stroke_dasharray="4 2")]
+        out.append(d._head(end, row.y, side, TEAL, "open"))
+        from ._seqdiagram import abbreviate
+        room = d._room(src, side) - 48
+        out.append(S.text(end + side * 6, row.y + 4, abbreviate(label, room, FONT),
+                          text_anchor="start" if side > 0 else "end", fill=TEAL, **_HALO))
         return out
 
     # -- key and words -------------------------------------------------------------

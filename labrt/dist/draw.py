@@ -293,13 +293,19 @@ class ClusterPicture:
             else:
                 label = "partitioned"
             parts.append(_cross(mx, my, 7, RED))
-        ly = my + (20 if link.state != "up" else -8)
-        parts.append(_label(mx, ly, label, colour, bold=link.state != "up"))
+        # Labels under a level line, or beside a slanted one (clear of it).
+        steep = abs(y2 - y1) > abs(x2 - x1) / 3
+        side = -1 if (x2 - x1) * (y2 - y1) > 0 else 1     # the side the line leaves free
+        lx = mx + side * 14 if steep else mx
+        anchor = None if not steep else ("start" if side > 0 else "end")
+        ly = my + (20 if link.state != "up" else -8) if not steep else my + 4
+        lines = [(label, colour, link.state != "up")]
         if link.state != "up" and not link.noticed:
-            ly += 15
-            parts.append(_label(mx, ly, "not noticed yet", RED))
+            lines.append(("not noticed yet", RED, False))
         if link.note:
-            parts.append(_label(mx, ly + 15 if link.state != "up" else my + 16, link.note, AMBER))
+            lines.append((link.note, AMBER, False))
+        for k, (text, c, bold) in enumerate(lines):
+            parts.append(_label(lx, ly + 15 * k, text, c, bold, anchor))
         return S.tag("g", "".join(parts), data_link=f"{link.a} {link.b}", data_state=link.state)
 
     def _box(self, n: NodeView) -> str:
@@ -386,8 +392,8 @@ def _rich(x, y, bold, rest) -> str:
     return S.tag("text", inner, x=x, y=y)
 
 
-def _label(x, y, text, colour, bold=False) -> str:
-    return S.text(x, y, text, text_anchor="middle", fill=colour,
+def _label(x, y, text, colour, bold=False, anchor=None) -> str:
+    return S.text(x, y, text, text_anchor=anchor or "middle", fill=colour,
                   font_weight="bold" if bold else None, **_HALO)
 
 
