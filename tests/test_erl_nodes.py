@@ -123,3 +123,42 @@ def test_a_function_the_other_node_did_not_allow_is_refused():
                 return str(e)
         text = rt.run_main(main)
         assert "labrt.erl.demo:worker" in text and "allow" in text
+
+
+def test_hostile_peers_are_cut_off_and_the_node_keeps_serving():
+    """A wrong cookie is refused; garbage after a good handshake closes only that connection."""
+    import struct
+
+    import trio
+
+    from labrt.erl import epmd, handshake
+
+    with Cluster(real_epmd=False) as c:
+        target = c.labrt("nv")
+        rt = Node("client@localhost", c.cookie, epmd_port=c.epmd_port, reports=None,
+                  log=lambda line: None)
+
+        async def main():
+            port = await epmd.port_please("nv", epmd_port=c.epmd_port)
+            s1 = await trio.open_tcp_stream("127.0.0.1", port)
+            try:
+                await handshake.initiate(s1, "intruder@localhost", 5, "guessed-cookie")
+                wrong = "accepted"
+            except handshake.HandshakeError as e:
+                wrong = str(e)
+            s2 = await trio.open_tcp_stream("127.0.0.1", port)
+            await handshake.initiate(s2, "garbler@localhost", 6, c.cookie)
+            await s2.send_all(struct.pack(">I", 3) + b"\x70\x83\xff")
+            with trio.fail_after(5):
+                closed = await s2.receive_some(100)
+            alive = await gen_server.call(("net_kernel", "nv@localhost"),
+                                          ("is_auth", "client@localhost"))
+            return wrong, closed, alive
+        wrong, closed, alive = rt.run_main(main)
+        c.kill9(target)
+        log = target.stdout.read()
+        assert "cookie" in wrong
+        assert closed == b""                        # the garbler's connection is closed
+        assert alive == "yes"                       # and the node still answers others
+        assert "intruder@localhost" in log and "cookie" in log
+        assert "closing the connection to garbler@localhost" in log

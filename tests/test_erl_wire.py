@@ -11,8 +11,10 @@ import struct
 
 import pytest
 import trio
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from labrt import Pid
+from labrt import Pid, Ref
 from labrt.erl import control, epmd, etf, handshake
 from labrt.erl.connection import Connection
 
@@ -222,3 +224,42 @@ def test_packets_arrive_as_ops_in_order():
     trio.run(main)
     assert [op.payload for op in ops] == [("put", i) for i in range(100)]
     assert all(op.kind == "reg_send" and op.target == "kv" for op in ops)
+
+
+@settings(max_examples=2000, derandomize=True, deadline=None)
+@given(st.binary(max_size=80))
+def test_random_packets_never_crash_the_control_parser(data):
+    """Whatever a peer sends after the handshake is an Op or a ProtocolError."""
+    nodes = etf.NodeTable("a@h", 1)
+    for packet in (data, b"\x70" + data, b"\x70\x83" + data):
+        try:
+            control.parse(packet, nodes)
+        except control.ProtocolError:
+            pass
+
+
+ops = st.sampled_from([
+    control.Op("send", Pid(0, 1), Pid(1, 2), ("m", 1)),
+    control.Op("reg_send", Pid(0, 1), "kv", ("put", b"k", [1, 2.5])),
+    control.Op("link", Pid(0, 1), Pid(1, 2)),
+    control.Op("exit", Pid(0, 1), Pid(1, 2), ("shutdown", "x")),
+    control.Op("exit2", Pid(0, 1), Pid(1, 2), "kill"),
+    control.Op("down", Pid(1, 2), Pid(0, 1), "noproc", ref=Ref(0, 7)),
+    control.Op("monitor", Pid(0, 1), "kv", ref=Ref(0, 8)),
+])
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(ops, st.integers(0, 60), st.binary(min_size=1, max_size=4))
+def test_mangled_control_messages_are_rejected_or_parsed(op, cut, junk):
+    """A valid packet cut short or with bytes spliced in never escapes as another error."""
+    nodes = etf.NodeTable("a@h", 1)
+    nodes.index_of("b@h")
+    raw = control.pack(op, nodes)
+    assert control.parse(raw, nodes).kind == op.kind
+    cut = min(cut, len(raw))
+    for bad in (raw[:cut], raw[:cut] + junk + raw[cut + len(junk):]):
+        try:
+            control.parse(bad, nodes)
+        except control.ProtocolError:
+            pass

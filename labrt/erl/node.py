@@ -140,7 +140,8 @@ class ErlWorld:
         import subprocess
         self.epmd_process = subprocess.Popen(
             [sys.executable, "-m", "labrt.erl.epmd", "--port", str(self.epmd_port)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
         self.log(f"labrt.erl: no EPMD on port {self.epmd_port}; started labrt's own "
                  f"(OS process {self.epmd_process.pid})")
         with trio.move_on_after(10):
