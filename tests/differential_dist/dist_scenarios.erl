@@ -413,6 +413,21 @@ scenarios() ->
          log([a, got, next()])
      end},
 
+     {own_node, fun() ->
+         %% the distribution BIFs pointed at this node itself
+         A = node(), Self = self(),
+         log([a, monitor_node_self, monitor_node(A, true)]),
+         log([a, disconnect_self, disconnect_node(A)]),
+         log([a, send_unregistered, {nosuch, A} ! hi]),
+         nm(monitor(process, {nosuch, A}), m),
+         log([a, got, next()]),
+         P = nm(spawn(A, fun() -> Self ! {here, node()} end), p),
+         log([a, node_of_p, node(P)]),
+         log([a, got, next()]),
+         log([a, nodes, nodes()]),
+         drain(0)
+     end},
+
      %% calls to a down node (item 103)
      {gen_server_call_nodedown, fun() ->
          B = nd(b),

@@ -460,6 +460,25 @@ async def remote_pid_local_bifs(t):
     t.log("a", "got", await next_())
 
 
+@scenario
+async def own_node(t):
+    a, me = labrt.node(), self()
+
+    async def here():
+        send(me, ("here", labrt.node()))
+
+    t.log("a", "monitor_node_self", labrt.monitor_node(a, True))
+    t.log("a", "disconnect_self", labrt.disconnect_node(a))
+    t.log("a", "send_unregistered", send(("nosuch", a), "hi"))
+    t.name(monitor(("nosuch", a)), "m")
+    t.log("a", "got", await next_())
+    p = t.name(spawn(here, node=a), "p")
+    t.log("a", "node_of_p", labrt.node(p))
+    t.log("a", "got", await next_())
+    t.log("a", "nodes", labrt.nodes())
+    await drain(t, 0)
+
+
 # ----------------------------------------------------------------- item 103: calls
 
 @scenario
