@@ -281,11 +281,7 @@ class NodeLayer:
                     downs[n][-1][1] = row.y
                     self.restart_rows.setdefault(n, []).append(r)
             # which gaps are walls now
-            cut = set()
-            for x, y in blocked:
-                if x in self.pos and y in self.pos:
-                    lo, hi = sorted((self.pos[x], self.pos[y]))
-                    cut.update(range(lo, hi))
+            cut = self._walls(blocked)
             for k in range(len(self.gaps)):
                 open_ = walls.get(k) and walls[k][-1][1] is None
                 if k in cut and not open_:
@@ -297,6 +293,20 @@ class NodeLayer:
                       for k, v in walls.items()}
         self.downs = {n: [(a, b if b is not None else bottom) for a, b in v]
                       for n, v in downs.items()}
+
+    def _walls(self, blocked) -> set[int]:
+        """The gaps to draw a wall in: between two neighbouring bands that are cut
+        from each other; then, for a cut pair that no wall between them explains
+        (``a | c`` with ``b`` between them on neither side), the gap before the
+        second of the two.  A wall between two nodes on the same side would lie."""
+        pairs = {(self.pos[x], self.pos[y]) for x, y in blocked
+                 if x in self.pos and y in self.pos}
+        pairs = {(min(p), max(p)) for p in pairs}
+        walls = {k for k in range(len(self.gaps)) if (k, k + 1) in pairs}
+        for lo, hi in sorted(pairs):
+            if not any(lo <= k < hi for k in walls):
+                walls.add(hi - 1)
+        return walls
 
     def segments(self, d, col, y1, y2) -> list[tuple[float, float]]:
         """The pieces of a lifeline from y1 to y2 that its node is up for: a crash

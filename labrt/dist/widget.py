@@ -185,8 +185,9 @@ class FaultPlayground:
 
     # -- reading the world --------------------------------------------------------
     def _what_happened(self, mark) -> list[str]:
-        return [_event_text(e) for e in self.world.trace[mark:] if e.kind in SHOWN_KINDS
-                or (e.kind == "receive" and _is_nodemsg(e.data))]
+        lines = [_event_text(e) for e in self.world.trace[mark:] if e.kind in SHOWN_KINDS
+                 or (e.kind == "receive" and _is_nodemsg(e.data))]
+        return _collapse(lines)
 
     def all_faults(self) -> FaultSchedule:
         """The schedule's faults and those done by hand, as one schedule."""
@@ -218,7 +219,7 @@ class FaultPlayground:
         self.timeline.value = S.scroll_box(timeline_svg(self.all_faults(), w.now, NODES))
         self.cluster = draw.cluster(w)
         self.picture.value = self.cluster._repr_html_()
-        recent = [_event_text(e) for e in w.trace if e.kind in SHOWN_KINDS][-EVENT_LINES:]
+        recent = _collapse([_event_text(e) for e in w.trace if e.kind in SHOWN_KINDS])[-EVENT_LINES:]
         self.events.value = (
             "<b>What happened</b><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in self.story)
             + "</ul><b>Recent network events</b> (newest last)<pre style='white-space:pre-wrap;"
@@ -262,6 +263,17 @@ class FaultPlayground:
         from IPython.display import HTML, display
         display(self.widget)
         display(HTML(self.saved_run()))
+
+
+def _collapse(lines) -> list[str]:
+    """Equal lines next to each other once, with a count: "... (2 times)"."""
+    out: list[list] = []
+    for line in lines:
+        if out and out[-1][0] == line:
+            out[-1][1] += 1
+        else:
+            out.append([line, 1])
+    return [text if n == 1 else f"{text} ({n} times)" for text, n in out]
 
 
 def _is_nodemsg(data) -> bool:
