@@ -104,9 +104,9 @@ def test_send_to_name_node_never_fails():
 
     async def main():
         return [send(("nobody", "b@h"), 1), send(("nobody", "z@h"), 2),
-                send(("nobody", "a@h"), 3)]
+                send(("nobody", "a@h"), 3), send(("nobody", "not-a-node"), 4)]
 
-    assert run_on(w, "a@h", main) == [1, 2, 3]
+    assert run_on(w, "a@h", main) == [1, 2, 3, 4]
 
 
 def test_remote_spawn_link_and_exit_across_nodes():

@@ -159,8 +159,15 @@ class World(Faults):
         return sorted(out)
 
     def node_index_of(self, target) -> int:
+        """The index of the node a pid, alias or (name, node) is on (-1: no such node)."""
         if type(target) is tuple:
-            return self.index(target[1])
+            i = self._index.get(target[1])
+            if i is None:
+                try:
+                    i = self.index(target[1])
+                except BadArg:
+                    return -1                 # not even a node name: unreachable
+            return i
         return target.node
 
     # -- the clock (the kernel calls these) -------------------------------------
