@@ -438,8 +438,8 @@ class NodeLayer:
             else:
                 m = (x1 + x2) / 2
                 out.append(cross(m, y, 5, colour))
-            out.append(d._arrow_label((x1 + x2) / 2, y - 6, label, abs(x2 - x1), colour,
-                                      bold=not up))
+            out.append(d._arrow_label((x1 + x2) / 2, y - 6, label, d.width, colour,
+                                      bold=not up))       # (a row of its own: all the width)
             return out
         what = data[0] if isinstance(data, tuple) and data else "fault"
         if what in ("crash", "restart") and len(data) >= 2:

@@ -307,3 +307,20 @@ def test_cluster_svg_structure_and_phone_rule():
     assert least * 12 / float(root.get("viewBox").split()[2]) >= MIN_READABLE_PX - 0.01
     assert pic.svg == draw.cluster(w).svg
     assert pic._repr_html_().startswith('<div class="labrt-diagram"')
+
+
+def test_the_notes_examples_draw_what_they_say():
+    """The two examples of notes/labrt-dist-draw.md run, and their pictures' text
+    alternatives say what the note quotes."""
+    import pathlib
+    note = (pathlib.Path(__file__).parent.parent / "notes" / "labrt-dist-draw.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", note, re.S)
+    first, second = {}, {}
+    exec(blocks[0].replace("\ndraw.sequence_diagram(", "\nchart = draw.sequence_diagram("), first)
+    exec(blocks[1], second)
+    flat = " ".join(note.split())
+    tail = first["chart"].summary.split(". Nodes: ", 1)[1]
+    assert f"*Nodes: {tail}*" in flat
+    assert "(lost)" in first["chart"].svg
+    for pic in (second["before"], second["after"]):
+        assert f"*{pic.summary}*" in flat

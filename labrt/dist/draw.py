@@ -199,13 +199,13 @@ class ClusterPicture:
         out = [(name, f"{pid} {fn}" if fn != name else pid) for pid, name, fn in n.processes]
         if n.more:
             out.append((None, f"\u2026 {n.more} more"))
-        return out or [(None, "no processes")]
+        return out
 
     def _status(self, n: NodeView) -> str:
         if not n.up:
             return "down (crashed)"
         k = len(n.processes) + n.more
-        return f"up, {k} process" + ("es" if k != 1 else "")
+        return f"up, {k} process" + ("es" if k != 1 else "") if k else "up, no processes"
 
     def _layout(self):
         nodes = self.state.nodes
