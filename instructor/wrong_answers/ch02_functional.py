@@ -3,7 +3,11 @@
 Each entry is a plausible mistake. tests/test_grading_wrong_answers.py runs
 the task's checks against it (with the notebook's other tasks solved) and
 requires that the checks fail and that their message contains ``says``,
-which names the problem. ``public=True``: the public checks alone catch it.
+which names the problem. By default (``public=True``) the public checks
+already catch it. ``public=False`` marks a mistake that passes every public
+check (the student's own check says "done") and must be caught by the hidden
+case whose title contains ``caught_by``, with ``says`` in that case's text:
+those entries show that the hidden checks add something.
 """
 WRONG = [
     dict(task="step", label="a catch-all that returns the state hides typos", says="raises ValueError",

@@ -312,3 +312,29 @@ def case_several(task, points: int, title: str, parts, hidden: bool = False,
     return case(task, points, title, several, hidden=hidden, limit=limit,
                 parts=[(scen.name, inputs) for (scen, _), (inputs, _) in zip(parts, split)],
                 expected=[exp for _, exp in split])
+
+
+class _Text:
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+
+def readable(value):
+    """A plain value for a message: crashes ("crash", name, text) shown as their text."""
+    if is_crash(value):
+        return _Text(value[2].split(" in ", 1)[0].split(", line ", 1)[0])
+    if isinstance(value, tuple):
+        return tuple(readable(v) for v in value)
+    if isinstance(value, list):
+        return [readable(v) for v in value]
+    if isinstance(value, dict):
+        return {readable(k): readable(v) for k, v in value.items()}
+    return value
+
+
+def said(value) -> str:
+    """``show`` of a plain value, crashes as their text."""
+    return show(readable(value))

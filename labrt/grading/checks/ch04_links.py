@@ -4,6 +4,16 @@ watch a service with monitors.
 The processes the student's code must handle (workers that crash, hang or
 finish; a service restarted by a keeper; a client measuring availability)
 are written here, as ordinary labrt processes with scripted behaviour.
+
+Every case is a protocol scenario (notes/grading-protocol.md): its observer
+runs the student's code and returns plain data, a snapshot of each runtime
+(``_kit.snap``) or the facts a judge needs, and its judge, which never runs
+where the student's code runs, compares them with what should have happened.
+Behaviours are named by strings in a case's inputs, so that the inputs are
+plain data too. The observers in the last part of the module run several
+seeds and variants per case for the hidden checks, which judge properties
+(links observed by killing a process from outside, other exit reasons,
+messages that are not the reply, boundaries) rather than one recorded run.
 """
 from __future__ import annotations
 
@@ -262,26 +272,6 @@ public(KEEP_ALIVE, 2, "gives up after limit restarts", keep_alive_scenario,
 # ---------------------------------------------------------------------------
 # Task 3: watchdog
 
-def service_for(hang_at=None, crash_at=None):
-    """A service that answers ("ping", from, ref) with ("pong", ref). It traps
-    exits (so only "kill" stops it); from ``hang_at`` it stops answering; at
-    ``crash_at`` it crashes."""
-    async def service():
-        trap_exit(True)
-        while True:
-            due = [t for t in (hang_at, crash_at) if t is not None and t >= now()]
-            wait = (min(due) - now()) if due else None
-            msg = await receive(timeout=wait)
-            if msg is TIMEOUT:
-                if hang_at is not None and now() >= hang_at:
-                    await receive("a message nobody sends")       # hung for good
-                raise RuntimeError("disk full")
-            match msg:
-                case ("ping", sender, ref):
-                    send(sender, ("pong", ref))
-    return service
-
-
 async def keeper(name, services):
     """Starts each service in turn, linked and registered, the next one as soon
     as the previous one dies (the last one should run for ever)."""
@@ -407,7 +397,7 @@ public(WATCHDOG, 2, "a hang, then a crash, over ten seconds", watchdog_scenario,
 # judges that decide (see _kit.py). Processes are named by strings, so that a
 # case's inputs are plain data.
 
-from ._kit import EPS, close, is_crash, plain, reason_text, times  # noqa: E402
+from ._kit import EPS, close, is_crash, plain, reason_text, said, times  # noqa: E402
 
 
 async def naps_long():
@@ -539,7 +529,7 @@ def _judge_collect_runs(obs, runs, want_orders):
                 observed = ("it is still running" if o["ended"] is None else
                             f"it ended at t={o['ended'][0]:g} with {reason_text(o['ended'][1])}")
             else:
-                observed = f"it returned {show(got)}"
+                observed = f"it returned {said(got)}"
             hint = ("only the Exit messages of the processes collect started count: another "
                     "linked process's Exit, or any other message, is not one of them"
                     if extra else None)
@@ -768,7 +758,7 @@ def _judge_watchdog_runs(obs, runs, wants):
                         f"t={run['duration']:g}: a duration need not be a whole number of "
                         "intervals; keep watching (and recording) until the duration is over")
             raise Fail(f"{setup}: the incidents are [{want_t}]",
-                       f"the watchdog returned {show(got)} at t={o['ended'][0]:g}", hint,
+                       f"the watchdog returned {said(got)} at t={o['ended'][0]:g}", hint,
                        diagram=k)
         if not close(o["ended"][0], run["duration"]):
             raise Fail(f"{setup}: the watchdog returns at t={run['duration']:g}",

@@ -7,6 +7,16 @@ given cells of the notebook; the checks start the student's code on a fresh
 runtime, crash processes from outside at fixed virtual times, and read what
 the supervisors did from the trace: which functions were started when, which
 processes ended with which reason, and what the clients got back.
+
+Every case is a protocol scenario (notes/grading-protocol.md): its observer
+runs the student's code and returns plain data, a snapshot of each runtime
+(``_kit.snap``) or the facts a judge needs, and its judge, which never runs
+where the student's code runs, compares them with what should have happened.
+Behaviours are named by strings in a case's inputs, so that the inputs are
+plain data too. The observers in the last part of the module run several
+seeds and variants per case for the hidden checks, which judge properties
+(links observed by killing a process from outside, other exit reasons,
+messages that are not the reply, boundaries) rather than one recorded run.
 """
 from __future__ import annotations
 
@@ -674,7 +684,7 @@ pool_case(HANDLERS, 2, "a request that takes too long times out, and its handler
 # student's code for several seeds and variants and return plain data, and
 # judges that decide (see _kit.py). Workers and events are plain data.
 
-from ._kit import EPS as _EPS, close, is_crash, plain, reason_text  # noqa: E402
+from ._kit import EPS as _EPS, close, is_crash, plain, reason_text, said  # noqa: E402
 from labrt import spawn_link  # noqa: E402
 
 
@@ -958,7 +968,7 @@ def _judge_pool_runs(obs, runs, wants, stopped=None):
                             "wait for (ref, answer) with the reference you passed to the "
                             "handler, and for its Down, nothing else")
                 raise Fail(f"{call} ({setup}, seed {run.get('seed')}) returns {shown} at "
-                           f"t={want_t:g}", f"it returned {show(answer)} at t={when:g}", hint,
+                           f"t={want_t:g}", f"it returned {said(answer)} at t={when:g}", hint,
                            diagram=k)
         if stopped is not None:
             by_pool = [e for e in o["handler_ends"] if e is not None and e[1] == "shutdown"]

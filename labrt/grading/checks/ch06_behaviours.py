@@ -4,6 +4,16 @@ what it holds when it is stopped.
 
 Clients, replicas, the disk and the supervisor the student's code meets are
 written here as ordinary labrt processes and gen_servers.
+
+Every case is a protocol scenario (notes/grading-protocol.md): its observer
+runs the student's code and returns plain data, a snapshot of each runtime
+(``_kit.snap``) or the facts a judge needs, and its judge, which never runs
+where the student's code runs, compares them with what should have happened.
+Behaviours are named by strings in a case's inputs, so that the inputs are
+plain data too. The observers in the last part of the module run several
+seeds and variants per case for the hidden checks, which judge properties
+(links observed by killing a process from outside, other exit reasons,
+messages that are not the reply, boundaries) rather than one recorded run.
 """
 from __future__ import annotations
 

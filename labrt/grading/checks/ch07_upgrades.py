@@ -5,6 +5,16 @@ rolling upgrade of a master/slave pair under load.
 Every scenario runs the student's code while client processes keep calling
 the servers; a call that fails, a write that disappears or a server that
 crashes is reported with the virtual time it happened at.
+
+Every case is a protocol scenario (notes/grading-protocol.md): its observer
+runs the student's code and returns plain data, a snapshot of each runtime
+(``_kit.snap``) or the facts a judge needs, and its judge, which never runs
+where the student's code runs, compares them with what should have happened.
+Behaviours are named by strings in a case's inputs, so that the inputs are
+plain data too. The observers in the last part of the module run several
+seeds and variants per case for the hidden checks, which judge properties
+(links observed by killing a process from outside, other exit reasons,
+messages that are not the reply, boundaries) rather than one recorded run.
 """
 from __future__ import annotations
 
@@ -48,40 +58,6 @@ def _need_class(t: Trial, name: str):
         raise Fail(f"`{name}` is a class (a gen_server callback module)",
                    f"`{name}` is {show(obj)}", "keep the `class ...:` line of the task's cell")
     return obj
-
-
-def _label(data):
-    """A short label for a message in a diagram: what it asks or answers."""
-    from labrt import Ref
-    if isinstance(data, tuple) and data[:1] == ("$system",):
-        req = data[2]
-        return f"sys: {req if isinstance(req, str) else req[0]}"
-    if isinstance(data, tuple) and data[:1] == ("$gen_call",):
-        return f"call {show(data[2])}"
-    if isinstance(data, tuple) and data[:1] == ("$gen_cast",):
-        return f"cast {show(data[1])}"
-    if isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], Ref):
-        return f"reply {show(data[1])}"
-    return data
-
-
-class _Window:
-    """What a failed check draws: the part of a long run around ``at``, with
-    short labels (the references and tags that make messages unique are left out)."""
-
-    def __init__(self, rt, at, before=0.05, after=0.6, names=("a", "b")):
-        import dataclasses
-        from labrt.trace import Trace
-        self.trace = Trace(dataclasses.replace(e, data=_label(e.data)) if e.kind == "send" else e
-                           for e in rt.trace if at - before <= e.time <= at + after
-                           and e.kind in ("send", "exit", "exit_signal", "spawn"))
-        pids = {e.data: e.pid for e in rt.trace if e.kind == "register" and e.data in names}
-        self.options = dict(max_events=80, processes=list(pids.values()),
-                            names={p: n for n, p in pids.items()},
-                            title=f"from t={max(0.0, at - before):g} to t={at + after:g}")
-
-    def diagram(self):
-        return (self, self.options)
 
 
 def _died(rt, name):
@@ -822,7 +798,7 @@ public(ROLLING, 3, "b is the master, the upgrade starts at t=3", rolling_scenari
 # student's code for several seeds and variants and return plain data, and
 # judges that decide (see _kit.py). Classes are named by strings.
 
-from ._kit import close, is_crash, plain, reason_text  # noqa: E402
+from ._kit import close, is_crash, plain, reason_text, said  # noqa: E402
 
 
 @scenario
@@ -981,7 +957,7 @@ def _judge_upgrade_runs(obs, runs, wants):
                         "pass change_code the vsn of the class that was current before the "
                         "load (code.current(module).vsn), whichever version that is")
                 raise Fail(f"{setup}: upgrading to {name} at t={at:g} returns {show(want)}",
-                           f"it returned {show(got)}", hint, diagram=k)
+                           f"it returned {said(got)}", hint, diagram=k)
         if o["current"] != final:
             raise Fail(f"{setup}: at the end 'acct' runs {final}", f"it runs {o['current']}",
                        diagram=k)
