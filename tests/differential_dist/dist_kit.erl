@@ -32,7 +32,8 @@
 %% helpers of the scenarios (dist_scenarios.erl)
 -export([log/1, nm/2, nd/1, trap/1, t/1, next/0, idle/0, drain/1, start_srv/3,
          connect/1, stop_node/1, restart_node/1, freeze_node/1, thaw_node/1,
-         wait_nodes/1, on_go_exit/1, start_kv/1, wait_child/2]).
+         wait_nodes/1, on_go_exit/1, start_kv/1, wait_child/2, take_all/0,
+         log_group/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 -export([exit_with/1, divide/2, sleep_then/2, start_remote_child/1]).
 
@@ -149,6 +150,10 @@ join(Parts) -> lists:flatten(lists:join(",", Parts)).
 %% ---------------------------------------------------------------- helpers
 
 log(Terms) -> get(collector) ! {log, Terms}, ok.
+
+%% Log several lines as a sorted group (`nothing` for none); see drain/1.
+log_group([]) -> log([a, group, nothing]);
+log_group(Lines) -> get(collector) ! {log_sorted, Lines}, ok.
 nm(X, Name) -> get(collector) ! {name, X, Name}, X.
 nd(Role) -> maps:get(Role, get(roles)).
 

@@ -11,7 +11,7 @@
 -import(dist_kit, [log/1, nm/2, nd/1, trap/1, t/1, next/0, idle/0, drain/1,
                    start_srv/3, connect/1, stop_node/1, restart_node/1,
                    freeze_node/1, thaw_node/1, wait_nodes/1, on_go_exit/1,
-                   start_kv/1, wait_child/2]).
+                   start_kv/1, wait_child/2, take_all/0, log_group/1]).
 
 names() -> [Name || {Name, _} <- scenarios()].
 
@@ -426,6 +426,36 @@ scenarios() ->
          log([a, got, next()]),
          log([a, nodes, nodes()]),
          drain(0)
+     end},
+
+     {disconnect_overlapping, fun() ->
+         %% a, b, c all connected; a drops b while c still sees both.  OTP 25
+         %% defaults to prevent_overlapping_partitions = true (kernel): global
+         %% then disconnects c as well, so that no node is connected to two
+         %% nodes that cannot see each other.  c watches for one second.
+         B = nd(b), C = nd(c), A = node(), Self = self(),
+         connect(B), connect(C),
+         log([a, nodes, wait_nodes([B, C])]),
+         W = spawn(C, fun() ->
+                 wait_nodes([A, B]),
+                 net_kernel:monitor_nodes(true),
+                 Self ! {c_ready, lists:sort(nodes())},
+                 receive go -> ok end,
+                 timer:sleep(1000),
+                 Self ! {c_saw, take_all(), lists:sort(nodes())}
+             end),
+         log([a, got, receive {c_ready, _} = R -> R after 5000 -> nothing end]),
+         net_kernel:monitor_nodes(true),
+         W ! go,
+         log([a, disconnect, disconnect_node(B)]),
+         receive
+             {c_saw, Saw, Nodes} ->
+                 log_group([[c, saw, M] || M <- Saw]),
+                 log([c, nodes, Nodes])
+         after 5000 -> log([a, got, nothing])
+         end,
+         drain(0),
+         log([a, nodes, lists:sort(nodes())])
      end},
 
      %% calls to a down node (item 103)

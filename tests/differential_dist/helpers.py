@@ -70,6 +70,21 @@ async def drain(t, n):
         t.log_sorted([["a", "drained", m] for m in got])
 
 
+def log_group(t, lines):
+    """Log several lines as a sorted group (``nothing`` for none); see drain."""
+    if lines:
+        t.log_sorted(lines)
+    else:
+        t.log("a", "group", "nothing")
+
+
+async def take_all():
+    out = []
+    while (m := await receive(timeout=0)) is not TIMEOUT:
+        out.append(m)
+    return out
+
+
 async def srv_loop():
     acc = []
     while True:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import labrt
 from labrt import (ANY, TIMEOUT, demonitor, link, monitor, receive, register, self,
-                   send, spawn, spawn_link, spawn_monitor, trap_exit, whereis)
+                   send, sleep, spawn, spawn_link, spawn_monitor, trap_exit, whereis)
 from labrt import gen_server, supervisor
 
 from .helpers import (
     SupMod, noop, connect, divide, drain, exit_with, freeze, idle, next_,
     on_go_exit, restart, sleep_then, start_kv, start_srv, stop_node, t_, ta, thaw,
-    this_node, wait_child, wait_nodes, nd)
+    log_group, take_all, this_node, wait_child, wait_nodes, nd)
 
 SCENARIOS: dict = {}
 #: Setup actions done before a scenario starts, as dist_scenarios:setup/1.
@@ -477,6 +477,37 @@ async def own_node(t):
     t.log("a", "got", await next_())
     t.log("a", "nodes", labrt.nodes())
     await drain(t, 0)
+
+
+@scenario
+async def disconnect_overlapping(t):
+    b, c, a, me = nd("b"), nd("c"), labrt.node(), self()
+    await connect(b)
+    await connect(c)
+    t.log("a", "nodes", await wait_nodes([b, c]))
+
+    async def watcher():
+        await wait_nodes([a, b])
+        labrt.monitor_nodes(True)
+        send(me, ("c_ready", sorted(labrt.nodes())))
+        await receive("go")
+        await sleep(1.0)
+        send(me, ("c_saw", await take_all(), sorted(labrt.nodes())))
+
+    w = spawn(watcher, node=c)
+    m = await receive(("c_ready", ANY), timeout=5.0)
+    t.log("a", "got", "nothing" if m is TIMEOUT else m)
+    labrt.monitor_nodes(True)
+    send(w, "go")
+    t.log("a", "disconnect", labrt.disconnect_node(b))
+    m = await receive(("c_saw", ANY, ANY), timeout=5.0)
+    if m is TIMEOUT:
+        t.log("a", "got", "nothing")
+    else:
+        log_group(t, [["c", "saw", x] for x in m[1]])
+        t.log("c", "nodes", m[2])
+    await drain(t, 0)
+    t.log("a", "nodes", sorted(labrt.nodes()))
 
 
 # ----------------------------------------------------------------- item 103: calls

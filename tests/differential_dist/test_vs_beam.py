@@ -40,7 +40,13 @@ MISSING: dict[str, str] = {
 # Scenarios where labrt runs but prints something else than the BEAM, as
 # {name: the difference}; each is also in README.md ("Known differences").
 # Strict xfail, as above.
-KNOWN_DIFFERENCES: dict[str, str] = {}
+KNOWN_DIFFERENCES: dict[str, str] = {
+    "disconnect_overlapping": (
+        "items 101-102: OTP 25's default prevent_overlapping_partitions=true: when a "
+        "drops b while c sees both, global disconnects c from a and b (c saw "
+        "{nodedown,a}, {nodedown,b}; c nodes []; a gets {nodedown,c} then {nodeup,c}); "
+        "labrt leaves c connected to both (a group nothing, c nodes [a,b])"),
+}
 # Found by these tests and fixed in labrt.dist (d4c108f), see README.md:
 #   monitor_nodes_reason: nodeup carries {} when reasons were asked for (item 98).
 #   remote_spawn_nonexistent_node: spawn to an unreachable node returns a local
