@@ -238,10 +238,9 @@ class NodeLayer:
         rows = d.rows
         walls: dict[int, list] = {}         # gap index -> [[y0, y1], ...]
         downs: dict[int, list] = {}         # node -> [[y0, y1], ...]
-        self.restart_rows: dict[int, list] = {}
         blocked: set = set()
         down: set = set()
-        for r, row in enumerate(rows):
+        for row in rows:
             e = row.event
             if e.kind != "fault":
                 continue
@@ -279,7 +278,6 @@ class NodeLayer:
                 if n in down:
                     down.discard(n)
                     downs[n][-1][1] = row.y
-                    self.restart_rows.setdefault(n, []).append(r)
             # which gaps are walls now
             cut = self._walls(blocked)
             for k in range(len(self.gaps)):
