@@ -40,7 +40,7 @@ import math
 import re
 from collections import deque
 
-from .._core import EXITED
+from .._core import EXITED, _roomy
 from .._signals import Signal
 from .._values import BadArg
 
@@ -127,7 +127,8 @@ class Latency:
 
 
 def unpack(queue):
-    """Take one entry off a wire queue, as a Signal (see :meth:`Net.message`)."""
+    """Take the head entry off a wire queue, as a Signal (see :meth:`Net.message`)."""
+    queue.popleft()                           # its arrival time
     e = queue.popleft()
     if type(e) is Signal:
         return e
@@ -142,12 +143,11 @@ def _check_seconds(x, what):
 class _Channel:
     """One direction of a connection: signals in flight, in order."""
 
-    __slots__ = ("src", "dst", "conn", "times", "queue", "timer", "last", "fixed")
+    __slots__ = ("src", "dst", "conn", "queue", "timer", "last", "fixed")
 
     def __init__(self, src, dst, conn):
         self.src, self.dst, self.conn = src, dst, conn
-        self.times = deque()        # arrival times ...
-        self.queue = deque()        # ... of these signals (flat: see Net.message)
+        self.queue = deque()        # flat: time, signal, time, signal... (Net.message)
         self.timer = None           # the heap entry for the head, or None
         self.last = 0.0             # arrival time of the last signal queued
         self.fixed = None           # the latency, when it is fixed (see Net.plain)
@@ -219,10 +219,13 @@ class Net:
         """``post`` for a message to a remote pid, when nothing is traced or held.
 
         The same steps as :meth:`post` and :meth:`enqueue` on a plain channel,
-        with fewer calls: this is what remote one-way throughput measures.  On
-        the wire the message signal is packed as three queue items, sender,
-        target, message (no object to allocate, none for the garbage collector
-        to visit); :meth:`_flush` and :func:`unpack` read them back.
+        with fewer calls: this is what remote one-way throughput measures.  A
+        channel's queue is flat, each entry its arrival time followed by the
+        signal; a message signal on this path is packed as three items,
+        sender, target, message (no object lives on the wire, so the garbage
+        collector has nothing to visit); :meth:`_flush` and :func:`unpack`
+        read them back.  One ``extend`` adds an entry, so a RecursionError
+        can never leave half of one.
         """
         ch = rt._wires.get(dest.node)
         if ch is None:
@@ -234,12 +237,9 @@ class Net:
         if ch.timer is None:
             ch.timer = self.world._timer(t, self._flush, ch)
         ch.last = t
-        ch.times.append(t)
-        q = ch.queue
-        q.append(sender)
-        q.append(dest)
-        q.append(msg)                         # last: nothing can fail after it
+        ch.queue.extend((t, sender, dest, msg))   # last: nothing can fail after it
 
+    @_roomy
     def post(self, rt, sig):
         """A signal from node ``rt`` to a process on another node."""
         w = self.world
@@ -261,8 +261,7 @@ class Net:
         if t < ch.last:
             t = ch.last                       # never overtake (pair order)
         ch.last = t
-        ch.times.append(t)
-        ch.queue.append(sig)
+        ch.queue.extend((t, sig))
         if ch.timer is None and (ch.src, ch.dst) not in self.blocked:
             ch.timer = w._timer(t, self._flush, ch)
 
@@ -273,16 +272,15 @@ class Net:
         if not ch.conn.up or (ch.src, ch.dst) in self.blocked:
             return
         now = w.kernel.clock
-        times, q = ch.times, ch.queue
+        q = ch.queue
         conn = ch.conn
         if ch.dst not in w.up:                # crashed, its peers not told yet
-            while times and times[0] <= now:
-                times.popleft()
+            while q and q[0] <= now:
                 w.lost(unpack(q), "node down")
         rt = w.runtime(ch.dst)
         arrive = rt._arrive
-        while times and times[0] <= now:
-            times.popleft()
+        while q and q[0] <= now:
+            q.popleft()
             sig = q.popleft()
             if type(sig) is not Signal:       # a packed message (see message()):
                 p = q.popleft()._proc         # _arrive's steps for it, inline
@@ -299,14 +297,14 @@ class Net:
             arrive(sig)
             if not conn.up:                   # (an arrival may end it)
                 return
-        if times:
-            ch.timer = w._timer(times[0], self._flush, ch)
+        if q:
+            ch.timer = w._timer(q[0], self._flush, ch)
 
     def resume(self, ch):
         """A blocked direction is open again: start its queue moving."""
         if ch.timer is None and ch.queue and ch.conn.up:
             now = self.world.kernel.clock
-            ch.timer = self.world._timer(max(ch.times[0], now), self._flush, ch)
+            ch.timer = self.world._timer(max(ch.queue[0], now), self._flush, ch)
 
     def pause(self, ch):
         if ch.timer is not None:
@@ -323,7 +321,6 @@ class Net:
             self.pause(ch)
             while ch.queue:
                 lost.append(unpack(ch.queue))
-            ch.times.clear()
         if conn.check is not None:
             conn.check[4] = False
             conn.check = None
