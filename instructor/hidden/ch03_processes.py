@@ -8,6 +8,12 @@ way every run). The later ones run the student's code for several seeds and
 variants and judge properties: stray messages in ping's and ring's mailboxes,
 several peers sharing one pong, laps=0, rings running side by side, a stop
 that arrives mid-life, and junk that must not keep an idle counter alive.
+
+This module is data: each case names a public scenario (its observer lives in
+labrt/grading/checks/) with its inputs, which are all that enter the sandbox,
+and its expected outcome, which only the judge sees, outside the sandbox. The
+cases near the end run several seeds and variants each and judge properties;
+each is failed by at least one wrong answer in instructor/wrong_answers/.
 """
 from labrt.grading import hidden
 from labrt.grading.checks._kit import case

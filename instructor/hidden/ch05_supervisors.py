@@ -3,6 +3,12 @@
 The intensity window at its inclusive edge and at zero, killed workers,
 other crash times for the storage, the intensity of the storage over a long
 run, shuffled schedules, and a client's mailbox after several requests.
+
+This module is data: each case names a public scenario (its observer lives in
+labrt/grading/checks/) with its inputs, which are all that enter the sandbox,
+and its expected outcome, which only the judge sees, outside the sandbox. The
+cases near the end run several seeds and variants each and judge properties;
+each is failed by at least one wrong answer in instructor/wrong_answers/.
 """
 from labrt.grading import hidden
 from labrt.grading.checks._kit import case_several

@@ -2,6 +2,12 @@
 
 An empty store and overwrites, two clients at once, failures of every kind in
 one list of servers, and ledger timings other than the notebook's.
+
+This module is data: each case names a public scenario (its observer lives in
+labrt/grading/checks/) with its inputs, which are all that enter the sandbox,
+and its expected outcome, which only the judge sees, outside the sandbox. The
+cases near the end run several seeds and variants each and judge properties;
+each is failed by at least one wrong answer in instructor/wrong_answers/.
 """
 from labrt.grading import hidden
 from labrt.grading.checks.ch06_behaviours import (
