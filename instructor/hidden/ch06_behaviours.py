@@ -10,6 +10,7 @@ cases near the end run several seeds and variants each and judge properties;
 each is failed by at least one wrong answer in instructor/wrong_answers/.
 """
 from labrt.grading import hidden
+from labrt.grading.checks._kit import case_several
 from labrt.grading.checks.ch06_behaviours import (
     FETCH, KV, LEDGER, fetch_scenario, kv_case, kv_pair_scenario, ledger_scenario)
 
@@ -47,9 +48,11 @@ hidden(FETCH, 1, "a crash, then not_found, on a shuffled schedule", fetch_scenar
 hidden(LEDGER, 1, "writes 0.4 s apart: a batch, then an idle flush", ledger_scenario,
        plan=[(0.4 * i, f"e{i + 1}") for i in range(5)],
        flushes=[(0.8, ["e1", "e2", "e3"]), (2.6, ["e4", "e5"])])
-hidden(LEDGER, 1, "stopped with an empty buffer: nothing more is sent", ledger_scenario,
-       plan=[(0.0, "a"), (0.0, "b"), (0.0, "c")], flushes=[(0.0, ["a", "b", "c"])],
-       stop="stop", stop_at=0.5)
+case_several(LEDGER, 1, "stopped with an empty buffer: nothing more is sent", [
+    (ledger_scenario, dict(plan=[(0.0, "a"), (0.0, "b"), (0.0, "c")],
+                           flushes=[(0.0, ["a", "b", "c"])], stop="stop", stop_at=0.5)),
+    (ledger_scenario, dict(plan=[(0.0, "a")], flushes=[(1.0, ["a"])], stop="supervisor",
+                           stop_at=1.5))], hidden=True)
 hidden(LEDGER, 1, "an idle flush, then a shutdown by the supervisor", ledger_scenario,
        plan=[(0.0, "a"), (2.0, "b")], flushes=[(1.0, ["a"]), (2.5, ["b"])],
        stop="supervisor", stop_at=2.5, seed=7)
