@@ -324,3 +324,25 @@ def test_the_notes_examples_draw_what_they_say():
     assert "(lost)" in first["chart"].svg
     for pic in (second["before"], second["after"]):
         assert f"*{pic.summary}*" in flat
+
+
+def test_a_crowded_cluster_counts_its_connections_and_draws_its_cuts():
+    """With more than ten nodes only cut links are drawn; the connections up are counted."""
+    w = World(seed=1, reports=None)
+    names = [f"n{i}@h" for i in range(12)]
+
+    async def hello():
+        for n in names:
+            send(("nobody", n), "hi")             # contact: a connection to each node
+
+    for n in names:
+        w.node(n)
+    w["n0@h"].spawn(hello)
+    w.run_until(1.0)
+    w.partition(["n0@h"], ["n1@h"])
+    pic = draw.cluster(w)
+    drawn = [g.get("data-state") for g in groups(pic.svg, "data-link")]
+    assert drawn == ["partitioned"]
+    up = sum(link.state == "up" for link in pic.state.links)
+    assert up == 12 * 11 // 2 - 1
+    assert f"{up} connections up" in pic.svg and f"Links: {up} connections up" in pic.description

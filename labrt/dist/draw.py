@@ -18,7 +18,9 @@ amber note on a line            the link is slowed or loses messages
 ==============================  ============================================
 
 Pairs with no connection and no fault get no line: a fresh world has no
-connections until a process makes contact, as in Erlang.
+connections until a process makes contact, as in Erlang.  With more than ten
+nodes (a full mesh of 100 nodes has 4950 connections) the lines that are up
+are counted in a sentence instead of drawn; cut links are still drawn.
 
 The picture is built in two steps, as the supervision-tree drawing is: a
 *snapshot* (:class:`ClusterState`, plain frozen data read from the world;
@@ -57,6 +59,7 @@ HEAD = 40          # name and status lines of a box
 MIN_W, MAX_W = 170, 260
 HGAP, VGAP = 150, 90
 TITLE_H = 28
+CROWDED = 10       # with more nodes, connections that are up are counted, not drawn
 LEGEND_H = 30
 MIN_READABLE_PX = 11
 
@@ -173,6 +176,7 @@ class ClusterPicture:
     def __init__(self, state: ClusterState, title=None):
         self.state = state
         self.title = title if title is not None else f"The cluster at t={state.time:g} s"
+        self.crowded = len(state.nodes) > CROWDED     # too many lines to read: cuts only
         self._layout()
         self.description = self._describe()
         self.svg = self._render()
@@ -220,7 +224,7 @@ class ClusterPicture:
         rows = math.ceil(count / cols)
         heights = [HEAD + LINE * len(self._lines(n)) + 10 for n in nodes]
         self.boxes = {}
-        y = PAD + TITLE_H
+        y = PAD + TITLE_H + (18 if self.crowded else 0)
         inner = cols * self.box_w + (cols - 1) * HGAP
         for r in range(rows):
             row = list(range(r * cols, min((r + 1) * cols, count)))
@@ -250,7 +254,13 @@ class ClusterPicture:
                S.text(self.width / 2, PAD + 14, self.title, text_anchor="middle",
                       font_size=14, font_weight="bold", fill=INK)]
         for link in self.state.links:
-            out.append(self._link(link))
+            if link.state != "up" or not self.crowded:
+                out.append(self._link(link))
+        if self.crowded:
+            up = sum(link.state == "up" for link in self.state.links)
+            out.append(S.text(self.width / 2, PAD + 34, f"{up} connections up (not drawn: "
+                              f"more than {CROWDED} nodes); cut links drawn", text_anchor="middle",
+                              fill=GREEN))
         for n in self.state.nodes:
             out.append(self._box(n))
         if not self.state.nodes:
@@ -354,7 +364,10 @@ class ClusterPicture:
             procs = ", ".join(f"{name} {pid}" if name else pid for pid, name, _ in n.processes)
             more = f" and {n.more} more" if n.more else ""
             parts.append(f"{n.name} is {self._status(n)}" + (f" ({procs}{more})" if procs else ""))
-        links = [_link_text(link) for link in st.links] or ["no connections"]
+        links = [_link_text(link) for link in st.links
+                 if link.state != "up" or not self.crowded] or ["no connections"]
+        if self.crowded:
+            links.insert(0, f"{sum(link.state == 'up' for link in st.links)} connections up")
         self.summary = (f"{len(st.nodes)} node{'s' if len(st.nodes) != 1 else ''}: "
                         + "; ".join(parts) + ". Links: " + "; ".join(links) + ".")
         return self.summary
