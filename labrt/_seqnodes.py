@@ -379,8 +379,10 @@ class NodeLayer:
             parts += self._from_edge(d, row, about=kernel_message(e.data))
         elif self._noconnection(d, row):
             parts += self._from_edge(d, row, about=node_of(row.src))
-        elif e.kind == "send" and e.seq in self.lost_of and row.dst in d.columns:
-            parts += self._lost_arrow(d, row, d._label(row) + " (lost)")
+        elif e.kind == "send" and e.seq in self.lost_of and row.src in d.columns:
+            # (to a name whose pid is not known: a short arrow beside the sender)
+            parts += self._lost_arrow(d, row, d._label(row) + " (lost)",
+                                      short=row.dst not in d.columns)
         elif e.kind == "lost":
             parts += self._lost_arrow(d, row, d._label(row), short=True)
         elif e.kind == "send" and row.dst is None and row.src in d.columns:

@@ -346,3 +346,21 @@ def test_a_crowded_cluster_counts_its_connections_and_draws_its_cuts():
     up = sum(link.state == "up" for link in pic.state.links)
     assert up == 12 * 11 // 2 - 1
     assert f"{up} connections up" in pic.svg and f"Links: {up} connections up" in pic.description
+
+
+def test_a_lost_message_to_a_name_on_a_down_node_ends_in_a_cross():
+    """A send to ("kv", node) while that node is down is lost at once: a short arrow
+    beside the sender, ending in a cross, labelled lost (not "looked up on arrival")."""
+    w = World(seed=1, latency=0.01, reports=None)
+    a, b = w.node("a@h"), w.node("b@h")
+
+    async def sender():
+        send(("kv", "b@h"), "hello")
+
+    w.crash("b@h")
+    a.spawn(sender)
+    w.run()
+    chart = draw.sequence_diagram(w)
+    sends = [g for g in groups(chart.svg) if g.get("data-kind") == "send"]
+    assert [texts(g) for g in sends] == ["'hello' (lost)"]
+    assert [p.get("data-mark") for p in sends[0].iter(SVG + "path")] == ["cross"]
