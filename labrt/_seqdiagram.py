@@ -41,6 +41,12 @@ On screen the chart scales down with its column, but never below the size at
 which its smallest text is ``MIN_READABLE_PX``: the SVG has a ``min-width``,
 and the HTML wrapper scrolls sideways (class ``labrt-diagram``) on a phone.
 
+A trace of several nodes (a :class:`labrt.dist.World`'s, or any trace given
+``nodes=``) is drawn with the same rows, plus a band per node, the network's
+events and its faults as shaded periods: see :mod:`labrt._seqnodes`, which
+the steps below consult through ``self.layer`` (None for one node, so a
+one-node chart is drawn exactly as without it).
+
 The layout is computed in three steps: choose the events and the columns,
 give every event a row (a spawn row is taller, it holds a header box), then
 write the SVG. Everything is deterministic: same trace, same bytes.
