@@ -42,6 +42,8 @@ from __future__ import annotations
 import re
 
 from . import _svg as S
+from ._netmarks import (AMBER, BAND_FILLS, BAND_STROKE, DOWN_FILL, FONT, GREEN, GREY, HALO,
+                        INK, LEGEND, RED, TEAL, WALL_FILL, cross, fault_text, glyph, hatch)
 from .trace import OUTSIDE, Term, _read_value, show
 
 OTHERS = "others"     # (as in _seqdiagram, which imports this module)
@@ -49,17 +51,6 @@ OTHERS = "others"     # (as in _seqdiagram, which imports this module)
 NET_KINDS = ("nodeup", "nodedown", "fault", "lost")
 WORLD_KINDS = ("nodeup", "nodedown", "fault")      # events with no process
 
-TEAL = "#00695c"       # messages between nodes (6.3:1 on white)
-GREEN = "#2e6b30"
-RED = "#c62828"
-AMBER = "#8a5a00"
-INK = "#222222"
-GREY = "#666666"
-BAND_FILLS = ("#eef3fa", "#f4effa", "#edf6ef", "#faf3e8")
-BAND_STROKE = "#b9c3cd"
-WALL_FILL = "#fbe3e3"
-DOWN_FILL = "#e4e4e4"
-FONT = 12
 
 GAP = 24           # the network between two bands (room for a wall)
 TOP = 24           # room above the headers for a band's name
@@ -506,7 +497,7 @@ class NodeLayer:
             from ._seqdiagram import abbreviate
             out.append(S.text(end + direction * 9, y + 4, abbreviate(label, room, FONT),
                               text_anchor=anchor, fill=RED, font_weight="bold",
-                              **_HALO))
+                              **HALO))
         else:
             out.append(d._arrow_label((src.x + end) / 2, y - 5, label, abs(end - src.x) - 12,
                                       RED, True))
@@ -526,7 +517,7 @@ class NodeLayer:
         from ._seqdiagram import abbreviate
         room = d._room(src, side) - 48
         out.append(S.text(end + side * 6, row.y + 4, abbreviate(label, room, FONT),
-                          text_anchor="start" if side > 0 else "end", fill=TEAL, **_HALO))
+                          text_anchor="start" if side > 0 else "end", fill=TEAL, **HALO))
         return out
 
     # -- key and words -------------------------------------------------------------
@@ -565,7 +556,7 @@ class NodeLayer:
         for k, line in enumerate(self._legend_rows(self.legend_items(d), width)):
             x, y = 16.0, top + k * LEGEND_ROW + 12
             for it, w in line:
-                out.append(_glyph(it, x, y))
+                out.append(glyph(it, x, y))
                 out.append(S.text(x + 40, y + 4, LEGEND[it], fill=GREY))
                 x += w
         return S.tag("g", "".join(out), data_legend="nodes")
@@ -583,78 +574,3 @@ class NodeLayer:
         if faults:
             text += "; faults: " + "; ".join(faults)
         return text
-
-
-LEGEND = {"remote": "message between nodes", "lost": "message lost",
-          "partition": "partition (links cut)", "down": "node down",
-          "nodedown": "connection lost"}
-
-_HALO = dict(stroke="#ffffff", stroke_width=3, stroke_linejoin="round", paint_order="stroke")
-
-
-def fault_text(data) -> str:
-    """A fault event's data in words: ``partition a@h | b@h, c@h``."""
-    if not isinstance(data, tuple) or not data:
-        return f"fault {show(data)}"
-    what = data[0]
-    if what == "partition":
-        a, b = ", ".join(data[1]), ", ".join(data[2])
-        if len(data) > 3 and data[3]:
-            return f"partition {a} \u2192 {b} (one way)"
-        return f"partition {a} | {b}"
-    if what == "heal":
-        if len(data) >= 2 and data[1] is not None:
-            return f"heal {', '.join(data[1])} | {', '.join(data[2] or ()) or 'others'}"
-        return "heal: every link mended"
-    if what == "crash":
-        return f"{data[1]} crashes"
-    if what == "restart":
-        return f"{data[1]} restarts"
-    if what == "slow":
-        lat = data[3]
-        shown = "normal latency" if lat is None else (
-            f"{lat:g} s" if isinstance(lat, (int, float)) else f"{lat[0]} {lat[1]:g}-{lat[2]:g} s")
-        return f"slow {data[1]} \u2013 {data[2]}: {shown}"
-    if what == "drop":
-        return f"drop {data[3]:.0%} {data[1]} \u2013 {data[2]}"
-    return " ".join(str(x) for x in data)
-
-
-def cross(x, y, r, colour) -> str:
-    return S.path(f"M{S.num(x - r)} {S.num(y - r)}l{S.num(2 * r)} {S.num(2 * r)}"
-                  f"M{S.num(x + r)} {S.num(y - r)}l{S.num(-2 * r)} {S.num(2 * r)}",
-                  stroke=colour, stroke_width=2.4, stroke_linecap="round", data_mark="cross")
-
-
-def hatch(x, y, w, h, step, colour) -> str:
-    """Diagonal lines (\u2571) filling the rectangle, as one path: no <pattern>, so no
-    ids that could clash when a page holds several diagrams."""
-    d = []
-    c = step
-    while c < w + h:
-        # the line x' + y' = c (in the rectangle's frame), clipped to it
-        x0, y0 = (c, 0.0) if c <= w else (w, c - w)
-        x1, y1 = (0.0, c) if c <= h else (c - h, h)
-        d.append(f"M{S.num(x + x0)} {S.num(y + y0)}L{S.num(x + x1)} {S.num(y + y1)}")
-        c += step
-    return S.path("".join(d) or "M0 0", stroke=colour, stroke_width=0.8, fill="none",
-                  stroke_opacity=0.55)
-
-
-def _glyph(kind, x, y) -> str:
-    if kind == "remote":
-        return (S.line(x, y, x + 26, y, stroke=TEAL, stroke_width=1.2)
-                + S.tag("circle", cx=x + 13, cy=y, r=3.2, fill="#ffffff", stroke=TEAL,
-                        stroke_width=1.4)
-                + S.polygon([(x + 32, y), (x + 24, y - 4), (x + 24, y + 4)], fill=TEAL))
-    if kind == "lost":
-        return S.line(x, y, x + 24, y, stroke=RED, stroke_width=1.4) + cross(x + 28, y, 5, RED)
-    if kind == "partition":
-        return (S.tag("rect", x=x + 10, y=y - 9, width=12, height=18, fill=WALL_FILL,
-                      stroke=RED, stroke_width=1, stroke_dasharray="3 2")
-                + hatch(x + 10, y - 9, 12, 18, 7, RED))
-    if kind == "down":
-        return (S.tag("rect", x=x, y=y - 9, width=32, height=18, fill=DOWN_FILL)
-                + hatch(x, y - 9, 32, 18, 14, "#9a9a9a"))
-    return (S.line(x, y, x + 32, y, stroke=RED, stroke_width=2, stroke_dasharray="6 3")
-            + cross(x + 16, y, 5, RED))

@@ -327,7 +327,7 @@ class ClusterPicture:
         else:
             parts.append(S.tag("rect", x=x, y=y, width=w, height=h, rx=6, fill=DOWN_FILL,
                                stroke="#8c8c8c", stroke_width=1.2, stroke_dasharray="4 3"))
-            from .._seqnodes import hatch
+            from .._netmarks import hatch
             parts.append(hatch(x, y, w, h, 14, "#9a9a9a"))
         colour = INK if n.up else GREY
         parts.append(S.text(x + 12, y + 18, S.fit(n.name, w - 24, FONT, True),

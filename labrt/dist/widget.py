@@ -41,7 +41,7 @@ import ipywidgets as W
 import labrt
 from labrt import receive, register, send, sleep
 
-from .._seqnodes import fault_text, hatch
+from .._netmarks import fault_text, hatch
 from .. import _svg as S
 from ..trace import line_of, show
 from ..widgets import STATIC_NOTE
