@@ -14,7 +14,12 @@ SYSTEMS = {
     "asyncio": "asyncio tasks + asyncio.Queue",
     "trio": "trio tasks + memory channels",
     "pykka": "Pykka 4 (thread per actor)",
+    "erlang": "Erlang/OTP, two real nodes",
+    "labrt-to-erlang": "labrt node to a real Erlang node",
 }
+
+# Systems measured only between real nodes (bench/wl_erl.py), not in the core table.
+WIRE_ONLY = ("erlang", "labrt-to-erlang")
 
 # metric -> (label, unit, kind); kind "rate" values are n / seconds.
 METRICS = {
@@ -32,6 +37,8 @@ METRICS = {
     "dist_oneway": ("one-way between 2 nodes", "msg/s", "rate"),
     "dist_pingpong": ("ping-pong between 2 nodes", "round trips/s", "rate"),
     "dist_hour": ("100 nodes, faulty hour", "", "million"),
+    "wire_oneway": ("one-way between real nodes (loopback)", "msg/s", "rate"),
+    "wire_pingpong": ("ping-pong between real nodes (loopback)", "round trips/s", "rate"),
 }
 
 CORE = ("pingpong", "oneway", "spawn_exit", "idle_bytes")
@@ -51,6 +58,8 @@ SIZES = {
     "dist_oneway": 1_000_000,
     "dist_pingpong": 200_000,
     "dist_hour": 100,
+    "wire_oneway": 100_000,
+    "wire_pingpong": 10_000,
 }
 
 # Slow systems get smaller sizes so that one repetition takes about a second.
@@ -79,18 +88,23 @@ QUICK_SIZES = {
     "dist_oneway": 10_000,
     "dist_pingpong": 2_000,
     "dist_hour": 10,
+    "wire_oneway": 2_000,
+    "wire_pingpong": 200,
 }
 
 
 def cells():
     """Every (system, metric) the benchmark measures, in run order."""
-    out = [(system, metric) for system in SYSTEMS for metric in CORE]
+    out = [(system, metric) for system in SYSTEMS if system not in WIRE_ONLY
+           for metric in CORE]
     out += [("labrt-sim", "call"), ("labrt-trio", "call"), ("asyncio", "call"),
             ("pykka", "call"), ("labrt-sim", "restart"), ("labrt-sim", "sup_children"),
             ("labrt-sim", "idle_hour"), ("labrt-sim", "million"),
             ("labrt-sim", "explore_rate"), ("labrt-sim", "explore_litmus"),
             ("labrt-sim", "dist_oneway"), ("labrt-sim", "dist_pingpong"),
             ("labrt-sim", "dist_hour")]
+    out += [(system, metric) for metric in ("wire_oneway", "wire_pingpong")
+            for system in ("erlang", "labrt-trio", "labrt-to-erlang")]
     return out
 
 
@@ -108,6 +122,12 @@ def workload(system, metric):
     if metric.startswith("explore_"):
         import wl_explore
         return getattr(wl_explore, metric)
+    if metric.startswith("wire_"):
+        import wl_erl
+        kind = metric.split("_")[1]
+        prefix = {"erlang": "erlang", "labrt-trio": "labrt",
+                  "labrt-to-erlang": "labrt_to_erlang"}[system]
+        return getattr(wl_erl, f"{prefix}_{kind}")
     if metric.startswith("dist_"):
         import wl_dist
         return getattr(wl_dist, metric)

@@ -40,6 +40,19 @@ def targets(results):
                 "required": f"<= {3 * GB:,} bytes (3 GB)",
                 "pass": None if peak is None else peak <= 3 * GB, "kind": "bytes"})
     ratio("trio-kernel ping-pong vs plain trio", "labrt-trio", "pingpong", ["trio"], 0.7)
+    remote = med("labrt-sim", "dist_oneway")
+    local = med("labrt-sim", "oneway")
+    value = remote / local if remote and local else None
+    out.append({"name": "remote one-way between 2 simulated nodes vs local one-way",
+                "measured": value, "required": ">= 0.5x local one-way",
+                "pass": None if value is None else value >= 0.5, "kind": "ratio"})
+    hour = med("labrt-sim", "dist_hour")
+    wall = hour["seconds"] if hour else None
+    out.append({"name": "100-node world, random faults, a simulated hour: wall time",
+                "measured": wall, "required": "< 10 s",
+                "pass": None if wall is None else wall < 10, "kind": "wall"})
+    ratio("real nodes: labrt to labrt one-way vs Erlang to Erlang", "labrt-trio",
+          "wire_oneway", ["erlang"], 0.25)
     return out
 
 
@@ -56,6 +69,8 @@ def fmt_value(kind, value):
         return f"{value:,.0f}"
     if kind == "ratio":
         return f"{value:.2f}x"
+    if kind == "wall":
+        return f"{value:.2f} s"
     return f"{value:,.0f}"
 
 
@@ -110,7 +125,7 @@ def markdown(doc):
         "|---|---:|---:|---:|---:|",
     ]
     for system, title in registry.SYSTEMS.items():
-        if system not in results:
+        if system not in results or system in registry.WIRE_ONLY:
             continue
         row = [_cell(results, system, metric) for metric in registry.CORE]
         lines.append(f"| {title} | " + " | ".join(row) + " |")
@@ -157,6 +172,33 @@ def markdown(doc):
                   f"minute; one in ten pings a peer): **{hour['median']:.2f} s** of wall time "
                   "(target: well under a second)."]
 
+    sim = results.get("labrt-sim", {})
+    if any(m in sim for m in ("dist_oneway", "dist_pingpong", "dist_hour")):
+        lines += ["", "## Distribution (simulated nodes, one world)", "",
+                  "| workload | figure |", "|---|---:|"]
+        for metric in ("dist_oneway", "dist_pingpong", "dist_hour"):
+            if metric in sim:
+                label, unit, _ = registry.METRICS[metric]
+                lines.append(f"| {label}{' (' + unit + ')' if unit else ''} "
+                             f"| {_otp_cell(sim[metric])} |")
+    wire = [s_ for s_ in ("erlang", "labrt-trio", "labrt-to-erlang")
+            if any(m in results.get(s_, {}) for m in ("wire_oneway", "wire_pingpong"))]
+    if wire:
+        lines += ["", "## Real nodes on loopback (Erlang's distribution protocol)", "",
+                  "| pair | one-way msg/s | ping-pong round trips/s |", "|---|---:|---:|"]
+        names = {"erlang": "Erlang to Erlang (baseline)", "labrt-trio": "labrt to labrt",
+                 "labrt-to-erlang": "labrt to Erlang"}
+        for system in wire:
+            lines.append(f"| {names[system]} | {_cell(results, system, 'wire_oneway')} "
+                         f"| {_cell(results, system, 'wire_pingpong')} |")
+    if any(m in sim for m in ("explore_rate", "explore_litmus")):
+        lines += ["", "## Race explorer (schedule mode)", "", "| workload | figure |",
+                  "|---|---:|"]
+        for metric in ("explore_rate", "explore_litmus"):
+            if metric in sim:
+                label, unit, _ = registry.METRICS[metric]
+                lines.append(f"| {label} ({unit}) | {_otp_cell(sim[metric])} |")
+
     lines += [
         "",
         "## How each figure is measured",
@@ -182,7 +224,11 @@ def markdown(doc):
         "them. Each worker reports its CPU time over its wall time; a timed repetition that got less "
         "than 90% of a CPU is run again (up to 3 more times, within a 90 s budget for the whole run) "
         "and the attempt with the largest share is kept. Pykka is exempt (its threads wait for each "
-        "other, so its share is never near 100%).",
+        "other, so its share is never near 100%), and so are the real-node workloads (their time is "
+        "spent waiting on the other node's OS process).",
+        "- **real nodes**: two OS processes on loopback with a private EPMD; the sending node times "
+        "N one-way messages to a registered sink (which answers when it has them all), or N round "
+        "trips to a registered echo process (`bench/wl_erl.py`, `bench/erl/dist_bench.escript`).",
         "",
         "Sizes (N) in this run: " + ", ".join(f"{k} {v:,}" for k, v in cfg["sizes"].items()) + ".",
         "",

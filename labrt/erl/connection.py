@@ -20,6 +20,7 @@ The connection does not know what a signal means: it hands each parsed
 from __future__ import annotations
 
 import struct
+from collections import deque
 
 import trio
 
@@ -29,12 +30,14 @@ from . import control, etf
 #: net_ticktime is 60 s).
 TICK = 60.0
 MAX_PACKET = 16 * 1024 * 1024
+MAX_QUEUE = 64 * 1024 * 1024
 
 
 class Connection:
     def __init__(self, stream, peer: str, nodes: etf.NodeTable, *, on_op, on_close, log,
                  tick: float = TICK, max_packet: int = MAX_PACKET,
-                 limits: etf.Limits = etf.DEFAULT_LIMITS, records=None):
+                 limits: etf.Limits = etf.DEFAULT_LIMITS, records=None,
+                 max_queue: int = MAX_QUEUE):
         self.stream = stream
         self.peer = peer
         self.nodes = nodes
@@ -45,7 +48,10 @@ class Connection:
         self.max_packet = max_packet
         self.limits = limits
         self.records = records
-        self._out_send, self._out_recv = trio.open_memory_channel(10_000)
+        self.max_queue = max_queue
+        self._out = deque()                  # encoded packets waiting for the writer
+        self._out_bytes = 0
+        self._ready = trio.Event()
         self._closed = False
         self._scope = None
         self.sent = 0
@@ -53,7 +59,12 @@ class Connection:
 
     # -- sending -------------------------------------------------------------
     def send(self, op: control.Op) -> bool:
-        """Queue ``op`` for the peer; False if the connection is gone or full."""
+        """Queue ``op`` for the peer; False if the connection is gone.
+
+        Erlang suspends a sender whose connection's buffer is full; a plain
+        ``send`` cannot suspend, so the queue is bounded in bytes instead
+        (``max_queue``): a peer that stops reading for that long is cut off.
+        """
         if self._closed:
             return False
         try:
@@ -61,28 +72,34 @@ class Connection:
         except etf.ETFError as e:
             self.log(f"labrt.erl: not sent to {self.peer}: {e}")
             return False
-        try:
-            self._out_send.send_nowait(struct.pack(">I", len(body)) + body)
-        except trio.WouldBlock:
-            self.log(f"labrt.erl: the queue to {self.peer} is full; closing the connection")
+        self._out.append(struct.pack(">I", len(body)) + body)
+        self._out_bytes += len(body) + 4
+        if self._out_bytes > self.max_queue:
+            self.log(f"labrt.erl: more than {self.max_queue} bytes wait for {self.peer}; "
+                     "closing the connection")
             self.close("send_queue_full")
             return False
+        self._ready.set()
         return True
 
     async def _writer(self):
         ticker = self.tick / 4
+        out = self._out
         while True:
-            with trio.move_on_after(ticker) as idle:
-                first = await self._out_recv.receive()
-            if idle.cancelled_caught:
-                await self.stream.send_all(b"\0\0\0\0")          # a tick
-                continue
-            batch = [first]
-            while len(batch) < 256:                              # send what is ready together
-                try:
-                    batch.append(self._out_recv.receive_nowait())
-                except trio.WouldBlock:
-                    break
+            if not out:
+                self._ready = trio.Event()
+                with trio.move_on_after(ticker):
+                    await self._ready.wait()
+                if not out:
+                    await self.stream.send_all(b"\0\0\0\0")      # a tick
+                    continue
+            batch = []
+            size = 0
+            while out and size < 1 << 20:                       # up to 1 MB at a time
+                packet = out.popleft()
+                batch.append(packet)
+                size += len(packet)
+            self._out_bytes -= size
             await self.stream.send_all(b"".join(batch))
             self.sent += len(batch)
 
@@ -155,7 +172,7 @@ class Connection:
         if self._closed:
             return
         self._closed = True
-        self._out_send.close()
+        self._out.clear()
         self.on_close(self, reason)
 
 
