@@ -78,19 +78,29 @@ async def replica():
     await labrt.receive("a message nobody sends")
 
 
+async def _first_answer(peers, request):
+    """Call ``kv`` on each peer in turn until one answers; ``(peer, reply)`` or None."""
+    for peer in peers:
+        try:
+            return peer, await gen_server.call(("kv", peer), request, 1.0)
+        except labrt.ProcessExit as e:
+            why = e.reason[0] if type(e.reason) is tuple else e.reason
+            print(f"  {peer} did not answer ({why}); trying the next", flush=True)
+    return None
+
+
 async def client(peers, rounds=20, pause=0.5):
-    """Write through one node, read through the next, moving on when one is gone."""
+    """Write through one node, read through another, moving on when one is gone."""
     for i in range(rounds):
-        for k, peer in enumerate(peers):
-            try:
-                await gen_server.call(("kv", peer), ("put", f"k{i}", i), 1.0)
-                other = peers[(k + 1) % len(peers)]
-                got = await gen_server.call(("kv", other), ("get", f"k{i}"), 1.0)
-                print(f"round {i}: wrote via {peer}, read {got!r} via {other}", flush=True)
-                break
-            except labrt.ProcessExit as e:
-                print(f"round {i}: {peer} failed ({e.reason[0]}); trying the next",
-                      flush=True)
+        wrote = await _first_answer(peers, ("put", f"k{i}", i))
+        if wrote is None:
+            print(f"round {i}: no node answered", flush=True)
+        else:
+            await labrt.sleep(0.1)            # the copy travels by cast: give it a moment
+            others = [p for p in peers if p != wrote[0]]
+            read = await _first_answer(others, ("get", f"k{i}"))
+            got = f"read {read[1]!r} via {read[0]}" if read else "no other node answered"
+            print(f"round {i}: wrote via {wrote[0]}, {got}", flush=True)
         await labrt.sleep(pause)
 
 
