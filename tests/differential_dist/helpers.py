@@ -40,6 +40,8 @@ async def ta(fn, *args):
         return ("ok", await fn(*args))
     except labrt.ProcessExit as e:
         return ("exit", e.reason)
+    except labrt.erpc.ErpcError as e:      # Erlang's error:{erpc, Reason}
+        return ("error", e.reason)
     except Exception as e:
         return ("error", e)
 

@@ -33,9 +33,7 @@ needs_erl = pytest.mark.skipif(
 # labrt features a scenario needs that have not landed yet, as {name: feature}.
 # Strict xfail: when the feature lands the test XPASSes and fails, which is the
 # signal to delete the entry.
-MISSING: dict[str, str] = {
-    "erpc_call": "labrt.erpc (erpc:call; not in notes/labrt-dist-api.md)",
-}
+MISSING: dict[str, str] = {}
 
 # Scenarios where labrt runs but prints something else than the BEAM, as
 # {name: the difference}; each is also in README.md ("Known differences").
