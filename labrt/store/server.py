@@ -1,0 +1,677 @@
+"""The store server: one gen_server per node, holding that node's replicas.
+
+Design
+------
+Mnesia is a handful of ordinary Erlang processes on each node (a
+transaction manager, a lock manager, a controller that loads tables, a
+monitor of the other nodes) plus ets tables that clients read directly.
+labrt's store folds those processes into one gen_server per node,
+registered as ``"labrt_store"``, and keeps the node's data in a
+:class:`NodeStore` in the node's RAM (``rt.ext``), so that a crash of the
+node loses it, exactly as it loses ets tables, and keeps ``node.disk``.
+
+What the server does, by the messages it gets:
+
+* **locks** (``lock``, ``lock_read``): the node's :class:`LockTable`;
+  a lock that must wait is answered later (``noreply``), when a release
+  grants it.  ``lock_read`` also returns the locked records: reads go to
+  the local replica when there is one.
+* **commits**: ``commit1`` when the node is the only replica written;
+  otherwise two phases, ``prepare`` (vote) then ``commit`` (apply, log,
+  release) or ``abort``.  The coordinator is the client process (see
+  ``tx.py``).  If a coordinator vanishes after this node voted yes, the
+  node asks the other participants what was decided and follows anyone
+  who committed; if nobody did, it aborts (Mnesia's ``sym_trans`` rule).
+* **the log**: every commit touching a disc copy is appended to
+  ``LATEST.LOG`` on the node's disk; every ``dump_threshold`` commits the
+  disc tables are dumped to their table files (``<tab>.DCD``) and the log
+  is emptied.  Appends reach the disk when synced: by ``sync_log``, by a
+  ``sync_transaction``, at a dump, and every ``sync_interval`` seconds
+  (the operating system writing its buffers back).
+* **other nodes**: ``monitor_nodes``.  A nodedown of a running store node
+  is logged (on disk) as a *mnesia_down*, the node leaves every table's
+  ``where_to_write``, and subscribers get ``("mnesia_down", node)``.  When
+  the connection comes back and both sides have logged the other down,
+  both report ``("inconsistent_database", "running_partitioned_network",
+  node)`` and stay apart: nothing is merged.
+* **start**: rebuild every disc table from disk (table file, then the
+  log), join the running db nodes (``join``), and load each table from a
+  running node that has it active (a full copy: that is the catch-up),
+  from a master node if ``set_master_nodes`` named some, else from the
+  local disk (a RAM copy starts empty).  A copy is taken under a table
+  read lock on the source, so no half-committed transaction is copied.
+"""
+from __future__ import annotations
+
+import labrt
+from labrt import Down, gen_server
+
+from .disk import SimDisk
+from .locks import TABLE, LockTable
+from .replica import Replica, TableDef, def_from_data, match, run_select
+
+__all__ = ["SERVER", "SLOT", "NodeStore", "StoreServer"]
+
+SERVER = "labrt_store"
+SLOT = "labrt.store"
+LOG = "LATEST.LOG"
+
+
+class NodeStore:
+    """One node's store in its RAM: replicas, schema, views of other nodes."""
+
+    def __init__(self, rt, disk, opts):
+        self.rt = rt
+        self.name = rt.node_name
+        self.disk = disk
+        self.dump_threshold = opts.get("dump_threshold", 1000)
+        self.sync_interval = opts.get("sync_interval", 5.0)
+        self.join_timeout = opts.get("join_timeout", 1.0)
+        self.db_nodes: list[str] = []
+        self.defs: dict[str, TableDef] = {}
+        self.replicas: dict[str, Replica] = {}
+        self.loaded: set = set()
+        self.loading: dict = {}             # tab -> source node (None: waiting)
+        self.w2w: dict[str, set] = {}       # tab -> nodes where the table is active
+        self.running: set = {self.name}
+        self.down_log: set = set()
+        self.masters: dict = {}
+        self.locks = LockTable()
+        self.waiting: dict = {}             # token -> (from_, tab, key, mode, filt)
+        self.coords: dict = {}              # tid -> coordinator monitor ref
+        self.coord_of: dict = {}            # monitor ref -> tid
+        self.pending: dict = {}             # tid -> prepared (ops, participants)
+        self.decisions: dict = {}           # tid -> "committed" | "aborted"
+        self.subs: dict = {}                # subscriber pid -> monitor ref
+        self.events: list = []
+        self.serial = 0
+        self.log_count = 0
+        self.stats = {"commits": 0, "dumps": 0, "replayed": 0, "lost_in_power_cut": 0,
+                      "copied": 0}
+        self.table_waiters: list = []       # [token, from_, tabs]
+        self.joining: set = set()
+        self.booted = False
+        self.stash: list = []               # requests for tables still loading
+        self.unsynced_commits = 0
+        self.sync_timer = False
+
+    # -- what clients may read directly (ets-like) --------------------------
+    def active(self, tab) -> list[str]:
+        return sorted(self.w2w.get(tab, ()))
+
+    def has_majority(self, tab) -> bool:
+        d = self.defs[tab]
+        if not d.majority:
+            return True
+        live = [n for n in d.nodes() if n in self.w2w.get(tab, ()) or
+                (n == self.name and tab in self.loaded)]
+        return 2 * len(live) > len(d.copies)
+
+
+def _new_tid(ns):
+    ns.serial += 1
+    return (labrt.now(), ns.rt.node, ns.serial)
+
+
+class StoreServer(gen_server.GenServer):
+    """The callbacks; the state is the node's :class:`NodeStore`."""
+
+    # -- start -------------------------------------------------------------
+    def init(self, opts):
+        rt = labrt.current_runtime()
+        disk = opts.get("disk")
+        if disk is None:
+            if not hasattr(rt, "disk"):
+                return ("stop", ("no_disk", rt.node_name))
+            disk = SimDisk(rt.disk)
+        ns = NodeStore(rt, disk, opts)
+        boot = disk.read("boot")
+        if boot and boot[-1] != rt.creation:
+            ns.stats["lost_in_power_cut"] = disk.power_cut()
+        disk.replace("boot", [rt.creation])
+        schema = disk.read("schema")
+        if not schema:
+            return ("stop", ("no_schema", rt.node_name))
+        ns.db_nodes = list(schema[-1]["db_nodes"])
+        for d in schema[-1]["tables"]:
+            ns.defs[d["name"]] = def_from_data(d)
+        down = disk.read("down")
+        ns.down_log = set(down[-1]) if down else set()
+        masters = disk.read("masters")
+        ns.masters = dict(masters[-1]) if masters else {}
+        self._rebuild(ns)
+        rt.ext[SLOT] = ns
+        labrt.monitor_nodes(True)
+        me = labrt.self()
+        for n in ns.db_nodes:
+            if n != ns.name and labrt.connect_node(n):
+                ns.joining.add(n)
+                gen_server.cast((SERVER, n), ("join", ns.name, n in ns.down_log))
+        labrt.send_after(ns.join_timeout, me, ("$store", "join_timeout"))
+        return ("ok", ns)
+
+    def _rebuild(self, ns):
+        """Disc tables from the table files, then the log on top."""
+        for tab, d in ns.defs.items():
+            kind = d.copy_type(ns.name)
+            if kind is not None:
+                r = ns.replicas[tab] = Replica(d)
+                if kind == "disc_copies":
+                    for rec in ns.disk.read(tab + ".DCD"):
+                        r.apply(("write", rec))
+        for entry in ns.disk.read(LOG):
+            ns.stats["replayed"] += 1
+            for tab, op in entry[2]:
+                r = ns.replicas.get(tab)
+                if r is not None and ns.defs[tab].copy_type(ns.name) == "disc_copies":
+                    r.apply(op)
+        ns.log_count = ns.stats["replayed"]
+
+    def _finish_boot(self, ns):
+        if ns.booted:
+            return
+        ns.booted = True
+        for tab in sorted(ns.replicas):
+            self._load(ns, tab)
+
+    def _load(self, ns, tab):
+        """Choose where ``tab`` is loaded from, and start loading it."""
+        if tab in ns.loaded:
+            return
+        masters = ns.masters.get(tab)
+        others = [n for n in ns.active(tab) if n != ns.name and n in ns.running]
+        if masters:
+            if ns.name in masters:
+                return self._loaded(ns, tab)
+            others = [n for n in others if n in masters]
+            if not others:
+                ns.loading[tab] = None          # wait for a master to come up
+                return
+        if others:
+            ns.loading[tab] = others[0]
+            gen_server.cast((SERVER, others[0]), ("copy_request", tab, ns.name))
+            return
+        self._loaded(ns, tab)
+
+    def _loaded(self, ns, tab, records=None, w2w=()):
+        r = ns.replicas[tab]
+        if records is not None:
+            r.load(records)
+            ns.stats["copied"] += 1
+            if ns.defs[tab].copy_type(ns.name) == "disc_copies":
+                self._dump(ns)
+        ns.loading.pop(tab, None)
+        ns.loaded.add(tab)
+        ns.w2w.setdefault(tab, set()).update(w2w)
+        ns.w2w[tab].add(ns.name)
+        for n in sorted(ns.running - {ns.name}):
+            gen_server.cast((SERVER, n), ("w2w_add", tab, ns.name))
+        self._wake_waiters(ns)
+        stash, ns.stash = ns.stash, []
+        for from_, req in stash:
+            self._redo(from_, req, ns)
+
+    def _redo(self, from_, req, ns):
+        res = self.handle_call(req, from_, ns)
+        if res[0] == "reply":
+            gen_server.reply(from_, res[1])
+
+    # -- events ------------------------------------------------------------
+    def _event(self, ns, ev):
+        ns.events.append(ev)
+        for pid in list(ns.subs):
+            labrt.send(pid, ("mnesia_system_event", ev))
+
+    def _persist_down(self, ns):
+        ns.disk.replace("down", [sorted(ns.down_log)])
+
+    def _persist_schema(self, ns):
+        ns.disk.replace("schema", [{"db_nodes": list(ns.db_nodes),
+                                    "tables": [d.as_data() for _, d in sorted(ns.defs.items())]}])
+
+    # -- the log -----------------------------------------------------------
+    def _apply(self, ns, tid, ops, sync=False):
+        """Apply a commit's operations here; log those on disc copies."""
+        logged = []
+        for tab, op in ops:
+            r = ns.replicas.get(tab)
+            if r is None:
+                continue
+            r.apply(op)
+            if ns.defs[tab].copy_type(ns.name) == "disc_copies":
+                logged.append((tab, op))
+        ns.stats["commits"] += 1
+        if logged:
+            ns.disk.append(LOG, ("commit", tid, logged))
+            ns.log_count += 1
+            ns.unsynced_commits += 1
+            if sync:
+                self._sync(ns)
+            elif ns.sync_interval and not ns.sync_timer:
+                # The OS writes its buffers back a while after they fill; a
+                # timer only while something is unsynced, so an idle world stops.
+                ns.sync_timer = True
+                labrt.send_after(ns.sync_interval, labrt.self(), ("$store", "sync_tick"))
+            if ns.log_count >= ns.dump_threshold:
+                self._dump(ns)
+
+    def _sync(self, ns):
+        ns.disk.sync(LOG)
+        ns.unsynced_commits = 0
+
+    def _dump(self, ns):
+        for tab, r in sorted(ns.replicas.items()):
+            if ns.defs[tab].copy_type(ns.name) == "disc_copies" and tab not in ns.loading:
+                ns.disk.replace(tab + ".DCD", list(r.records()))
+        ns.disk.replace(LOG, [])
+        ns.log_count = 0
+        ns.unsynced_commits = 0
+        ns.stats["dumps"] += 1
+
+    # -- locks -------------------------------------------------------------
+    def _watch(self, ns, tid, coord):
+        if tid not in ns.coords and coord is not None:
+            ref = labrt.monitor(coord)
+            ns.coords[tid] = ref
+            ns.coord_of[ref] = tid
+
+    def _unwatch(self, ns, tid):
+        ref = ns.coords.pop(tid, None)
+        if ref is not None:
+            ns.coord_of.pop(ref, None)
+            labrt.demonitor(ref, flush=True)
+
+    def _release(self, ns, tid):
+        for token in ns.locks.release(tid):
+            w = ns.waiting.pop(token, None)
+            if w is not None:
+                from_, tab, key, mode, filt = w
+                gen_server.reply(from_, self._lock_answer(ns, tab, key, filt))
+            elif type(token) is tuple and token[0] == "copy":
+                self._do_copy(ns, token)
+
+    def _lock_answer(self, ns, tab, key, filt):
+        w2w = ns.active(tab)
+        if filt is None:
+            return ("ok", w2w)
+        r = ns.replicas[tab]
+        if key != TABLE:
+            return ("ok", w2w, r.read(key))
+        if filt == "all":
+            return ("ok", w2w, list(r.records()))
+        if filt[0] == "match":
+            return ("ok", w2w, [x for x in r.records() if match(filt[1], x) is not None])
+        if filt[0] == "select":
+            return ("ok", w2w, run_select(filt[1], r.records()))
+        if filt[0] == "index":
+            return ("ok", w2w, r.index_read(filt[1], filt[2]))
+        return ("ok", w2w, sorted({ns.defs[tab].key_of(x) for x in r.records()},
+                                  key=repr))       # keys
+
+    def _lock(self, ns, from_, req):
+        _, tid, coord, tab, key, mode, filt = req
+        if tab not in ns.defs:
+            return ("reply", ("no_exists", tab), ns)
+        if tab in ns.loading:
+            ns.stash.append((from_, req))
+            return ("noreply", ns)
+        if tab not in ns.loaded:
+            return ("reply", ("not_active", tab, ns.name), ns)
+        if not ns.has_majority(tab):
+            return ("reply", ("no_majority", tab), ns)
+        self._watch(ns, tid, coord)
+        token = object()
+        got = ns.locks.acquire(tid, (tab, key), mode, token)
+        if got == "granted":
+            return ("reply", self._lock_answer(ns, tab, key, filt), ns)
+        if got == "queued":
+            ns.waiting[token] = (from_, tab, key, mode, filt)
+            return ("noreply", ns)
+        return ("reply", ("restart", got[1]), ns)
+
+    # -- calls ---------------------------------------------------------------
+    def handle_call(self, req, from_, ns):
+        kind = req[0]
+        if kind in ("lock", "lock_read"):
+            return self._lock(ns, from_, req)
+        if kind == "begin":
+            return ("reply", _new_tid(ns), ns)
+        if kind == "commit1":
+            _, tid, ops, sync = req
+            self._apply(ns, tid, ops, sync)
+            ns.decisions[tid] = "committed"
+            self._forget(ns, tid)
+            return ("reply", "ok", ns)
+        if kind == "prepare":
+            _, tid, coord, ops, participants = req
+            tabs = {t for t, _ in ops}
+            if any(t in ns.loading for t in tabs):
+                ns.stash.append((from_, req))
+                return ("noreply", ns)
+            bad = [t for t in tabs if t not in ns.loaded]
+            if bad:
+                return ("reply", ("no", ("bad_commit", ns.name)), ns)
+            self._watch(ns, tid, coord)
+            ns.pending[tid] = (ops, participants)
+            return ("reply", "yes", ns)
+        if kind == "commit":
+            _, tid, sync = req
+            p = ns.pending.pop(tid, None)
+            if p is not None:
+                self._apply(ns, tid, p[0], sync)
+                ns.decisions[tid] = "committed"
+            self._forget(ns, tid)
+            return ("reply", "done", ns)
+        if kind == "decision":
+            tid = req[1]
+            out = ns.decisions.get(tid) or ("pending" if tid in ns.pending else "unknown")
+            return ("reply", out, ns)
+        if kind == "dirty":
+            self._dirty(ns, req[1])
+            return ("reply", "ok", ns)
+        if kind == "dirty_read":
+            _, tab, key, filt = req
+            if tab not in ns.loaded:
+                return ("reply", ("no_exists", tab), ns)
+            return ("reply", self._lock_answer(ns, tab, key, filt)[2], ns)
+        if kind == "info":
+            return ("reply", self._info(ns, req[1]), ns)
+        if kind == "create_table":
+            return ("reply", self._create(ns, req[1]), ns)
+        if kind == "add_copy":
+            return ("reply", self._add_copy(ns, *req[1:]), ns)
+        if kind == "wait_for_tables":
+            return self._wait_for_tables(ns, from_, req[1], req[2])
+        if kind == "subscribe":
+            pid = req[1]
+            if pid not in ns.subs:
+                ns.subs[pid] = labrt.monitor(pid)
+            return ("reply", ("ok", ns.name), ns)
+        if kind == "unsubscribe":
+            ref = ns.subs.pop(req[1], None)
+            if ref is not None:
+                labrt.demonitor(ref, flush=True)
+            return ("reply", ("ok", ns.name), ns)
+        if kind == "set_master_nodes":
+            _, tab, nodes = req
+            if tab not in ns.defs:
+                return ("reply", ("error", ("no_exists", tab)), ns)
+            if nodes:
+                ns.masters[tab] = list(nodes)
+            else:
+                ns.masters.pop(tab, None)
+            ns.disk.replace("masters", [dict(ns.masters)])
+            return ("reply", "ok", ns)
+        if kind == "sync_log":
+            self._sync(ns)
+            return ("reply", "ok", ns)
+        if kind == "dump_log":
+            self._dump(ns)
+            return ("reply", "dumped", ns)
+        return ("reply", ("error", ("unknown_request", req)), ns)
+
+    def _forget(self, ns, tid):
+        if len(ns.decisions) > 5000:
+            for old in list(ns.decisions)[:1000]:
+                del ns.decisions[old]
+        self._unwatch(ns, tid)
+        self._release(ns, tid)
+
+    def _dirty(self, ns, ops):
+        ops = [(t, op) for t, op in ops if t in ns.replicas]
+        if ops:
+            self._apply(ns, ("dirty", labrt.now()), ops)
+
+    def _info(self, ns, what):
+        if what == "running_db_nodes":
+            return sorted(ns.running)
+        if what == "db_nodes":
+            return list(ns.db_nodes)
+        if what == "tables":
+            return sorted(ns.defs) + ["schema"]
+        if what == "events":
+            return list(ns.events)
+        if what == "stats":
+            return dict(ns.stats, log_entries=ns.log_count, unsynced=ns.disk.unsynced(LOG))
+        if what == "is_running":
+            return "yes"
+        if what == "masters":
+            return dict(ns.masters)
+        return ("error", ("badarg", what))
+
+    def _create(self, ns, d):
+        if d.name in ns.defs:
+            return ("aborted", ("already_exists", d.name))
+        ns.defs[d.name] = d
+        ns.w2w[d.name] = {n for n in d.nodes() if n in ns.running}
+        if d.copy_type(ns.name) is not None:
+            ns.replicas[d.name] = Replica(d)
+            ns.loaded.add(d.name)
+            if d.copy_type(ns.name) == "disc_copies":
+                ns.disk.replace(d.name + ".DCD", [])
+        self._persist_schema(ns)
+        self._wake_waiters(ns)
+        return ("atomic", "ok")
+
+    def _add_copy(self, ns, tab, node, kind):
+        d = ns.defs.get(tab)
+        if d is None:
+            return ("aborted", ("no_exists", tab))
+        if d.copy_type(node) is not None:
+            return ("aborted", ("already_exists", tab, node))
+        ns.defs[tab] = d = d.with_copy(node, kind)
+        for t, r in ns.replicas.items():
+            if t == tab:
+                r.defn = d
+        self._persist_schema(ns)
+        if node == ns.name:
+            ns.replicas[tab] = Replica(d)
+            if ns.booted:
+                self._load(ns, tab)
+        return ("atomic", "ok")
+
+    def _wait_for_tables(self, ns, from_, tabs, timeout):
+        missing = [t for t in tabs if t not in ns.loaded]
+        if not missing:
+            return ("reply", "ok", ns)
+        ns.serial += 1
+        token = ns.serial
+        ns.table_waiters.append([token, from_, list(tabs)])
+        if timeout is not None:
+            labrt.send_after(timeout, labrt.self(), ("$store", "wait_timeout", token))
+        return ("noreply", ns)
+
+    def _wake_waiters(self, ns):
+        keep = []
+        for w in ns.table_waiters:
+            if all(t in ns.loaded for t in w[2]):
+                gen_server.reply(w[1], "ok")
+            else:
+                keep.append(w)
+        ns.table_waiters = keep
+
+    # -- casts between store servers -------------------------------------------
+    def handle_cast(self, msg, ns):
+        kind = msg[0]
+        if kind == "abort":
+            tid = msg[1]
+            if ns.pending.pop(tid, None) is not None:
+                ns.decisions[tid] = "aborted"
+            self._forget(ns, tid)
+        elif kind == "release":
+            if msg[1] not in ns.pending:
+                self._forget(ns, msg[1])
+        elif kind == "dirty":
+            self._dirty(ns, msg[1])
+        elif kind == "join":
+            self._join(ns, msg[1], msg[2])
+        elif kind == "join_reply":
+            self._join_reply(ns, *msg[1:])
+        elif kind == "peer_up":
+            _, node, logged_me = msg
+            if node not in ns.running and node in ns.down_log and logged_me:
+                self._event(ns, ("inconsistent_database", "running_partitioned_network", node))
+        elif kind == "copy_request":
+            _, tab, node = msg
+            if tab not in ns.loaded or node not in ns.running:
+                gen_server.cast((SERVER, node), ("copy_refused", tab, ns.name))
+            else:
+                # The copier is older than every transaction: it waits for
+                # the writers that hold the table, and never dies.
+                tid = (-1.0,) + _new_tid(ns)[1:]
+                token = ("copy", tab, node, tid)
+                if ns.locks.acquire(tid, (tab, TABLE), "read", token) == "granted":
+                    self._do_copy(ns, token)
+        elif kind == "copy_refused":
+            _, tab, node = msg
+            if ns.loading.get(tab) == node:
+                ns.loading.pop(tab)
+                ns.w2w.get(tab, set()).discard(node)
+                self._load(ns, tab)
+        elif kind == "table_copy":
+            _, tab, records, w2w = msg
+            if tab in ns.loading:
+                self._loaded(ns, tab, records, w2w)
+        elif kind == "w2w_add":
+            _, tab, node = msg
+            if node in ns.running:
+                ns.w2w.setdefault(tab, set()).add(node)
+        elif kind == "resolve":
+            _, tid, outcome = msg
+            p = ns.pending.pop(tid, None)
+            if p is not None:
+                if outcome == "committed":
+                    self._apply(ns, tid, p[0])
+                ns.decisions[tid] = outcome
+            self._forget(ns, tid)
+        return ("noreply", ns)
+
+    def _do_copy(self, ns, token):
+        _, tab, node, tid = token
+        if node in ns.running and tab in ns.loaded:
+            ns.w2w[tab].add(node)
+            for n in sorted(ns.running - {ns.name, node}):
+                gen_server.cast((SERVER, n), ("w2w_add", tab, node))
+            gen_server.cast((SERVER, node), ("table_copy", tab, list(ns.replicas[tab].records()),
+                                             ns.active(tab)))
+        self._release(ns, tid)
+
+    def _join(self, ns, node, logged_me):
+        if node in ns.running:                     # it restarted before we noticed
+            self._node_gone(ns, node)
+        if node in ns.down_log and logged_me:
+            self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))
+            gen_server.cast((SERVER, node), ("join_reply", ns.name, "inconsistent", None))
+            return
+        ns.running.add(node)
+        if node in ns.down_log:
+            ns.down_log.discard(node)
+            self._persist_down(ns)
+        info = {"defs": dict(ns.defs), "w2w": {t: ns.active(t) for t in ns.defs},
+                "db_nodes": list(ns.db_nodes)}
+        gen_server.cast((SERVER, node), ("join_reply", ns.name, "ok", info))
+
+    def _join_reply(self, ns, node, status, info):
+        ns.joining.discard(node)
+        if status == "inconsistent":
+            self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))
+        elif status == "ok":
+            ns.running.add(node)
+            if node in ns.down_log:
+                ns.down_log.discard(node)
+                self._persist_down(ns)
+            changed = False
+            for tab, d in info["defs"].items():
+                if ns.defs.get(tab) != d:
+                    ns.defs[tab] = d
+                    changed = True
+                    if d.copy_type(ns.name) is not None and tab not in ns.replicas:
+                        ns.replicas[tab] = Replica(d)
+                ns.w2w.setdefault(tab, set()).update(
+                    n for n in info["w2w"][tab] if n != ns.name)
+            if changed:
+                self._persist_schema(ns)
+            if ns.booted:                          # a late answer: tables still waiting
+                for tab in sorted(t for t, src in ns.loading.items() if src is None):
+                    ns.loading.pop(tab)
+                    self._load(ns, tab)
+        if not ns.joining:
+            self._finish_boot(ns)
+
+    # -- info: other nodes, coordinators, timers -------------------------------
+    def handle_info(self, msg, ns):
+        if type(msg) is Down:
+            tid = ns.coord_of.pop(msg.ref, None)
+            if tid is not None:
+                ns.coords.pop(tid, None)
+                self._coordinator_gone(ns, tid)
+            elif msg.pid in ns.subs:
+                del ns.subs[msg.pid]
+            return ("noreply", ns)
+        if type(msg) is tuple and msg[0] == "nodedown":
+            node = msg[1]
+            if node in ns.joining:
+                ns.joining.discard(node)
+                if not ns.joining:
+                    self._finish_boot(ns)
+            if node in ns.running and node != ns.name:
+                self._node_gone(ns, node)
+                ns.down_log.add(node)
+                self._persist_down(ns)
+                self._event(ns, ("mnesia_down", node))
+            return ("noreply", ns)
+        if type(msg) is tuple and msg[0] == "nodeup":
+            node = msg[1]
+            if node in ns.db_nodes:
+                gen_server.cast((SERVER, node), ("peer_up", ns.name, node in ns.down_log))
+            return ("noreply", ns)
+        if type(msg) is tuple and msg[0] == "$store":
+            what = msg[1]
+            if what == "join_timeout":
+                ns.joining.clear()
+                self._finish_boot(ns)
+            elif what == "sync_tick":
+                ns.sync_timer = False
+                if ns.unsynced_commits:
+                    self._sync(ns)
+            elif what == "wait_timeout":
+                for w in ns.table_waiters:
+                    if w[0] == msg[2]:
+                        ns.table_waiters.remove(w)
+                        gen_server.reply(w[1], ("timeout", [t for t in w[2]
+                                                            if t not in ns.loaded]))
+                        break
+            return ("noreply", ns)
+        return ("noreply", ns)
+
+    def _node_gone(self, ns, node):
+        ns.running.discard(node)
+        for s in ns.w2w.values():
+            s.discard(node)
+        for tab, src in list(ns.loading.items()):
+            if src == node:
+                ns.loading.pop(tab)
+                self._load(ns, tab)
+
+    def _coordinator_gone(self, ns, tid):
+        """The process running transaction ``tid`` is gone (or unreachable)."""
+        p = ns.pending.get(tid)
+        if p is None:
+            self._release(ns, tid)
+            return
+        others = [n for n in p[1] if n != ns.name]
+        me = labrt.self()
+
+        async def resolver():
+            outcome = "aborted"
+            for n in others:
+                try:
+                    got = await gen_server.call((SERVER, n), ("decision", tid), 2.0)
+                except labrt.ProcessExit:
+                    continue
+                if got == "committed":
+                    outcome = "committed"
+                    break
+            gen_server.cast(me, ("resolve", tid, outcome))
+
+        labrt.spawn(resolver)
