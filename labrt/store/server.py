@@ -536,6 +536,8 @@ class StoreServer(gen_server.GenServer):
             _, tab, node = msg
             if node in ns.running:
                 ns.w2w.setdefault(tab, set()).add(node)
+                if ns.booted:
+                    self._retry_waiting(ns)
         elif kind == "resolve":
             _, tid, outcome = msg
             p = ns.pending.pop(tid, None)
@@ -545,6 +547,11 @@ class StoreServer(gen_server.GenServer):
                 ns.decisions[tid] = outcome
             self._forget(ns, tid)
         return ("noreply", ns)
+
+    def _retry_waiting(self, ns):
+        for tab in sorted(t for t, src in ns.loading.items() if src is None):
+            ns.loading.pop(tab)
+            self._load(ns, tab)
 
     def _do_copy(self, ns, token):
         _, tab, node, tid = token
@@ -559,23 +566,26 @@ class StoreServer(gen_server.GenServer):
     def _join(self, ns, node, logged_me):
         if node in ns.running:                     # it restarted before we noticed
             self._node_gone(ns, node)
-        if node in ns.down_log and logged_me:
+        inconsistent = node in ns.down_log and logged_me
+        if inconsistent:
+            # Both sides logged the other down: the network was partitioned.
+            # Mnesia reports it, and (as observed on OTP 25) the starting node
+            # still joins and loads its tables from the running ones.
             self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))
-            gen_server.cast((SERVER, node), ("join_reply", ns.name, "inconsistent", None))
-            return
         ns.running.add(node)
         if node in ns.down_log:
             ns.down_log.discard(node)
             self._persist_down(ns)
         info = {"defs": dict(ns.defs), "w2w": {t: ns.active(t) for t in ns.defs},
                 "db_nodes": list(ns.db_nodes)}
-        gen_server.cast((SERVER, node), ("join_reply", ns.name, "ok", info))
+        gen_server.cast((SERVER, node), ("join_reply", ns.name,
+                                         "inconsistent" if inconsistent else "ok", info))
 
     def _join_reply(self, ns, node, status, info):
         ns.joining.discard(node)
         if status == "inconsistent":
             self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))
-        elif status == "ok":
+        if status in ("ok", "inconsistent"):
             ns.running.add(node)
             if node in ns.down_log:
                 ns.down_log.discard(node)
@@ -592,9 +602,7 @@ class StoreServer(gen_server.GenServer):
             if changed:
                 self._persist_schema(ns)
             if ns.booted:                          # a late answer: tables still waiting
-                for tab in sorted(t for t, src in ns.loading.items() if src is None):
-                    ns.loading.pop(tab)
-                    self._load(ns, tab)
+                self._retry_waiting(ns)
         if not ns.joining:
             self._finish_boot(ns)
 

@@ -204,7 +204,7 @@ async def _read_locked(tx, ns, tab, key, filt):
     reply = _check(await _call(ns, node, ("lock_read", tx.tid, me, tab, key, "read", filt)))
     tx.locked.setdefault((node, tab, key), "read")
     tx.lock_nodes.add(node)
-    return reply[2]
+    return reply[2] if len(reply) > 2 else None
 
 
 async def _write_lock(tx, ns, tab, key):
