@@ -85,12 +85,14 @@ def command(argv: list[str], job_dir: Path, secrets: list[Path] = (),
     """
     cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
            "--cap-drop", "ALL", "--hostname", "grader"]
+    # The private /tmp first, then the read-only folders: a course (or its venv)
+    # that lives under /tmp, as a CI clone may, stays visible on top of it.
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     visible = visible_paths()
     for p in visible:
         cmd += ["--ro-bind", p, p]
-    cmd += ["--proc", "/proc", "--dev", "/dev",
-            "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
-            "--ro-bind", str(job_dir), JOB_DIR]
+    cmd += ["--ro-bind", str(job_dir), JOB_DIR]
     for inside, host in (extra_ro or {}).items():
         cmd += ["--ro-bind", str(host), inside]
     for secret in secrets:
