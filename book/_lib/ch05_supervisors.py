@@ -33,6 +33,9 @@ class _Html:
     def _repr_html_(self) -> str:
         return self.text
 
+    def __repr__(self) -> str:           # the plain-text form: no memory address in outputs
+        return "(an HTML table)"
+
 
 def html_table(header, rows) -> _Html:
     """A small HTML table, every cell escaped."""
