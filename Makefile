@@ -57,11 +57,26 @@ $(BUILD)/.page-deps: $(PAGE_DEPS) $(STAMP)
 	rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees
 	mkdir -p $(BUILD) && touch $@
 
+# The browser version (JupyterLite in _build/html/lite, the "Run in your browser" buttons)
+# needs npm for Pyodide's core; without npm the book is built without it, and says so.
+# `make book BROWSER=0` skips it on purpose.
+BROWSER ?= $(if $(shell command -v npm 2>/dev/null),1,0)
+
 book: $(STAMP) $(BUILD)/.page-deps
 	@start=$$(date +%s); \
-	PYDEVD_DISABLE_FILE_VALIDATION=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going $(BOOK_FLAGS) \
+	LABRT_BROWSER=$(BROWSER) PYDEVD_DISABLE_FILE_VALIDATION=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going $(BOOK_FLAGS) \
 	  || { echo; echo "make book: the build failed (warnings count as errors); see the messages above."; \
 	       echo "  Execution tracebacks of failing pages: $(BUILD)/html/reports/"; exit 1; }; \
+	if [ "$(BROWSER)" = 1 ]; then \
+	  lstart=$$(date +%s); \
+	  $(VPY) tests/browser/jupyterlite/build.py > $(BUILD)/lite-build.log 2>&1 \
+	    || { tail -30 $(BUILD)/lite-build.log; echo "make book: the browser version (JupyterLite) failed to build; log: $(BUILD)/lite-build.log"; exit 1; }; \
+	  echo "Built the browser version (JupyterLite, $(HTML)/lite) in $$(( $$(date +%s) - lstart )) s."; \
+	else \
+	  rm -rf $(HTML)/lite; \
+	  echo; echo "make book: SKIPPED the browser version (no 'Run in your browser' buttons): it needs npm"; \
+	  echo "  for Pyodide's core. Install Node and npm (Debian: apt-get install npm) and run make book again."; \
+	fi; \
 	echo; echo "Built the book in $$(( $$(date +%s) - start )) s. Open it:"; \
 	echo "  file://$(CURDIR)/$(HTML)/index.html"; \
 	echo "or serve it and browse to http://localhost:8000 :"; \
@@ -95,8 +110,9 @@ public: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) book/intro.md
 
-# The workbook (exercises/) as a JupyterLite site running labrt in Pyodide, offline, in
-# _build/lite. Needs npm; not part of `make test` (tests/browser/JUPYTERLITE.md).
+# Only the browser version: the book's pages (as last built) and the workbook as a
+# JupyterLite site running labrt in Pyodide, offline, in _build/html/lite. Needs npm;
+# `make book` runs it too (tests/browser/JUPYTERLITE.md).
 lite: $(STAMP)
 	$(VPY) tests/browser/jupyterlite/build.py
 

@@ -1,9 +1,11 @@
-"""The JupyterLite workbook (`make lite`, not built in CI): the Pyodide kernel starts with
-labrt preloaded, and every exercise's first check passes with the solution's code, with
-no request leaving localhost.  Skipped when _build/lite has not been built."""
+"""The JupyterLite site (`make book` with npm, or `make lite`; built in CI): the Pyodide
+kernel starts with labrt preloaded, and every exercise's first check passes with the
+solution's code, with no request leaving localhost.  Skipped when _build/html/lite has not
+been built, except in CI, where it fails."""
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.parse
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 
 from browserlib import ROOT, serve
 
-LITE = ROOT / "_build" / "lite"
+LITE = ROOT / "_build" / "html" / "lite"
 
 
 def first_task(notebook: Path) -> list[str]:
@@ -27,7 +29,10 @@ def first_task(notebook: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def lite():
     if not (LITE / "jupyter-lite.json").is_file():
-        pytest.skip("no JupyterLite build in _build/lite (run `make lite`; not part of CI)")
+        missing = "no JupyterLite build in _build/html/lite (needs npm: run `make book` or `make lite`)"
+        if os.environ.get("CI"):
+            pytest.fail(missing + "; CI installs npm and must build it")
+        pytest.skip(missing)
     site = serve(LITE)
     yield site
     site.server.shutdown()
@@ -81,7 +86,7 @@ def test_labrt_runs_in_pyodide_offline(lite, browser):
 @pytest.mark.timeout(300)
 def test_exercise_checks_pass_in_pyodide(lite, browser):
     """In JupyterLite, the solution of each exercise's first task passes its check."""
-    exercises = sorted(p.name for p in (LITE / "files").glob("*.ipynb"))
+    exercises = sorted(p.name for p in (LITE / "files" / "exercises").glob("*.ipynb"))
     solved = [n for n in exercises if (ROOT / "solutions" / n).is_file()]
     assert solved, "no exercise notebook with a solution"
     codes = [c for name in solved for c in first_task(ROOT / "solutions" / name)]

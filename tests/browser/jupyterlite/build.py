@@ -1,9 +1,13 @@
-"""Build the workbook as a JupyterLite site that runs labrt in Pyodide, fully offline.
+"""Build the book's pages and the workbook as a JupyterLite site that runs labrt in
+Pyodide, fully offline: the site the "Run in your browser" buttons open.
 
-    python tests/browser/jupyterlite/build.py        (or: make lite)
+    python tests/browser/jupyterlite/build.py        (or: make lite; make book runs it)
 
-Output: _build/lite/ (serve it with `python -m http.server --directory _build/lite`, open
-/lab/index.html). Needs Python 3.11+, npm and the package registries (PyPI, npm); nothing
+Output: _build/html/lite/, inside the static book, so the buttons open it from the same
+site (`python -m http.server --directory _build/html`, then a page's button, or
+/lite/lab/index.html).  Contents: exercises/*.ipynb as they are, and each book page's
+executed notebook (_build/jupyter_execute/book/, present after the book build) rewritten
+by pages.py where a cell cannot run in Pyodide. Needs Python 3.11+, npm and the package registries (PyPI, npm); nothing
 is fetched from anywhere else, and the built site fetches nothing from outside itself.
 
 Why this is more than `jupyter lite build`: jupyterlite-pyodide-kernel does not ship
@@ -37,19 +41,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 CACHE = ROOT / "_build" / "lite-cache"
-OUTPUT = ROOT / "_build" / "lite"
-CONTENTS = ROOT / "exercises"
+OUTPUT = ROOT / "_build" / "html" / "lite"
+EXERCISES = ROOT / "exercises"
+EXECUTED = ROOT / "_build" / "jupyter_execute" / "book"
+LIB = ROOT / "book" / "_lib"
 
 JUPYTERLITE = "0.8.6"                 # jupyterlite-core and jupyterlite-pyodide-kernel
 TOOLS = [f"jupyterlite-core=={JUPYTERLITE}", f"jupyterlite-pyodide-kernel=={JUPYTERLITE}",
-         "jupyter-server"]             # jupyter-server: needed to add --contents
+         "jupyter-server",             # jupyter-server: needed to add --contents
+         "jupyterlab_widgets==3.0.17"] # the widgets' lab extension (pinned as requirements.txt)
 # What the kernel loads from the Pyodide distribution when it starts (plus their
 # dependencies in the lock), and labrt's own dependencies.
 KERNEL_PACKAGES = ["micropip", "packaging", "ipython", "jedi"]
 # Pure-Python wheels the lock lacks: labrt's dependencies (as pinned in requirements.txt)
 # and comm, which the kernel installs at start.
-EXTRA = ["outcome==1.3.0.post0", "trio==0.35.0", "comm==0.2.3"]
-PRELOAD = ["labrt"]
+# The book's pages also need ipywidgets (the ch01 calculator, the ch05 playground) and
+# simpy; versions as in requirements.txt.
+EXTRA = ["outcome==1.3.0.post0", "trio==0.35.0", "comm==0.2.3",
+         "ipywidgets==8.1.9", "jupyterlab_widgets==3.0.17", "simpy==4.1.2"]
+# book/_lib as a wheel (importable as `_lib`, as the pages do), built here
+COURSE_LIB = "course_lib"
+PRELOAD = ["labrt", COURSE_LIB, "ipywidgets", "simpy"]
 
 
 def run(*cmd, **kw) -> None:
@@ -126,6 +138,47 @@ def wheel_requires(wheel: Path) -> list[str]:
     return names
 
 
+def course_lib_wheel(wheels: Path) -> Path:
+    """book/_lib as a pure-Python wheel holding the package `_lib`."""
+    for old in wheels.glob(f"{COURSE_LIB}-*.whl"):
+        old.unlink()
+    wheel = wheels / f"{COURSE_LIB}-0.1.0-py3-none-any.whl"
+    info = f"{COURSE_LIB}-0.1.0.dist-info"
+    files = {f"_lib/{p.name}": p.read_bytes() for p in sorted(LIB.glob("*.py"))}
+    files.setdefault("_lib/__init__.py", b"")
+    files[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {COURSE_LIB}\n"
+                                 "Version: 0.1.0\n").encode()
+    files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: build.py\n"
+                              b"Root-Is-Purelib: true\nTag: py3-none-any\n")
+    files[f"{info}/top_level.txt"] = b"_lib\n"
+    record = [f"{n},," for n in files] + [f"{info}/RECORD,,"]
+    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), data)
+    return wheel
+
+
+def contents() -> Path:
+    """The site's files: exercises/ as they are, book/ the pages rewritten for Pyodide."""
+    from pages import browser_cells
+    staged = CACHE / "contents"
+    shutil.rmtree(staged, ignore_errors=True)
+    (staged / "exercises").mkdir(parents=True)
+    for nb in sorted(EXERCISES.glob("*.ipynb")):
+        shutil.copy(nb, staged / "exercises" / nb.name)
+    (staged / "book").mkdir()
+    pages = sorted(EXECUTED.glob("*.ipynb"))
+    for nb in pages:
+        page, changed = browser_cells(json.loads(nb.read_text(encoding="utf-8")))
+        (staged / "book" / nb.name).write_text(json.dumps(page, indent=1), encoding="utf-8")
+        for index, why in changed:
+            print(f"  {nb.stem}: code cell {index} cannot run in Pyodide ({why})")
+    if not pages:
+        print(f"  no executed book pages in {EXECUTED}: build the book first for them")
+    return staged
+
+
 def pyodide_distribution(py: Path, version: str) -> Path:
     """Pyodide core + the wheels the kernel and labrt need, with a matching lock, as the
     tarball `jupyter lite build --pyodide` takes."""
@@ -146,7 +199,8 @@ def pyodide_distribution(py: Path, version: str) -> Path:
         "-w", wheels, ROOT)
     run(py, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
         "--only-binary=:all:", "--python-version", python, "-d", wheels, *EXTRA)
-    extra_names = {"labrt"} | {e.split("==")[0] for e in EXTRA}
+    course_lib_wheel(wheels)
+    extra_names = {"labrt", COURSE_LIB} | {e.split("==")[0].lower() for e in EXTRA}
     extra = sorted(p for p in wheels.glob("*.whl") if p.name.split("-")[0].lower() in extra_names)
 
     # the kernel's packages and the lock's packages that labrt's stack needs
@@ -191,12 +245,14 @@ def build(py: Path, tarball: Path) -> None:
     shutil.rmtree(OUTPUT, ignore_errors=True)
     jupyter = py.parent / "jupyter"
     # cwd: doit keeps its task database (.jupyterlite.doit.db) in the working directory
-    run(jupyter, "lite", "build", "--lite-dir", lite_dir, "--contents", CONTENTS,
+    run(jupyter, "lite", "build", "--lite-dir", lite_dir, "--contents", contents(),
         "--output-dir", OUTPUT, "--pyodide", tarball, cwd=lite_dir)
     config = OUTPUT / "jupyter-lite.json"
     data = json.loads(config.read_text())
     cfg = data["jupyter-config-data"]
-    cfg["appName"] = "Robust Systems workbook"
+    cfg["appName"] = "Robust Systems, hands-on"
+    # window.jupyterapp: the browser tests drive the notebook through JupyterLab's commands
+    cfg["exposeAppInBrowser"] = True
     kernel = cfg.setdefault("litePluginSettings", {}).setdefault(
         "@jupyterlite/pyodide-kernel-extension:kernel", {})
     kernel["disablePyPIFallback"] = True
@@ -205,16 +261,17 @@ def build(py: Path, tarball: Path) -> None:
 
 
 def main() -> None:
-    if not CONTENTS.is_dir():
-        sys.exit(f"no {CONTENTS} to publish")
+    if not EXERCISES.is_dir():
+        sys.exit(f"no {EXERCISES} to publish")
     py = tool_python()
     version = pyodide_version(py)
     tarball = pyodide_distribution(py, version)
     build(py, tarball)
     size = sum(p.stat().st_size for p in OUTPUT.rglob("*") if p.is_file()) / 2**20
-    print(f"\nJupyterLite workbook (Pyodide {version}, {size:.0f} MiB) in {OUTPUT}\n"
-          f"  {sys.executable} -m http.server --directory {OUTPUT} 8001\n"
-          f"  then open http://localhost:8001/lab/index.html")
+    print(f"\nJupyterLite site (Pyodide {version}, {size:.0f} MiB) in {OUTPUT}\n"
+          f"  {sys.executable} -m http.server --directory {OUTPUT.parent} 8000\n"
+          f"  then a page's 'Run in your browser' button, or "
+          f"http://localhost:8000/lite/lab/index.html")
 
 
 if __name__ == "__main__":
