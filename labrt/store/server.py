@@ -94,6 +94,7 @@ class NodeStore:
         self.stash: list = []               # requests for tables still loading
         self.unsynced_commits = 0
         self.sync_timer = False
+        self.last_commit = (-1.0, 0, 0)     # the newest transaction applied here
 
     # -- what clients may read directly (ets-like) --------------------------
     def active(self, tab) -> list[str]:
@@ -103,7 +104,8 @@ class NodeStore:
         d = self.defs[tab]
         if not d.majority:
             return True
-        live = [n for n in d.nodes() if n in self.w2w.get(tab, ()) or
+        w2w = self.w2w.get(tab, ())
+        live = [n for n in d.nodes() if (n in w2w and n in self.running) or
                 (n == self.name and tab in self.loaded)]
         return 2 * len(live) > len(d.copies)
 
@@ -146,7 +148,8 @@ class StoreServer(gen_server.GenServer):
         for n in ns.db_nodes:
             if n != ns.name and labrt.connect_node(n):
                 ns.joining.add(n)
-                gen_server.cast((SERVER, n), ("join", ns.name, n in ns.down_log))
+                gen_server.cast((SERVER, n), ("join", ns.name, n in ns.down_log,
+                                              dict(ns.masters)))
         labrt.send_after(ns.join_timeout, me, ("$store", "join_timeout"))
         return ("ok", ns)
 
@@ -241,6 +244,8 @@ class StoreServer(gen_server.GenServer):
             if ns.defs[tab].copy_type(ns.name) == "disc_copies":
                 logged.append((tab, op))
         ns.stats["commits"] += 1
+        if type(tid[0]) is float and tid > ns.last_commit:
+            ns.last_commit = tid
         if logged:
             ns.disk.append(LOG, ("commit", tid, logged))
             ns.log_count += 1
@@ -504,7 +509,7 @@ class StoreServer(gen_server.GenServer):
         elif kind == "dirty":
             self._dirty(ns, msg[1])
         elif kind == "join":
-            self._join(ns, msg[1], msg[2])
+            self._join(ns, msg[1], msg[2], msg[3])
         elif kind == "join_reply":
             self._join_reply(ns, *msg[1:])
         elif kind == "peer_up":
@@ -563,7 +568,7 @@ class StoreServer(gen_server.GenServer):
                                              ns.active(tab)))
         self._release(ns, tid)
 
-    def _join(self, ns, node, logged_me):
+    def _join(self, ns, node, logged_me, masters):
         if node in ns.running:                     # it restarted before we noticed
             self._node_gone(ns, node)
         inconsistent = node in ns.down_log and logged_me
@@ -572,6 +577,13 @@ class StoreServer(gen_server.GenServer):
             # Mnesia reports it, and (as observed on OTP 25) the starting node
             # still joins and loads its tables from the running ones.
             self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))
+            # labrt's majority mode goes further: two sides that may both hold
+            # a majority table's data are not merged unless the starting node
+            # named this one as a master for it (the operator's decision).
+            major = [t for t, d in ns.defs.items() if d.majority]
+            if major and not all(ns.name in masters.get(t, ()) for t in major):
+                gen_server.cast((SERVER, node), ("join_reply", ns.name, "refused", None))
+                return
         ns.running.add(node)
         if node in ns.down_log:
             ns.down_log.discard(node)
@@ -583,7 +595,7 @@ class StoreServer(gen_server.GenServer):
 
     def _join_reply(self, ns, node, status, info):
         ns.joining.discard(node)
-        if status == "inconsistent":
+        if status in ("inconsistent", "refused"):
             self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))
         if status in ("ok", "inconsistent"):
             ns.running.add(node)
