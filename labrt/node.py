@@ -43,7 +43,16 @@ def main(argv=None):
     ap.add_argument("--port", type=int, default=0, help="distribution port (default: any)")
     ap.add_argument("--tick", type=float, default=60.0, help="seconds of silence before a "
                     "peer counts as down (Erlang's net_ticktime)")
+    ap.add_argument("--tls-cert", help="this node's certificate (PEM): distribution over TLS")
+    ap.add_argument("--tls-key", help="this node's private key (PEM)")
+    ap.add_argument("--tls-ca", help="the cluster's CA certificate (PEM)")
     args = ap.parse_args(argv)
+    tls = None
+    if args.tls_cert or args.tls_key or args.tls_ca:
+        if not (args.tls_cert and args.tls_key and args.tls_ca):
+            raise SystemExit("labrt.node: TLS needs all three of --tls-cert, --tls-key, --tls-ca")
+        from labrt.erl.tls import TLS
+        tls = TLS(args.tls_cert, args.tls_key, args.tls_ca)
 
     from labrt.erl import Node
     allow = {}
@@ -53,7 +62,7 @@ def main(argv=None):
         allow[(module, name)] = fn
     app = _resolve(args.run) if args.run else None
     rt = Node(args.sname, args.cookie, allow=allow, epmd_port=args.epmd_port, port=args.port,
-              tick=args.tick)
+              tick=args.tick, tls=tls)
 
     async def serve():
         from labrt import receive, spawn

@@ -162,3 +162,55 @@ def test_hostile_peers_are_cut_off_and_the_node_keeps_serving():
         assert alive == "yes"                       # and the node still answers others
         assert "intruder@localhost" in log and "cookie" in log
         assert "closing the connection to garbler@localhost" in log
+
+
+def _certs(folder):
+    """A CA, two node certificates it signs, and one signed by another CA (openssl)."""
+    import subprocess
+    run = lambda *a: subprocess.run(["openssl", *a], cwd=folder, check=True,  # noqa: E731
+                                    capture_output=True)
+    for ca in ("ca", "rogue_ca"):
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+            f"/CN={ca}", "-keyout", f"{ca}.key", "-out", f"{ca}.pem")
+    for name, ca in (("n1", "ca"), ("n2", "ca"), ("rogue", "rogue_ca")):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+            "-keyout", f"{name}.key", "-out", f"{name}.csr")
+        run("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
+            "-CAcreateserial", "-days", "2", "-out", f"{name}.pem")
+
+
+def test_distribution_over_tls_and_peers_without_the_cas_certificate_are_refused(tmp_path):
+    """TLS nodes talk; a node with another CA's certificate, or none, never gets through."""
+    import shutil
+
+    import pytest
+
+    from labrt.erl.tls import TLS
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl to make test certificates")
+    _certs(tmp_path)
+    with Cluster(real_epmd=False) as c:
+        c.labrt("nt", "--tls-cert", str(tmp_path / "n1.pem"), "--tls-key",
+                str(tmp_path / "n1.key"), "--tls-ca", str(tmp_path / "ca.pem"))
+
+        def client(cert, logs):
+            tls = None if cert is None else TLS(tmp_path / f"{cert}.pem",
+                                                tmp_path / f"{cert}.key", tmp_path / "ca.pem")
+            return Node("client@localhost", c.cookie, epmd_port=c.epmd_port, reports=None,
+                        log=logs.append, tls=tls)
+
+        async def ping():
+            try:
+                return await gen_server.call(("net_kernel", "nt@localhost"),
+                                             ("is_auth", "client@localhost"), 3.0)
+            except labrt.ProcessExit as e:
+                return e.reason[0]
+
+        results = {}
+        for cert in ("n2", "rogue", None):
+            logs = []
+            results[cert] = (client(cert, logs).run_main(ping), logs)
+        assert results["n2"][0] == "yes"
+        for cert in ("rogue", None):
+            assert results[cert][0] == ("nodedown", "nt@localhost"), results[cert]
+            assert any("cannot connect" in l for l in results[cert][1])

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import secrets
 import socket
+import ssl
 import sys
 
 import trio
@@ -61,7 +62,7 @@ class ErlWorld:
     def __init__(self, rt: Runtime, name: str, cookie: str, *, allow=None,
                  host: str = "127.0.0.1", port: int = 0, tick: float = TICK,
                  limits: etf.Limits = etf.DEFAULT_LIMITS, records=None,
-                 epmd_port: int = epmd.EPMD_PORT, log=None):
+                 epmd_port: int = epmd.EPMD_PORT, log=None, tls=None):
         _split(name)
         if not isinstance(cookie, str) or not cookie:
             raise BadArg("a real node needs a cookie: a non-empty string shared by "
@@ -77,6 +78,7 @@ class ErlWorld:
         self.records = records
         self.epmd_port = epmd_port
         self.log = log or (lambda line: print(line, file=sys.stderr))
+        self.tls = tls                         # None, or a labrt.erl.tls.TLS (both sides)
         self.creation = secrets.randbits(32) or 1
         self.table = etf.NodeTable(name, local_creation=self.creation)
         self.table.resolve_local = self._local_pid
@@ -118,18 +120,27 @@ class ErlWorld:
 
     # -- starting: listen, register with EPMD (ours if there is none) -------------
     async def serve(self, *, task_status=trio.TASK_STATUS_IGNORED):
-        async with trio.open_nursery() as nursery:
-            self.nursery = nursery
-            listeners = await trio.open_tcp_listeners(self.port, host=self.host)
-            self.port = listeners[0].socket.getsockname()[1]
-            short = self.name.split("@")[0]
-            if not await epmd.epmd_running(epmd_port=self.epmd_port):
-                await self._start_epmd()
-            _creation, self._registration = await epmd.register(
-                short, self.port, epmd_port=self.epmd_port)
-            nursery.start_soon(trio.serve_listeners, self._accepted, listeners)
-            self._start_system()
-            task_status.started(self.port)
+        self._registration = None
+        try:
+            async with trio.open_nursery() as nursery:
+                self.nursery = nursery
+                listeners = await trio.open_tcp_listeners(self.port, host=self.host)
+                self.port = listeners[0].socket.getsockname()[1]
+                short = self.name.split("@")[0]
+                if not await epmd.epmd_running(epmd_port=self.epmd_port):
+                    await self._start_epmd()
+                _creation, self._registration = await epmd.register(
+                    short, self.port, epmd_port=self.epmd_port)
+                nursery.start_soon(trio.serve_listeners, self._accepted, listeners)
+                self._start_system()
+                task_status.started(self.port)
+        finally:
+            # The node stops (run_main ended): EPMD forgets it when this closes,
+            # so a node of the same name can start again at once.
+            self.nursery = None
+            if self._registration is not None:
+                with trio.CancelScope(shield=True):
+                    await trio.aclose_forcefully(self._registration)
 
     async def _start_epmd(self):
         """No EPMD answers: start labrt's own, as ``erl`` starts ``epmd -daemon``.
@@ -161,10 +172,12 @@ class ErlWorld:
 
     async def _accepted(self, stream):
         try:
+            if self.tls is not None:
+                stream = await self.tls.server(stream)
             peer, flags, creation = await handshake.accept(
                 stream, self.name, self.creation, self.cookie)
         except (handshake.HandshakeError, trio.TooSlowError, trio.BrokenResourceError,
-                OSError) as e:
+                OSError, ssl.SSLError) as e:
             self.log(f"labrt.erl: refused a connection on {self.name}: {e}")
             await trio.aclose_forcefully(stream)
             return
@@ -212,12 +225,14 @@ class ErlWorld:
             with trio.fail_after(handshake.TIMEOUT):
                 stream = await trio.open_tcp_stream(
                     "127.0.0.1" if host == "localhost" else host, port)
+            if self.tls is not None:
+                stream = await self.tls.client(stream, host)
             got, flags, creation = await handshake.initiate(
                 stream, self.name, self.creation, self.cookie)
             if got != peer:
                 raise handshake.HandshakeError(f"{peer} answered as {got}")
         except (OSError, epmd.EpmdError, handshake.HandshakeError, trio.TooSlowError,
-                trio.BrokenResourceError) as e:
+                trio.BrokenResourceError, ssl.SSLError) as e:
             self.log(f"labrt.erl: cannot connect {self.name} to {peer}: {e}")
             self._unreachable(peer)
             return
@@ -569,16 +584,20 @@ def _undeliverable(rt, sig):
 
 def Node(name: str, cookie: str, *, allow=None, tick: float = TICK, host: str = "127.0.0.1",
          port: int = 0, epmd_port: int = epmd.EPMD_PORT, trace: bool = False,
-         reports="stderr", limits: etf.Limits = etf.DEFAULT_LIMITS, log=None) -> Runtime:
+         reports="stderr", limits: etf.Limits = etf.DEFAULT_LIMITS, log=None,
+         tls=None) -> Runtime:
     """A trio runtime that is node ``name`` of a real cluster.
 
     Run it like any trio runtime (``rt.run_main(main)``); the node listens on
     ``host`` (loopback by default), registers with EPMD (starting labrt's own
-    when none answers), and connects to other nodes on first contact.
+    when none answers), and connects to other nodes on first contact.  With
+    ``tls=labrt.erl.tls.TLS(...)`` every connection runs over TLS, as
+    Erlang's ``-proto_dist inet_tls`` does (the cookie authenticates the
+    peer; TLS also encrypts, and checks certificates).
     """
     rt = Runtime(kernel="trio", trace=trace, reports=reports)
     world = ErlWorld(rt, name, cookie, allow=allow, host=host, port=port, tick=tick,
-                     limits=limits, epmd_port=epmd_port, log=log)
+                     limits=limits, epmd_port=epmd_port, log=log, tls=tls)
     rt.world = world
     rt._wire = world.message                 # what send() calls for a remote pid
     rt.node_name = name
