@@ -246,15 +246,9 @@ class World(Faults):
         for x, y in ((a, b), (b, a)):
             rt = self._rts[x]
             for pid, with_reason in list(self._subs[x]):
-                self._tell(rt, pid, ("nodeup", self._names[y], {}) if with_reason
-                           else ("nodeup", self._names[y]))
+                _tell(rt, pid, ("nodeup", self._names[y], {}) if with_reason
+                      else ("nodeup", self._names[y]))
         return conn
-
-    def _tell(self, rt, pid, msg):
-        """A message from the node's net kernel (sender: outside) to a local pid."""
-        p = rt.lookup(pid)
-        if p is not None and p.status is not EXITED:
-            rt._send(None, pid, msg)
 
     def disconnect(self, a: int, b: int, reason_a: str, reason_b: str) -> bool:
         """Break the connection between ``a`` and ``b``: both sides see it go."""
@@ -273,49 +267,15 @@ class World(Faults):
 
     def _nodedown(self, x, y, reason):
         """Node ``x`` lost its connection to ``y``: OTP's failure semantics, at ``x``."""
-        rt = self._rts[x]
         yname = self._names[y]
-        exits, downs = [], []
-        for p in list(rt.procs.values()):
-            if p.links:
-                gone = [t for t in p.links if t.node == y]
-                for t in gone:
-                    del p.links[t]
-                    exits.append((t, p.pid))
-            if p.monitors:
-                gone = [(ref, t) for ref, t in p.monitors.items()
-                        if self.node_index_of(t) == y]
-                for ref, t in gone:
-                    del p.monitors[ref]
-                    downs.append((p, ref, t))
-            if p.watchers:
-                for ref in [r for r, (w, _) in p.watchers.items() if w.node == y]:
-                    del p.watchers[ref]
-        for p, ref, t in downs:                       # item 99: DOWN noconnection
-            if p.status is not EXITED:
-                rt._send_down(p, ref, t, "noconnection", t if type(t) is Pid else None)
-        for t, pid in exits:                          # item 99: EXIT noconnection
-            rt._arrive(Signal("exit", t, pid, "noconnection"))
-        for pid in self._watch[x].pop(yname, ()):     # item 97
-            self._tell(rt, pid, ("nodedown", yname))
-        for pid, with_reason in list(self._subs[x]):  # item 98
-            self._tell(rt, pid, ("nodedown", yname, {"nodedown_reason": reason})
-                       if with_reason else ("nodedown", yname))
-        rt._drain()
+        connection_lost(self._rts[x], y, yname, reason, self._watch[x].pop(yname, ()),
+                        self._subs[x], self.node_index_of)
 
     def undeliverable(self, rt, sig):
         """No connection can be set up for ``sig``: what the sender sees at once."""
         kind = sig.kind
         if kind == "message":
             self.lost(sig, "no connection")
-        elif kind == "link":
-            rt._arrive(Signal("exit", sig.target, sig.sender, "noconnection", True))
-        elif kind == "monitor":
-            ref, obj = sig.payload
-            rt._arrive(Signal("down", sig.target, sig.sender, (ref, obj, "noconnection")))
-        elif kind == "monitor_name":
-            rt._arrive(Signal("down", None, sig.sender,
-                              (sig.payload, sig.target, "noconnection")))   # item 100
         elif kind == "spawn":
             _fn, _args, link, ref = sig.payload
             if ref is not None:
@@ -323,7 +283,8 @@ class World(Faults):
                                   (ref, sig.target, "noconnection")))
             if link:
                 rt._arrive(Signal("exit", sig.target, sig.sender, "noconnection", True))
-        # exit, unlink, demonitor, down: nobody is left to tell
+        else:
+            signal_undeliverable(rt, sig)
 
     def lost(self, sig, why):
         if sig.kind == "message":
@@ -405,3 +366,65 @@ class World(Faults):
             subs[:] = [(pid, wr) for pid, wr in subs
                        if not (pid == p.pid and wr == bool(with_reason))]
         return "ok"
+
+
+# ---------------------------------------------------------------------------
+# OTP's rules for a lost or impossible connection, at one node.  A simulated
+# world and a real node (labrt.erl) both apply them, each with its own
+# bookkeeping of who watches which node.
+
+def connection_lost(rt, y: int, yname: str, reason: str, watchers, subscribers, node_of):
+    """Node ``rt`` lost its connection to node ``y`` (named ``yname``).
+
+    ``watchers`` are the pids that asked ``monitor_node(yname, True)`` (one
+    message each), ``subscribers`` the ``(pid, with_reason)`` pairs of
+    ``monitor_nodes``, and ``node_of(target)`` the node index of a monitor's
+    target (a pid or a ``(name, node)`` pair).
+    """
+    exits, downs = [], []
+    for p in list(rt.procs.values()):
+        if p.links:
+            gone = [t for t in p.links if t.node == y]
+            for t in gone:
+                del p.links[t]
+                exits.append((t, p.pid))
+        if p.monitors:
+            gone = [(ref, t) for ref, t in p.monitors.items() if node_of(t) == y]
+            for ref, t in gone:
+                del p.monitors[ref]
+                downs.append((p, ref, t))
+        if p.watchers:
+            for ref in [r for r, (w, _) in p.watchers.items() if w.node == y]:
+                del p.watchers[ref]
+    for p, ref, t in downs:                           # item 99: DOWN noconnection
+        if p.status is not EXITED:
+            rt._send_down(p, ref, t, "noconnection", t if type(t) is Pid else None)
+    for t, pid in exits:                              # item 99: EXIT noconnection
+        rt._arrive(Signal("exit", t, pid, "noconnection"))
+    for pid in watchers:                              # item 97
+        _tell(rt, pid, ("nodedown", yname))
+    for pid, with_reason in list(subscribers):        # item 98
+        _tell(rt, pid, ("nodedown", yname, {"nodedown_reason": reason})
+              if with_reason else ("nodedown", yname))
+    rt._drain()
+
+
+def signal_undeliverable(rt, sig):
+    """A link or monitor to a node that cannot be reached: what its sender sees at once."""
+    kind = sig.kind
+    if kind == "link":
+        rt._arrive(Signal("exit", sig.target, sig.sender, "noconnection", True))
+    elif kind == "monitor":
+        ref, obj = sig.payload
+        rt._arrive(Signal("down", sig.target, sig.sender, (ref, obj, "noconnection")))
+    elif kind == "monitor_name":
+        rt._arrive(Signal("down", None, sig.sender,
+                          (sig.payload, sig.target, "noconnection")))   # item 100
+    # exit, unlink, demonitor, down: nobody is left to tell
+
+
+def _tell(rt, pid, msg):
+    """A message from the node's net kernel (sender: outside) to a local pid."""
+    p = rt.lookup(pid)
+    if p is not None and p.status is not EXITED:
+        rt._send(None, pid, msg)

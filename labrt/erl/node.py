@@ -41,9 +41,10 @@ import sys
 import trio
 
 from .. import _api as api
-from .._core import EXITED, Runtime, isolate
+from .._core import Runtime, isolate
 from .._signals import Signal
 from .._values import BadArg, Pid, Ref
+from ..dist.world import _tell, connection_lost, signal_undeliverable
 from . import control, epmd, etf, handshake, system
 from .connection import TICK, Connection
 
@@ -244,7 +245,7 @@ class ErlWorld:
             if type(sig) is control.Op:
                 self._spawn_failed(sig, "noconnection")
             else:
-                _undeliverable(rt, sig)
+                signal_undeliverable(rt, sig)
         for pid in self._watch.pop(peer, ()):
             self._tell(pid, ("nodedown", peer))
         rt._drain()
@@ -255,8 +256,8 @@ class ErlWorld:
                           log=self.log, tick=self.tick, limits=self.limits,
                           records=self.records)
         self.conns[peer] = conn
-        for pid, _ in list(self._subs):
-            self._tell(pid, ("nodeup", peer))
+        for pid, with_reason in list(self._subs):
+            self._tell(pid, ("nodeup", peer, {}) if with_reason else ("nodeup", peer))
         for sig in self._pending.pop(peer, []):
             self._send(conn, sig)
         await conn.run()
@@ -269,7 +270,7 @@ class ErlWorld:
             return
         op = self._op_for(sig)
         if op is not None and not conn.send(op):
-            _undeliverable(self.rt, sig)
+            signal_undeliverable(self.rt, sig)
 
     def _op_for(self, sig):
         k, sender, target = sig.kind, sig.sender or self.outside, sig.target
@@ -396,38 +397,11 @@ class ErlWorld:
 
     def _nodedown(self, peer, reason):
         """The connection to ``peer`` is gone: OTP's failure semantics, here."""
-        rt = self.rt
-        y = self.index(peer)
-        exits, downs = [], []
-        for p in list(rt.procs.values()):
-            if p.links:
-                for t in [t for t in p.links if t.node == y]:
-                    del p.links[t]
-                    exits.append((t, p.pid))
-            if p.monitors:
-                for ref, t in [(r, t) for r, t in p.monitors.items()
-                               if self.node_index_of(t) == y]:
-                    del p.monitors[ref]
-                    downs.append((p, ref, t))
-            if p.watchers:
-                for ref in [r for r, (w, _) in p.watchers.items() if w.node == y]:
-                    del p.watchers[ref]
-        for p, ref, t in downs:
-            if p.status is not EXITED:
-                rt._send_down(p, ref, t, "noconnection", t if type(t) is Pid else None)
-        for t, pid in exits:
-            rt._arrive(Signal("exit", t, pid, "noconnection"))
-        for pid in self._watch.pop(peer, ()):
-            self._tell(pid, ("nodedown", peer))
-        for pid, with_reason in list(self._subs):
-            self._tell(pid, ("nodedown", peer, {"nodedown_reason": reason})
-                       if with_reason else ("nodedown", peer))
-        rt._drain()
+        connection_lost(self.rt, self.index(peer), peer, reason, self._watch.pop(peer, ()),
+                        self._subs, self.node_index_of)
 
     def _tell(self, pid, msg):
-        p = self.rt.lookup(pid)
-        if p is not None and p.status is not EXITED:
-            self.rt._send(None, pid, msg)
+        _tell(self.rt, pid, msg)
 
     # -- what processes ask for (labrt.dist.api forwards here) -------------------
     def connection(self, a, b):
@@ -568,18 +542,6 @@ def _is_local(target, name):
     if type(target) is tuple:
         return target[1] == name
     return target.node == 0
-
-
-def _undeliverable(rt, sig):
-    """No connection for ``sig``: what its sender sees at once (as labrt.dist)."""
-    kind = sig.kind
-    if kind == "link":
-        rt._arrive(Signal("exit", sig.target, sig.sender, "noconnection", True))
-    elif kind == "monitor":
-        ref, obj = sig.payload
-        rt._arrive(Signal("down", sig.target, sig.sender, (ref, obj, "noconnection")))
-    elif kind == "monitor_name":
-        rt._arrive(Signal("down", None, sig.sender, (sig.payload, sig.target, "noconnection")))
 
 
 def Node(name: str, cookie: str, *, allow=None, tick: float = TICK, host: str = "127.0.0.1",
