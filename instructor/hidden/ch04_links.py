@@ -100,3 +100,13 @@ case(WATCHDOG, 1, "the watchdog is killed from outside (t=2.5, t=0.75): the serv
          dict(services=[{"trap": False}], interval=0.5, timeout=0.1, duration=3.0, kill_at=0.75,
               seed=3)],
      wants=["survives", "survives"])
+
+
+# Under exploration (issue 11): the student's collect under 200 random schedules
+# (seed fixed, at most 2 deviations each), workers that die at once; the first
+# schedule with another outcome than the default one is the feedback.
+from labrt.grading.checks.ch04_links import collect_explored  # noqa: E402
+
+case(COLLECT, 1, "under 200 random schedules (explored): workers that exit and crash at "
+     "once, beside one that naps", collect_explored, hidden=True, limit=10.0,
+     funs=["naps_short", "quits_at_once", "crashes_at_once"], runs=200, seed=0)

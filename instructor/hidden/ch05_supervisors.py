@@ -124,3 +124,13 @@ case(HANDLERS, 1, "a timed-out handler is stopped through the pool (one and two 
      wants=[[(0.5, ("error", "timeout")), (0.3, ("ok", 5))],
             [(0.3, ("error", "timeout")), (1.1, ("error", "timeout"))]],
      stopped=[1, 2])
+
+
+# Under exploration (issue 11): the student's supervise under 200 random schedules
+# (seed fixed, at most 2 deviations each) with a worker that crashes as it starts.
+from labrt.grading.checks._kit import case as _case  # noqa: E402
+from labrt.grading.checks.ch05_supervisors import supervise_explored  # noqa: E402
+
+_case(SUPERVISE, 1, "under 200 random schedules (explored): a worker that crashes as it "
+      "starts (max_r=2)", supervise_explored, hidden=True, limit=10.0,
+      max_r=2, max_t=5.0, runs=200, seed=0)

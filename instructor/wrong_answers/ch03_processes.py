@@ -387,4 +387,9 @@ async def counter(idle):
             case _:
                 pass
 """),
+    # Race under exploration (issue 11): right on the default schedule, wrong on a BEAM.
+    dict(task="ring", label="a member takes its first message as its successor (explored)",
+         public=False, explored=True, caught_by="explored", says="the token can overtake",
+         code=MEMBER.replace("successor = await receive(Pid)", "successor = await receive()")
+         + RING),
 ]

@@ -307,4 +307,18 @@ async def collect(funs):
         if len(ended) == len(funs):
             return ended
 """),
+    # Race under exploration (issue 11): right on the default schedule, wrong on a BEAM.
+    dict(task="collect", label="trap_exit after spawn_link (explored)", public=False,
+         explored=True, caught_by="explored", says="trap_exit after spawn_link",
+         code="""
+async def collect(funs):
+    index = {spawn_link(f): i for i, f in enumerate(funs)}
+    trap_exit(True)
+    ended = []
+    while len(ended) < len(funs):
+        match await receive(Exit):
+            case Exit(pid, reason) if pid in index:
+                ended.append((index[pid], reason))
+    return ended
+"""),
 ]

@@ -164,4 +164,14 @@ async def supervise(worker, max_r, max_t):
          public=False, caught_by="stopped through the pool", says="use supervisor.terminate_child",
          code=HANDLERS + REQUEST.replace('await supervisor.terminate_child("handlers", pid)',
                                          'exit(pid, "kill")')),
+    # Race under exploration (issue 11): right on the default schedule, wrong on a BEAM.
+    dict(task="supervise", label="trap_exit after spawn_link (explored)", public=False,
+         explored=True, caught_by="explored", says="trap_exit after spawn_link",
+         code=SUPERVISE.replace("""    trap_exit(True)
+    restarts = []
+    pid = spawn_link(worker)
+""", """    restarts = []
+    pid = spawn_link(worker)
+    trap_exit(True)
+""")),
 ]

@@ -338,3 +338,189 @@ def readable(value):
 def said(value) -> str:
     """``show`` of a plain value, crashes as their text."""
     return show(readable(value))
+
+
+# ---------------------------------------------------------------------------
+# Exploration: the student's code under many schedules (issue 11). The default
+# kernel shows one schedule, on which a child never runs before its parent's
+# next statement and a message is in the mailbox as soon as it is sent; code
+# that calls trap_exit after spawn_link, or that counts on causal order across
+# three processes, passes there and fails on a real BEAM. An exploring case's
+# observer runs the student's process under ``labrt.explore`` (random, seeded,
+# a bounded number of schedules with few deviations each: the same submission
+# always gets the same verdict) and returns, as plain data, the outcome on the
+# default schedule and, if a schedule gives another outcome, that outcome with
+# the shrunk schedule as numbered steps. The observer knows no expected value:
+# it only asks "does some schedule do something else than the default one?";
+# the judge, outside the sandbox, decides whether the default outcome is right
+# and turns a different outcome into feedback (what was run, the steps, a hint
+# that names the mistake when the steps show it).
+
+#: The pid of the student's process in an explored run (the scenario is <0.1.0>).
+STUDENT = "<0.2.0>"
+#: Steps of a counterexample shipped to the judge (the run's first ones, then the last).
+EXPLORE_STEPS = 40
+
+
+def _watched(fn, args):
+    """The scenario explored: ``fn(*args)`` as a monitored process (so that its end,
+    normal or not, is an outcome, not a failure), which sends what ``fn`` returned
+    back to the scenario; the scenario returns (pid, exit reason, [value] or [])."""
+    import labrt
+
+    async def grader():
+        boss = labrt.self()
+
+        async def run():
+            value = await fn(*args)
+            labrt.send(boss, ("$returned", value))
+        run.__name__ = run.__qualname__ = getattr(fn, "__name__", "student")
+        pid, _ref = labrt.spawn_monitor(run)
+        got = []
+        while True:
+            msg = await labrt.receive()
+            if isinstance(msg, labrt.Down):
+                return pid, msg.reason, got
+            if isinstance(msg, tuple) and len(msg) == 2 and msg[0] == "$returned":
+                got.append(msg[1])
+    return grader
+
+
+def _outcome_of(run, key):
+    """What a run did, as plain data: ("never finished",), or what
+    ``key(run, pid, reason, value)`` makes of how the student's process ended."""
+    if not run.finished or not (isinstance(run.result, tuple) and len(run.result) == 3):
+        return ("never finished",)
+    pid, reason, got = run.result
+    return key(run, pid, reason, got[0] if got else None)
+
+
+def _step_rows(steps) -> list:
+    rows = [(s.index + 1, s.who, s.op, s.value, s.deviation or "", s.instead) for s in steps]
+    if len(rows) > EXPLORE_STEPS:
+        rows = rows[:EXPLORE_STEPS // 2] + [None] + rows[-EXPLORE_STEPS // 2:]
+    return rows
+
+
+def explored(fn, args, key, runs=200, seed=0, max_preemptions=2, max_steps=3000) -> dict:
+    """Run ``fn(*args)`` under ``runs`` random schedules; plain data for a judge.
+
+    ``key(run, pid, reason, value)`` makes the outcome of one run (plain data,
+    the same for runs that did the same thing). Returns ``default`` (the
+    outcome on the default schedule), ``found`` (whether a schedule gave
+    another), ``ops`` (the operations the student's process performed on the
+    default schedule, in order), and for that schedule, shrunk: ``outcome``, ``steps`` (rows
+    (n, who, op, value, deviation, instead)), ``deviations``, ``tried``."""
+    from labrt.explore import explore
+    from labrt.explore._run import execute
+
+    scen = _watched(fn, args)
+    first = execute(scen, (), lambda run, acts, d: d, max_steps)
+    core.Trial.raise_not_done(first.rt)     # the exercise's stub: the task is not done
+    default = _outcome_of(first, key)
+    ops = [s.op for s in first.steps if s.who.split(" ")[0] == STUDENT]
+
+    def check(run):
+        return _outcome_of(run, key) == default
+
+    found = explore(scen, check, runs=runs, seed=seed, max_preemptions=max_preemptions,
+                    max_steps=max_steps, crashes_ok=True, shrink_budget=300)
+    setting = dict(runs=runs, seed=seed, max_preemptions=max_preemptions)
+    if not found.found:
+        return dict(default=default, found=False, setting=setting, ops=ops)
+    return dict(default=default, found=True, setting=setting, ops=ops,
+                outcome=_outcome_of(found.run, key), failure=found.failure,
+                steps=_step_rows(found.steps), deviations=len(found.deviations),
+                tried=found.runs, minimal=bool(found.minimal))
+
+
+def reason_kind(reason):
+    """An exit reason as plain data that equal crashes share: ("crash", class name)."""
+    import labrt
+    if isinstance(reason, labrt.ProcessExit):
+        return reason_kind(reason.reason)
+    if isinstance(reason, BaseException):
+        return ("crash", type(reason).__name__)
+    return plain(reason)
+
+
+def schedule_text(obs) -> str:
+    """The counterexample's steps, numbered, deviations marked (for a Fail's text)."""
+    rows = obs.get("steps") if isinstance(obs, dict) else None
+    if not isinstance(rows, list):
+        return ""
+    lines = []
+    rows_ok = [r for r in rows if isinstance(r, tuple) and len(r) == 6]
+    who = max((len(str(r[1])) for r in rows_ok), default=0)
+    op = max((len(str(r[2])) for r in rows_ok), default=0)
+    for r in rows:
+        if r is None:
+            lines.append("   ...")
+            continue
+        if not (isinstance(r, tuple) and len(r) == 6):
+            continue
+        n, w, o, v, dev, instead = r
+        line = f"{n:>3}. {str(w):<{who}} {str(o):<{op}} {v}"
+        if dev:
+            line += f"   <- {dev}: {instead}"
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def explored_setup(call: str, obs) -> str:
+    """What was run, in words: the call, how many schedules, which seed, how far."""
+    s = obs.get("setting", {}) if isinstance(obs, dict) else {}
+    return (f"{call} under {s.get('runs')} random schedules (seed {s.get('seed')!r}, at most "
+            f"{s.get('max_preemptions')} deviations each from the default schedule: a process "
+            "preempted, a message or signal kept in transit)")
+
+
+def explored_fail(call: str, obs, expected: str, said_outcome: str, hint: str | None):
+    """The Fail for an exploring case whose observer found a schedule with another outcome."""
+    k = obs.get("deviations")
+    text = (f"under a schedule found after {obs.get('tried')} tries, shrunk to {k} "
+            f"deviation{'' if k == 1 else 's'}: {said_outcome}. The schedule, step by step "
+            f"(process, operation, value):\n{schedule_text(obs)}")
+    raise Fail(f"{explored_setup(call, obs)}: {expected}, whatever the schedule", text, hint)
+
+
+def traps_late(obs) -> bool:
+    """Whether the student's process, on the default schedule, called trap_exit
+    only after its first spawn_link (or never)."""
+    ops = obs.get("ops") if isinstance(obs, dict) else None
+    ops = [o for o in ops if isinstance(o, str)] if isinstance(ops, list) else []
+    if "spawn_link" not in ops:
+        return False
+    return "trap_exit" not in ops or ops.index("trap_exit") > ops.index("spawn_link")
+
+
+TRAPS_LATE = ("trap_exit after spawn_link: a process that dies at once can be gone, and its "
+              "exit signal on the way, before the trap is set; on a real BEAM the new "
+              "process may run first. Call trap_exit(True) before the first spawn_link")
+
+
+def outcome_text(name: str, o) -> str:
+    """An explored outcome (see the keys in the checks) in words."""
+    if not isinstance(o, tuple) or not o:
+        return f"{name} did something the check cannot read ({said(o)})"
+    if o[0] == "never finished":
+        return f"{name} never returned: it was still waiting when nothing else could happen"
+    if o[0] == "ended" and len(o) >= 2:
+        r = o[1]
+        if isinstance(r, tuple) and len(r) == 2 and r[0] == "crash":
+            return f"{name} ended with a {r[1]} crash"
+        return f"{name} ended with {reason_text(r)}"
+    if o[0] == "returned" and len(o) >= 2:
+        return f"{name} returned {said(o[1])}"
+    return f"{name}: {said(o)}"
+
+
+def spawned_by(run, pid) -> list:
+    """The pids that ``pid`` spawned in an explored run, in order."""
+    return [e.other for e in run.trace if e.kind == "spawn" and e.pid == pid]
+
+
+def end_kinds(run, pids) -> list:
+    """How each of ``pids`` ended in an explored run (reason_kind), "alive" if it did not."""
+    ends = {e.pid: e.data for e in run.trace if e.kind == "exit"}
+    return [reason_kind(ends[p]) if p in ends else "alive" for p in pids]

@@ -778,3 +778,74 @@ def _judge_counter_quiet(obs, runs):
             raise Fail(f"{setup}: it returns {value}",
                        f"it ended with {reason_text(o['reason'])}" if o["reason"] != "normal"
                        else f"it returned {show(o['value'])}", diagram=k)
+
+
+# ---------------------------------------------------------------------------
+# Under exploration (issue 11): ring run under many schedules. On the default
+# kernel a message is in the mailbox the moment it is sent, so a member always
+# has its successor's pid (sent by ring) before the token (sent by the
+# previous member, later); Erlang keeps order only per pair of processes, so on
+# a BEAM the token can overtake the pid. The observer reports whether some
+# schedule gives another outcome than the default one (_kit.explored); the
+# judge decides.
+
+from ._kit import (end_kinds, explored, explored_fail, outcome_text, reason_kind,  # noqa: E402
+                   said, spawned_by)
+
+
+def _ring_key(run, pid, reason, value):
+    """ring's end, and how each of its members ended ("alive": it did not)."""
+    members = sorted(end_kinds(run, spawned_by(run, pid)), key=repr)
+    if reason != "normal":
+        return ("ended", reason_kind(reason), members)
+    return ("returned", plain(value), members)
+
+
+@scenario
+def ring_explored(t: Trial, n, laps, runs=200, seed=0, max_preemptions=2):
+    """ring(n, laps) under ``runs`` random schedules."""
+    ring = t.need("ring")
+    return explored(ring, (n, laps), _ring_key, runs=runs, seed=seed,
+                    max_preemptions=max_preemptions)
+
+
+OVERTAKEN = ("the token can overtake the successor's pid: Erlang keeps the order of "
+             "messages between one sender and one receiver, and nothing more, so the token "
+             "(from the previous member) may arrive before the pid (from ring), though ring "
+             "sent the pid first. Take the successor with a receive that waits for a pid "
+             "(receive(Pid)), not with the first message that comes")
+
+
+@ring_explored.judge
+def _judge_ring_explored(obs, n, laps, runs=200, seed=0, max_preemptions=2):
+    call = f"ring({n}, {laps})"
+    want = ("returned", n * laps, ["normal"] * n)
+    expected = f"ring returns {n * laps} and its {n} members end normally"
+    default = obs["default"]
+    if default != want:
+        raise Fail(f"{call}: {expected}", f"on the default schedule {outcome_text('ring', default)}")
+    if obs["found"]:
+        o = obs["outcome"]
+        text = outcome_text("ring", o)
+        if isinstance(o, tuple) and len(o) == 3 and isinstance(o[2], list):
+            text += f"; its members: {said(o[2])}"
+        delivered = [r for r in obs.get("steps") or () if isinstance(r, tuple) and len(r) == 6
+                     and r[2] == "deliver message"]
+        overtaken = _token_first(delivered)
+        explored_fail(call, obs, expected, text, OVERTAKEN if overtaken else (
+            "look at the steps: a message sent earlier by one process can arrive later "
+            "than a message another process sent after it"))
+
+
+def _token_first(delivered) -> bool:
+    """Whether some member got a token before any pid, in the steps shipped."""
+    seen_pid = set()
+    for _n, who, _op, value, _d, _i in delivered:
+        if not isinstance(value, str) or not isinstance(who, str):
+            continue
+        member = who.split(" ")[0]
+        if value.startswith("<0."):
+            seen_pid.add(member)
+        elif value.startswith("('token'") and member not in seen_pid:
+            return True
+    return False

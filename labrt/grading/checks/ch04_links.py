@@ -28,7 +28,7 @@ from ._kit import Snap, describe_reason, judged, scenario, snap
 NOTEBOOK = "ch04-links"
 
 COLLECT = Task(NOTEBOOK, 1, "collect", "hear every exit", defines=("collect",),
-               hidden_points=5)
+               hidden_points=6)
 KEEP_ALIVE = Task(NOTEBOOK, 2, "keep_alive", "restart a linked worker",
                   defines=("keep_alive",), hidden_points=6)
 WATCHDOG = Task(NOTEBOOK, 3, "watchdog", "a watchdog built on monitors",
@@ -765,3 +765,55 @@ def _judge_watchdog_runs(obs, runs, wants):
                        f"it returned at t={o['ended'][0]:g}",
                        "a duration need not be a whole number of intervals: the last wait "
                        "ends at the duration, not at a probe", diagram=k)
+
+
+# ---------------------------------------------------------------------------
+# Under exploration (issue 11): collect run under many schedules, with workers
+# that die at once. On the default kernel a new process never runs before its
+# parent's next statement, so trap_exit(True) just after spawn_link is always
+# in time; on a BEAM the worker may run (and die) first. The observer only
+# reports whether some schedule gives another outcome than the default one
+# (_kit.explored); the judge decides.
+
+from ._kit import (TRAPS_LATE, end_kinds, explored, explored_fail, outcome_text,  # noqa: E402
+                   reason_kind, traps_late)
+
+KINDS["crashes_at_once"] = RuntimeError
+WORKERS["crashes_at_once"] = crashes_at_once
+
+
+def _collect_key(run, pid, reason, value):
+    """collect's end, with the pairs it returned as a sorted list (exits from
+    different processes may arrive in any order, so the order is not judged here)."""
+    if reason != "normal":
+        return ("ended", reason_kind(reason))
+    if not isinstance(value, list):
+        return ("returned", plain(value))
+    pairs = [(plain(x[0]), reason_kind(x[1])) if isinstance(x, tuple) and len(x) == 2
+             else ("?", plain(x)) for x in value]
+    return ("returned", sorted(pairs, key=repr))
+
+
+@scenario
+def collect_explored(t: Trial, funs, runs=200, seed=0, max_preemptions=2):
+    """collect(funs) (``funs``: names in WORKERS) under ``runs`` random schedules."""
+    collect = t.need("collect")
+    return explored(collect, ([WORKERS[n] for n in funs],), _collect_key, runs=runs,
+                    seed=seed, max_preemptions=max_preemptions)
+
+
+@collect_explored.judge
+def _judge_collect_explored(obs, funs, runs=200, seed=0, max_preemptions=2):
+    want = sorted(((i, ("crash", KINDS[n].__name__) if isinstance(KINDS[n], type) else KINDS[n])
+                   for i, n in enumerate(funs)), key=repr)
+    call = f"collect({funs})"
+    expected = f"collect returns one (index, reason) pair per process: {said(want)}, in any order"
+    default = obs["default"]
+    if default != ("returned", want):
+        raise Fail(f"{call}: {expected}", f"on the default schedule {outcome_text('collect', default)}",
+                   TRAPS_LATE if traps_late(obs) else None)
+    if obs["found"]:
+        hint = TRAPS_LATE if traps_late(obs) else (
+            "look at the steps: collect must hear every exit, whichever process runs "
+            "first and however late a signal arrives")
+        explored_fail(call, obs, expected, outcome_text("collect", obs["outcome"]), hint)

@@ -31,7 +31,7 @@ from ._kit import Snap, describe_reason, judged, scenario, snap
 NOTEBOOK = "ch05-supervisors"
 
 SUPERVISE = Task(NOTEBOOK, 1, "supervise", "a supervisor by hand, with restart intensity",
-                 defines=("supervise",), hidden_points=7)
+                 defines=("supervise",), hidden_points=8)
 STORAGE = Task(NOTEBOOK, 2, "storage", "strategy and restart types for a storage subtree",
                defines=("Storage",), hidden_points=5)
 HANDLERS = Task(NOTEBOOK, 3, "handlers", "a pool of request handlers and its client",
@@ -982,3 +982,55 @@ def _judge_pool_runs(obs, runs, wants, stopped=None):
                            "a supervisor stops a child with the exit signal 'shutdown' and "
                            "forgets it; killing it yourself goes behind the pool's back: use "
                            "supervisor.terminate_child('handlers', pid)", diagram=k)
+
+
+# ---------------------------------------------------------------------------
+# Under exploration (issue 11): supervise run under many schedules with a
+# worker that crashes at once. On the default kernel the first worker never
+# runs before supervise's next statement, so a trap_exit(True) placed just
+# after the first spawn_link is always in time; on a BEAM the worker may run
+# (and die) first. The observer reports whether some schedule gives another
+# outcome than the default one (_kit.explored); the judge decides.
+
+from ._kit import (TRAPS_LATE, explored, explored_fail, outcome_text,  # noqa: E402
+                   reason_kind, spawned_by, traps_late)
+
+
+async def crashes_at_once():
+    raise RuntimeError("no connection at start")
+
+
+def _supervise_key(run, pid, reason, value):
+    """supervise's end and how many workers it started."""
+    started = len(spawned_by(run, pid))
+    if reason != "normal":
+        return ("ended", reason_kind(reason), started)
+    return ("returned", plain(value), started)
+
+
+@scenario
+def supervise_explored(t: Trial, max_r, max_t, runs=200, seed=0, max_preemptions=2):
+    """supervise(crashes_at_once, max_r, max_t) under ``runs`` random schedules."""
+    supervise = t.need("supervise")
+    return explored(supervise, (crashes_at_once, max_r, max_t), _supervise_key, runs=runs,
+                    seed=seed, max_preemptions=max_preemptions)
+
+
+@supervise_explored.judge
+def _judge_supervise_explored(obs, max_r, max_t, runs=200, seed=0, max_preemptions=2):
+    call = f"supervise(crashes_at_once, {max_r}, {max_t:g}), a worker that crashes as it starts,"
+    expected = (f"supervise starts {max_r + 1} worker(s) (the first and {max_r} restart(s), "
+                "all at t=0) and then exits with 'shutdown'")
+    default = obs["default"]
+    if default != ("ended", "shutdown", max_r + 1):
+        raise Fail(f"{call}: {expected}",
+                   f"on the default schedule {outcome_text('supervise', default)}"
+                   + (f" after starting {default[2]} worker(s)" if len(default) == 3 else ""),
+                   TRAPS_LATE if traps_late(obs) else None)
+    if obs["found"]:
+        o = obs["outcome"]
+        hint = TRAPS_LATE if traps_late(obs) else (
+            "look at the steps: supervise must hear every exit of its worker, whichever "
+            "process runs first and however late a signal arrives")
+        explored_fail(call, obs, expected, outcome_text("supervise", o)
+                      + (f" after starting {o[2]} worker(s)" if len(o) == 3 else ""), hint)
