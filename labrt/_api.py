@@ -16,7 +16,7 @@ import types
 from . import _core
 from ._core import (
     EXITED, RUNNABLE, WAITING, _IMMUTABLE, _MATCH_ANY, _NEVER, ProcessInfo,
-    Runtime, _check_timeout, _me, _Raise, compile_clauses, isolate,
+    MAX_TIMEOUT, Runtime, _check_timeout, _me, _Raise, compile_clauses, isolate,
 )
 from ._values import TIMEOUT, BadTimeout, Pid, ProcessExit, Ref, _Killed
 
@@ -90,6 +90,16 @@ def send(dest, msg):
                 msg = isolate(msg)
             rt._wire(rt, p.pid, dest, msg)       # labrt.dist.net.Net.message
             return msg
+    elif type(dest) is Ref and rt._inline:
+        # A reply to a live alias on this node (gen_server's replies): the
+        # steps of _send, again without a Signal.  An inactive or remote
+        # alias takes the general path below.
+        q = rt.aliases.get(dest)
+        if q is not None and q.status is not EXITED:
+            if type(msg) not in _IMMUTABLE:
+                msg = isolate(msg)
+            rt._deliver(q, msg)
+            return msg
     return rt._send(p.pid, dest, msg)
 
 
@@ -125,7 +135,8 @@ def receive(*clauses, timeout=None):
                 return msg
             i += 1
     if timeout is not None:
-        timeout = _check_timeout(timeout)
+        if not (type(timeout) is float and 0 < timeout <= MAX_TIMEOUT):
+            timeout = _check_timeout(timeout)     # (a plain positive float is fine)
     if timeout is not None:
         if timeout == 0:
             if rt._tracing:
