@@ -593,14 +593,15 @@ class Runtime:
 
         Returns ``(mref, aref, tag)``; ``tag = make_tag(aref, aref)``.
         """
-        mref = self._new_ref()                 # monitor(tp): both halves at once
+        self._refs += 2                        # _new_ref() twice: mref, then aref
+        mref = Ref(self.node, self._refs - 1)  # monitor(tp): both halves at once
         if p.monitors is None:
             p.monitors = {}
         p.monitors[mref] = tp.pid
         if tp.watchers is None:
             tp.watchers = {}
         tp.watchers[mref] = (p.pid, tp.pid)
-        aref = self._new_ref()                 # alias()
+        aref = Ref(self.node, self._refs)      # alias()
         self.aliases[aref] = p
         if p.aliases is None:
             p.aliases = []

@@ -575,7 +575,11 @@ class _Server:
         if type(res) is tuple:
             n, tag = len(res), res[0]
             if tag == "reply" and (n == 3 or (n == 4 and _is_action(res[3]))):
-                reply(from_, res[1])
+                caller, t = from_
+                if type(t) is Tag:            # reply(from_, res[1]), one call less
+                    labrt.send(t.to, (t, res[1]))
+                else:
+                    reply(from_, res[1])
                 self.state = res[2]
                 return res[3] if n == 4 else None
             if tag == "stop" and n == 4:
