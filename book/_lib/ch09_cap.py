@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import labrt
 from labrt import check, store
-from labrt.dist import FaultSchedule, Heal, Partition, World
+from labrt.dist import FaultSchedule, Heal, Partition, World, draw
 
 SITE1 = ("a@site1",)
 SITE2 = ("b@site2", "c@site2")
@@ -57,6 +57,7 @@ class Run:
     before_restart: object = None
     restarted: float | None = None
     split: bool = False
+    pictures: list = field(default_factory=list)
     heal: float = 0.0
 
     def tally(self, during=True):
@@ -102,18 +103,26 @@ class Run:
         return sum(o[5] == "ok" for o in self.outcomes) / len(self.outcomes)
 
 
-def sweep(lengths=(0, 2, 3, 6, 15), cut=10.0, until=40.0):
-    """Both modes under partitions of each length: one row per (length, mode)."""
+MODES = {  # label -> (majority, reads)
+    "majority": (True, "tx"),
+    "majority, OTP 25 reads": (True, "local"),
+    "default": (False, "tx"),
+}
+
+
+def sweep(lengths=(0, 2, 3, 6, 15), cut=10.0, until=40.0, modes=MODES):
+    """Every mode under partitions of each length: one row per (length, mode)."""
     rows = []
     for length in lengths:
-        for majority in (True, False):
+        for label, (majority, reads) in modes.items():
             if length:
-                r = run(majority, cut=cut, heal=cut + length, until=until, restart=True)
+                r = run(majority, cut=cut, heal=cut + length, until=until, restart=True,
+                        reads=reads)
             else:
                 r = run(majority, cut=until, heal=until, until=until,
-                        faults=FaultSchedule([]))
+                        faults=FaultSchedule([]), reads=reads)
             rows.append({
-                "partition (s)": length, "mode": "majority" if majority else "default",
+                "partition (s)": length, "mode": label,
                 "answered": r.answered(), "refused": sum(o[5] != "ok" for o in r.outcomes),
                 "slowest (s)": round(r.slowest(), 2), "split": r.split,
                 "linearizable": bool(r.verdict()), "stale reads": r.counts()["stale"],
@@ -122,13 +131,33 @@ def sweep(lengths=(0, 2, 3, 6, 15), cut=10.0, until=40.0):
     return rows
 
 
+def table(rows):
+    """The sweep as a text table."""
+    head = f"{'cut (s)':>7}  {'mode':24}{'answered':>9}{'refused':>8}{'slowest':>9}" \
+           f"{'split':>6}{'linearizable':>13}{'stale':>6}{'dropped':>8}"
+    out = [head]
+    for r in rows:
+        out.append(f"{r['partition (s)']:>7}  {r['mode']:24}{r['answered']:>9.1%}"
+                   f"{r['refused']:>8}{r['slowest (s)']:>8.2f}s{'yes' if r['split'] else 'no':>6}"
+                   f"{'yes' if r['linearizable'] else 'NO':>13}{r['stale reads']:>6}"
+                   f"{r['dropped writes']:>8}")
+    return "\n".join(out)
+
+
 def _value(records):
     return records[0][2] if records else 0
 
 
 def run(majority, cut=10.0, heal=25.0, until=40.0, period=1.0, seed=9, faults=None,
-        restart=False):
-    """Run the workload once; ``faults`` replaces the chapter's schedule if given."""
+        restart=False, reads="tx", pictures=()):
+    """Run the workload once; ``faults`` replaces the chapter's schedule if given.
+
+    ``reads="tx"`` reads in a transaction (labrt.store refuses it on a minority
+    in majority mode); ``reads="local"`` reads the local replica, which is what
+    a transactional read returns on the minority on OTP 25 (book/erlang/
+    ch09_majority.erl shows it on the BEAM).  ``pictures``: (time, title) pairs
+    at which to draw the cluster (``labrt.dist.draw.cluster``) into
+    ``Run.pictures``."""
     world = World(seed=seed, latency=0.005, tick=4.0, reports=None)
     store.cluster(world, NODES)
     world.run()
@@ -154,6 +183,8 @@ def run(majority, cut=10.0, heal=25.0, until=40.0, period=1.0, seed=9, faults=No
                 op = h.invoke(node, f, value, start)
                 if f == "write":
                     got = await store.transaction(lambda: store.write(("acct", KEY, value)))
+                elif reads == "local":
+                    got = ("atomic", await store.dirty_read("acct", KEY))
                 else:
                     got = await store.transaction(lambda: store.read("acct", KEY))
                 end = labrt.now()
@@ -189,18 +220,27 @@ def run(majority, cut=10.0, heal=25.0, until=40.0, period=1.0, seed=9, faults=No
     else:
         world.apply(faults)
     if restart:
-        # The operator's remedy once the split is reported: restart site 1's
-        # node, which then loads the table from site 2 (its own copy is dropped).
+        # The operator's remedy once the split is reported: name site 2's nodes as
+        # the table's masters on site 1 and restart site 1's node, which then
+        # loads the table from site 2 (its own copy is dropped).
         world.run_until(heal + 1.0)
         r.split = any(e[0] == "inconsistent_database" for e in snapshot(NODES[0])["events"])
     if restart and r.split:
         r.before_restart = snapshot(NODES[0])["value"]
+
+        async def masters():               # Mnesia's way to say "site 2's copy wins"
+            await store.set_master_nodes("acct", list(SITE2))
+        world[NODES[0]].spawn(masters)
+        world.run_for(0.05)
         world.crash(NODES[0])
         world.run_for(0.5)
         world.restart(NODES[0])
         r.restarted = heal + 1.5
         done = sum(1 for o in r.outcomes if o[0] == NODES[0] and o[1] == "write")
         world[NODES[0]].spawn(client, NODES[0], "a", done)
+    for t, title in pictures:
+        world.run_until(t)
+        r.pictures.append(draw.cluster(world, title=title))
     world.run_until(until + 5.0)
 
     for node in NODES:
@@ -208,3 +248,76 @@ def run(majority, cut=10.0, heal=25.0, until=40.0, period=1.0, seed=9, faults=No
         r.events[node] = box["events"]
         r.final[node] = box["value"]
     return r
+
+
+# ---------------------------------------------------------------------------
+# The figure: what each client got, over time, in both modes
+
+STYLE = {
+    "figure.dpi": 100, "savefig.dpi": 100, "font.size": 10, "axes.grid": True,
+    "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.titlesize": 10.5, "axes.titleweight": "bold", "legend.frameon": False,
+}
+MARKS = {  # (status, what the read saw) -> colour, label
+    "ok": ("#1f6fb4", "answered"),
+    "own": ("#e08a1e", "answered, a value only site 1 has"),
+    "refused": ("#c0392b", "refused (no_majority)"),
+}
+
+
+def plot_outcomes(runs: dict):
+    """One panel per run; one row per node; a mark per operation at its start time,
+    its width the time the client waited.  The partition is shaded."""
+    import matplotlib.pyplot as plt
+
+    with plt.style.context("default"), plt.rc_context(STYLE):
+        fig, axes = plt.subplots(len(runs), 1, figsize=(8, 1.7 * len(runs) + 0.7),
+                                 sharex=True, squeeze=False)
+        for ax, (title, r) in zip(axes[:, 0], runs.items()):
+            ax.axvspan(r.cut, r.heal, color="#f3d6d3", zorder=0, linewidth=0)
+            ax.text(r.cut + 0.2, 2.55, "partition: site 1 | site 2", fontsize=8.5,
+                    color="#8a2a1f")
+            for row, node in enumerate(reversed(NODES)):
+                for kind in MARKS:
+                    bars = [(o[3], max(o[4] - o[3], 0.12)) for o in r.outcomes
+                            if o[0] == node and _kind(o, r) == kind]
+                    if bars:
+                        ax.broken_barh(bars, (row - 0.3, 0.6), color=MARKS[kind][0],
+                                       label=MARKS[kind][1])
+            ax.set_yticks(range(len(NODES)), list(reversed(NODES)))
+            ax.set_ylim(-0.6, 3.0)
+            ax.set_title(title)
+            ax.grid(axis="y", visible=False)
+        seen = {}
+        for ax in axes[:, 0]:
+            for h, lab in zip(*ax.get_legend_handles_labels()):
+                seen.setdefault(lab, h)
+        fig.legend(seen.values(), seen.keys(), loc="upper center", ncol=3, fontsize=9)
+        axes[-1, 0].set_xlabel("virtual time (s)")
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
+    plt.close(fig)
+    return fig
+
+
+def _kind(o, r):
+    """A read on site 1 after the cut that returned site 1's own value is marked: nobody
+    on site 2 can see that value (until a restart throws it away)."""
+    node, f, _v, start, _e, status, result = o
+    if status != "ok":
+        return "refused"
+    end = r.restarted if r.restarted is not None else float("inf")
+    if (f == "read" and node in SITE1 and r.cut <= start < end
+            and isinstance(result, str) and result.startswith("a")):
+        return "own"
+    return "ok"
+
+
+def summary(r: Run) -> str:
+    """Per node: operations answered and refused, inside the cut and outside it."""
+    lines = [f"{'node':10}{'in the cut: ok':>16}{'refused':>9}{'outside: ok':>13}{'refused':>9}"]
+    inside, outside = r.tally(True), r.tally(False)
+    for n in NODES:
+        lines.append(f"{n:10}{inside[n][0]:16}{inside[n][1]:9}{outside[n][0]:13}"
+                     f"{outside[n][1]:9}")
+    lines.append(f"slowest answer: {r.slowest():.2f} s")
+    return "\n".join(lines)
