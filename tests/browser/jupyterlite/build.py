@@ -61,7 +61,7 @@ EXTRA = ["outcome==1.3.0.post0", "trio==0.35.0", "comm==0.2.3",
          "ipywidgets==8.1.9", "jupyterlab_widgets==3.0.17", "simpy==4.1.2"]
 # book/_lib as a wheel (importable as `_lib`, as the pages do), built here
 COURSE_LIB = "course_lib"
-PRELOAD = ["labrt", COURSE_LIB, "ipywidgets", "simpy"]
+PRELOAD = ["labrt", "course-lib", "ipywidgets", "simpy"]      # as the lock's keys
 
 
 def run(*cmd, **kw) -> None:
@@ -219,7 +219,7 @@ def pyodide_distribution(py: Path, version: str) -> Path:
 
     # labrt and the extra wheels become lock packages too (labrt is preloaded)
     for wheel in extra:
-        name = wheel.name.split("-")[0].lower()
+        name = normal(wheel.name.split("-")[0])   # the lock's keys are PEP 503 names
         top = {n.split("/")[0] for n in zipfile.ZipFile(wheel).namelist()
                if not n.split("/")[0].endswith((".dist-info", ".data"))}
         lock["packages"][name] = {
@@ -227,7 +227,7 @@ def pyodide_distribution(py: Path, version: str) -> Path:
             "install_dir": "site", "sha256": sha256(wheel), "package_type": "package",
             "imports": sorted(t.removesuffix(".py") for t in top),
             "depends": [r for r in wheel_requires(wheel)
-                        if r in lock["packages"] or r in extra_names],
+                        if r in lock["packages"] or r in {normal(e) for e in extra_names}],
             "unvendored_tests": False}
         shutil.copy(wheel, dist / wheel.name)
 
