@@ -182,3 +182,24 @@ def test_file_disk_append_sync_replace_and_torn_tail(tmp_path):
     assert FileDisk(tmp_path / "node").read("LOG") == [("commit", 1), ("commit", 2)]
     d.delete("LOG")
     assert d.read("LOG") == []
+
+
+def test_store_on_the_real_time_kernel_keeps_synced_commits_in_a_file(tmp_path):
+    """On the trio kernel a single node's store logs to a FileDisk; a new runtime on the
+    same directory rebuilds the table from the files."""
+    disk_dir = tmp_path / "nonode"
+    assert store.create_disk_schema(FileDisk(disk_dir), ["nonode@nohost"]) == "ok"
+
+    async def first():
+        assert await store.start(disk=FileDisk(disk_dir), sync_interval=None) == "ok"
+        await store.create_table("kv", disc_copies=["nonode@nohost"])
+        await store.sync_transaction(lambda: store.write(("kv", 1, "synced")))
+        return await store.transaction(lambda: store.read("kv", 1))
+
+    async def second():
+        assert await store.start(disk=FileDisk(disk_dir)) == "ok"
+        return (await store.wait_for_tables(["kv"], 1.0), await store.dirty_read("kv", 1),
+                store.system_info("stats")["replayed"])
+
+    assert labrt.run(first, kernel="trio", reports=None) == ("atomic", [("kv", 1, "synced")])
+    assert labrt.run(second, kernel="trio", reports=None) == ("ok", [("kv", 1, "synced")], 1)

@@ -31,7 +31,8 @@ dirty operations), ``api`` (schema, tables, events, backups).  The design
 note is ``notes/labrt-store.md``.
 """
 from .api import (
-    add_table_copy, backup, boot, cluster, create_schema, create_table, dump_log, restore,
+    add_table_copy, backup, boot, cluster, create_disk_schema, create_schema, create_table,
+    dump_log, restore,
     set_master_nodes, start, subscribe, sync_log, system_info, table_info, unsubscribe,
     wait_for_tables,
 )
@@ -47,7 +48,7 @@ from .tx import (
 
 __all__ = [
     "FileDisk", "SERVER", "SimDisk", "TableDef", "abort", "add_table_copy", "all_keys",
-    "backup", "boot", "cluster", "create_schema", "create_table", "delete", "delete_object",
+    "backup", "boot", "cluster", "create_disk_schema", "create_schema", "create_table", "delete", "delete_object",
     "dirty_delete", "dirty_delete_object", "dirty_index_read", "dirty_match_object",
     "dirty_read", "dirty_select", "dirty_write", "dump_log", "index_read", "is_transaction",
     "lock", "match_object", "read", "restore", "select", "set_master_nodes", "start",

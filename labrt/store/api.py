@@ -33,7 +33,8 @@ from .replica import COPY_TYPES, make_def
 from .server import SERVER, SLOT, StoreServer
 
 __all__ = [
-    "add_table_copy", "backup", "boot", "cluster", "create_schema", "create_table",
+    "add_table_copy", "backup", "boot", "cluster", "create_disk_schema", "create_schema",
+    "create_table",
     "dump_log", "restore", "set_master_nodes", "start", "subscribe", "sync_log",
     "system_info", "table_info", "unsubscribe", "wait_for_tables",
 ]
@@ -50,6 +51,15 @@ def create_schema(world, nodes) -> str:
             return ("error", ("already_exists", n))
     for n in nodes:
         SimDisk(world.node(n).disk).replace("schema", [{"db_nodes": nodes, "tables": []}])
+    return "ok"
+
+
+def create_disk_schema(disk, nodes) -> str:
+    """Write a schema on one disk (a :class:`FileDisk` for a real node, or a
+    :class:`SimDisk`): what ``create_schema`` does for each node of a World."""
+    if disk.read("schema"):
+        return ("error", ("already_exists", list(nodes)))
+    disk.replace("schema", [{"db_nodes": sorted(nodes), "tables": []}])
     return "ok"
 
 

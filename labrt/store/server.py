@@ -143,14 +143,18 @@ class StoreServer(gen_server.GenServer):
         ns.masters = dict(masters[-1]) if masters else {}
         self._rebuild(ns)
         rt.ext[SLOT] = ns
-        labrt.monitor_nodes(True)
         me = labrt.self()
+        if rt.world is not None:
+            labrt.monitor_nodes(True)
         for n in ns.db_nodes:
-            if n != ns.name and labrt.connect_node(n):
+            if n != ns.name and rt.world is not None and labrt.connect_node(n):
                 ns.joining.add(n)
                 gen_server.cast((SERVER, n), ("join", ns.name, n in ns.down_log,
                                               dict(ns.masters)))
-        labrt.send_after(ns.join_timeout, me, ("$store", "join_timeout"))
+        if ns.joining:
+            labrt.send_after(ns.join_timeout, me, ("$store", "join_timeout"))
+        else:
+            self._finish_boot(ns)           # nobody to ask: load from the local disk
         return ("ok", ns)
 
     def _rebuild(self, ns):
