@@ -13,13 +13,15 @@ have two stores.
 
     world = labrt.World(seed=1)
     store.cluster(world, ["a@h", "b@h"])          # nodes that boot a store
+    world.run()                                   # let the stores start and join
 
     async def main():
         await store.create_table("kv", disc_copies=["a@h", "b@h"])
         await store.transaction(lambda: store.write(("kv", "x", 1)))
         return await store.transaction(lambda: store.read("kv", "x"))
 
-    world.node("a@h").spawn(main); world.run()     # ("atomic", [("kv", "x", 1)])
+    pid = world["a@h"].spawn(main); world.run()
+    world["a@h"].result(pid)                      # ("atomic", [("kv", "x", 1)])
 
 .. warning:: A transaction's function **must be pure**: when it meets an
    older transaction's lock it is restarted and runs again (wait-die).

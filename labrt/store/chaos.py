@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import labrt
 from labrt.check import History, KeyValue, check, lost_writes
-from labrt.dist import FaultSchedule, Heal
+from labrt.dist import FaultSchedule
 
 from . import api, tx
 from .server import SLOT
