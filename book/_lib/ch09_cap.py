@@ -172,6 +172,7 @@ def run(majority, cut=10.0, heal=25.0, until=40.0, period=1.0, seed=9, faults=No
     world.run()
 
     async def client(node, letter, n=0):
+        labrt.register("client", labrt.self())
         if n:
             await labrt.sleep(0.5)              # let the store server start first
             await store.wait_for_tables(["acct"], 5.0)
@@ -198,6 +199,7 @@ def run(majority, cut=10.0, heal=25.0, until=40.0, period=1.0, seed=9, faults=No
                 await labrt.sleep(period / 2)
 
     async def operator():
+        labrt.register("operator", labrt.self())
         await labrt.sleep(heal - labrt.now() + 0.5)
         for other in SITE2:
             labrt.connect_node(other)

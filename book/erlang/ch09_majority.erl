@@ -15,6 +15,7 @@
 %% expect: {running_db_nodes_on_b,[b,c]}
 %% expect: {a_writes_majority,{aborted,{no_majority,limit_m}}}
 %% expect: {a_reads_majority,{atomic,[{limit_m,limit,0}]}}
+%% expect: {a_reads_with_a_write_majority,{aborted,{no_majority,limit_m}}}
 %% expect: {a_writes_default,{atomic,ok}}
 %% expect: {b_writes_majority,{atomic,ok}}
 %% expect: {b_writes_default,{atomic,ok}}
@@ -29,7 +30,7 @@
 %% expect: {after_restart_default_on_a,[{limit_d,limit,from_b}]}
 %% expect: {after_restart_a_writes_majority,{atomic,ok}}
 -module(ch09_majority).
--export([main/0, sub/0, events/0, tw/2, tr/1]).
+-export([main/0, sub/0, events/0, tw/2, tr/1, trw/1]).
 
 main() ->
     Dir = filename:join("/tmp", "ch09_majority_" ++ os:getpid()),
@@ -57,6 +58,7 @@ main() ->
                                                     [running_db_nodes]))),
     Out(a_writes_majority, peer:call(Pa, ?MODULE, tw, [limit_m, from_a])),
     Out(a_reads_majority, peer:call(Pa, ?MODULE, tr, [limit_m])),
+    Out(a_reads_with_a_write_majority, peer:call(Pa, ?MODULE, trw, [limit_m])),
     Out(a_writes_default, peer:call(Pa, ?MODULE, tw, [limit_d, from_a])),
     Out(b_writes_majority, peer:call(Pb, ?MODULE, tw, [limit_m, from_b])),
     Out(b_writes_default, peer:call(Pb, ?MODULE, tw, [limit_d, from_b])),
@@ -103,6 +105,8 @@ roles(T, _) -> T.
 %% On a peer: a transaction that writes / reads the one record of Tab.
 tw(Tab, V) -> mnesia:transaction(fun() -> mnesia:write({Tab, limit, V}) end).
 tr(Tab) -> mnesia:transaction(fun() -> mnesia:read(Tab, limit) end).
+%% A read in a transaction that also writes the record back: the write is checked.
+trw(Tab) -> mnesia:transaction(fun() -> [R] = mnesia:read(Tab, limit), mnesia:write(R), R end).
 
 %% On a peer: a registered process that collects Mnesia's system events.
 sub() ->
