@@ -28,7 +28,7 @@ have two stores.
 
 Reading order: ``replica`` (tables, records, patterns), ``locks``
 (wait-die), ``disk`` (what is synced), ``server`` (the per-node process:
-locks, commits, the log, other nodes, loading), ``tx`` (transactions and
+locks, commits, the log, other nodes), ``membership`` (start, join, load), ``tx`` (transactions and
 dirty operations), ``api`` (schema, tables, events, backups).  The design
 note is ``notes/labrt-store.md``.
 """

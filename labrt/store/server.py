@@ -48,6 +48,7 @@ from labrt import Down, gen_server
 
 from .disk import SimDisk
 from .locks import TABLE, LockTable
+from .membership import Membership
 from .replica import Replica, TableDef, def_from_data, match, run_select
 
 __all__ = ["SERVER", "SLOT", "NodeStore", "StoreServer"]
@@ -115,8 +116,11 @@ def _new_tid(ns):
     return (labrt.now(), ns.rt.node, ns.serial)
 
 
-class StoreServer(gen_server.GenServer):
-    """The callbacks; the state is the node's :class:`NodeStore`."""
+class StoreServer(Membership, gen_server.GenServer):
+    """The callbacks; the state is the node's :class:`NodeStore`.
+
+    Starting, joining and loading tables live in :class:`Membership`
+    (``membership.py``)."""
 
     # -- start -------------------------------------------------------------
     def init(self, opts):
@@ -156,72 +160,6 @@ class StoreServer(gen_server.GenServer):
         else:
             self._finish_boot(ns)           # nobody to ask: load from the local disk
         return ("ok", ns)
-
-    def _rebuild(self, ns):
-        """Disc tables from the table files, then the log on top."""
-        for tab, d in ns.defs.items():
-            kind = d.copy_type(ns.name)
-            if kind is not None:
-                r = ns.replicas[tab] = Replica(d)
-                if kind == "disc_copies":
-                    for rec in ns.disk.read(tab + ".DCD"):
-                        r.apply(("write", rec))
-        for entry in ns.disk.read(LOG):
-            ns.stats["replayed"] += 1
-            for tab, op in entry[2]:
-                r = ns.replicas.get(tab)
-                if r is not None and ns.defs[tab].copy_type(ns.name) == "disc_copies":
-                    r.apply(op)
-        ns.log_count = ns.stats["replayed"]
-
-    def _finish_boot(self, ns):
-        if ns.booted:
-            return
-        ns.booted = True
-        for tab in sorted(ns.replicas):
-            self._load(ns, tab)
-
-    def _load(self, ns, tab):
-        """Choose where ``tab`` is loaded from, and start loading it."""
-        if tab in ns.loaded:
-            return
-        masters = ns.masters.get(tab)
-        others = [n for n in ns.active(tab) if n != ns.name and n in ns.running]
-        if masters:
-            if ns.name in masters:
-                return self._loaded(ns, tab)
-            others = [n for n in others if n in masters]
-            if not others:
-                ns.loading[tab] = None          # wait for a master to come up
-                return
-        if others:
-            ns.loading[tab] = others[0]
-            gen_server.cast((SERVER, others[0]), ("copy_request", tab, ns.name))
-            return
-        self._loaded(ns, tab)
-
-    def _loaded(self, ns, tab, records=None, w2w=()):
-        r = ns.replicas[tab]
-        if records is not None:
-            r.load(records)
-            ns.stats["copied"] += 1
-            if ns.defs[tab].copy_type(ns.name) == "disc_copies":
-                self._dump(ns)
-        ns.loading.pop(tab, None)
-        ns.loaded.add(tab)
-        ns.w2w.setdefault(tab, set()).update(w2w)
-        ns.w2w[tab].add(ns.name)
-        for n in sorted(ns.running - {ns.name}):
-            gen_server.cast((SERVER, n), ("w2w_add", tab, ns.name))
-        self._wake_waiters(ns)
-        stash, ns.stash = ns.stash, []
-        for from_, req in stash:
-            self._redo(from_, req, ns)
-
-    def _redo(self, from_, req, ns):
-        res = self.handle_call(req, from_, ns)
-        if res[0] == "reply":
-            gen_server.reply(from_, res[1])
 
     # -- events ------------------------------------------------------------
     def _event(self, ns, ev):
@@ -557,71 +495,6 @@ class StoreServer(gen_server.GenServer):
             self._forget(ns, tid)
         return ("noreply", ns)
 
-    def _retry_waiting(self, ns):
-        for tab in sorted(t for t, src in ns.loading.items() if src is None):
-            ns.loading.pop(tab)
-            self._load(ns, tab)
-
-    def _do_copy(self, ns, token):
-        _, tab, node, tid = token
-        if node in ns.running and tab in ns.loaded:
-            ns.w2w[tab].add(node)
-            for n in sorted(ns.running - {ns.name, node}):
-                gen_server.cast((SERVER, n), ("w2w_add", tab, node))
-            gen_server.cast((SERVER, node), ("table_copy", tab, list(ns.replicas[tab].records()),
-                                             ns.active(tab)))
-        self._release(ns, tid)
-
-    def _join(self, ns, node, logged_me, masters):
-        if node in ns.running:                     # it restarted before we noticed
-            self._node_gone(ns, node)
-        inconsistent = node in ns.down_log and logged_me
-        if inconsistent:
-            # Both sides logged the other down: the network was partitioned.
-            # Mnesia reports it, and (as observed on OTP 25) the starting node
-            # still joins and loads its tables from the running ones.
-            self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))
-            # labrt's majority mode goes further: two sides that may both hold
-            # a majority table's data are not merged unless the starting node
-            # named this one as a master for it (the operator's decision).
-            major = [t for t, d in ns.defs.items() if d.majority]
-            if major and not all(ns.name in masters.get(t, ()) for t in major):
-                gen_server.cast((SERVER, node), ("join_reply", ns.name, "refused", None))
-                return
-        ns.running.add(node)
-        if node in ns.down_log:
-            ns.down_log.discard(node)
-            self._persist_down(ns)
-        info = {"defs": dict(ns.defs), "w2w": {t: ns.active(t) for t in ns.defs},
-                "db_nodes": list(ns.db_nodes)}
-        gen_server.cast((SERVER, node), ("join_reply", ns.name,
-                                         "inconsistent" if inconsistent else "ok", info))
-
-    def _join_reply(self, ns, node, status, info):
-        ns.joining.discard(node)
-        if status in ("inconsistent", "refused"):
-            self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))
-        if status in ("ok", "inconsistent"):
-            ns.running.add(node)
-            if node in ns.down_log:
-                ns.down_log.discard(node)
-                self._persist_down(ns)
-            changed = False
-            for tab, d in info["defs"].items():
-                if ns.defs.get(tab) != d:
-                    ns.defs[tab] = d
-                    changed = True
-                    if d.copy_type(ns.name) is not None and tab not in ns.replicas:
-                        ns.replicas[tab] = Replica(d)
-                ns.w2w.setdefault(tab, set()).update(
-                    n for n in info["w2w"][tab] if n != ns.name)
-            if changed:
-                self._persist_schema(ns)
-            if ns.booted:                          # a late answer: tables still waiting
-                self._retry_waiting(ns)
-        if not ns.joining:
-            self._finish_boot(ns)
-
     # -- info: other nodes, coordinators, timers -------------------------------
     def handle_info(self, msg, ns):
         if type(msg) is Down:
@@ -667,15 +540,6 @@ class StoreServer(gen_server.GenServer):
                         break
             return ("noreply", ns)
         return ("noreply", ns)
-
-    def _node_gone(self, ns, node):
-        ns.running.discard(node)
-        for s in ns.w2w.values():
-            s.discard(node)
-        for tab, src in list(ns.loading.items()):
-            if src == node:
-                ns.loading.pop(tab)
-                self._load(ns, tab)
 
     def _coordinator_gone(self, ns, tid):
         """The process running transaction ``tid`` is gone (or unreachable)."""

@@ -1,0 +1,175 @@
+"""Membership: how a node's store starts, joins the others and loads its tables.
+
+Design
+------
+This is the part of the store server (``server.py``) that Mnesia keeps in
+``mnesia_controller``, ``mnesia_loader`` and ``mnesia_recover``: the methods
+here are mixed into :class:`~labrt.store.server.StoreServer` and run in the
+same process, on the same :class:`~labrt.store.server.NodeStore`.
+
+At start a node rebuilds its disc tables from disk (table file, then the
+log), then sends ``join`` to every db node it can reach.  A running node
+answers with its schema, its view of where each table is active and its own
+running set, and counts the joiner as running.  If both had logged the
+other down (a partition), both report ``starting_partitioned_network``;
+Mnesia (observed on OTP 25) still merges, and so does labrt, except for
+majority tables, where the running node refuses unless the joiner named it
+as a master.  When every answer is in (or after ``join_timeout``), each
+table is loaded: from a master if any are set (waiting for one), else from
+a running node where it is active (a full copy, taken under a table read
+lock on the source, so no half-committed transaction is copied: that is the
+catch-up), else from the local disk.  Requests for a table still loading
+wait in a stash and are handled once it is loaded.
+"""
+from __future__ import annotations
+
+from labrt import gen_server
+
+from .replica import Replica
+
+SERVER = "labrt_store"
+LOG = "LATEST.LOG"
+
+
+class Membership:
+    """Start, join, load; see the module doc."""
+
+    def _rebuild(self, ns):
+        """Disc tables from the table files, then the log on top."""
+        for tab, d in ns.defs.items():
+            kind = d.copy_type(ns.name)
+            if kind is not None:
+                r = ns.replicas[tab] = Replica(d)
+                if kind == "disc_copies":
+                    for rec in ns.disk.read(tab + ".DCD"):
+                        r.apply(("write", rec))
+        for entry in ns.disk.read(LOG):
+            ns.stats["replayed"] += 1
+            for tab, op in entry[2]:
+                r = ns.replicas.get(tab)
+                if r is not None and ns.defs[tab].copy_type(ns.name) == "disc_copies":
+                    r.apply(op)
+        ns.log_count = ns.stats["replayed"]
+
+    def _finish_boot(self, ns):
+        if ns.booted:
+            return
+        ns.booted = True
+        for tab in sorted(ns.replicas):
+            self._load(ns, tab)
+
+    def _load(self, ns, tab):
+        """Choose where ``tab`` is loaded from, and start loading it."""
+        if tab in ns.loaded:
+            return
+        masters = ns.masters.get(tab)
+        others = [n for n in ns.active(tab) if n != ns.name and n in ns.running]
+        if masters:
+            if ns.name in masters:
+                return self._loaded(ns, tab)
+            others = [n for n in others if n in masters]
+            if not others:
+                ns.loading[tab] = None          # wait for a master to come up
+                return
+        if others:
+            ns.loading[tab] = others[0]
+            gen_server.cast((SERVER, others[0]), ("copy_request", tab, ns.name))
+            return
+        self._loaded(ns, tab)
+
+    def _loaded(self, ns, tab, records=None, w2w=()):
+        r = ns.replicas[tab]
+        if records is not None:
+            r.load(records)
+            ns.stats["copied"] += 1
+            if ns.defs[tab].copy_type(ns.name) == "disc_copies":
+                self._dump(ns)
+        ns.loading.pop(tab, None)
+        ns.loaded.add(tab)
+        ns.w2w.setdefault(tab, set()).update(w2w)
+        ns.w2w[tab].add(ns.name)
+        for n in sorted(ns.running - {ns.name}):
+            gen_server.cast((SERVER, n), ("w2w_add", tab, ns.name))
+        self._wake_waiters(ns)
+        stash, ns.stash = ns.stash, []
+        for from_, req in stash:
+            self._redo(from_, req, ns)
+
+    def _redo(self, from_, req, ns):
+        res = self.handle_call(req, from_, ns)
+        if res[0] == "reply":
+            gen_server.reply(from_, res[1])
+
+    def _retry_waiting(self, ns):
+        for tab in sorted(t for t, src in ns.loading.items() if src is None):
+            ns.loading.pop(tab)
+            self._load(ns, tab)
+
+    def _do_copy(self, ns, token):
+        _, tab, node, tid = token
+        if node in ns.running and tab in ns.loaded:
+            ns.w2w[tab].add(node)
+            for n in sorted(ns.running - {ns.name, node}):
+                gen_server.cast((SERVER, n), ("w2w_add", tab, node))
+            gen_server.cast((SERVER, node), ("table_copy", tab, list(ns.replicas[tab].records()),
+                                             ns.active(tab)))
+        self._release(ns, tid)
+
+    def _join(self, ns, node, logged_me, masters):
+        if node in ns.running:                     # it restarted before we noticed
+            self._node_gone(ns, node)
+        inconsistent = node in ns.down_log and logged_me
+        if inconsistent:
+            # Both sides logged the other down: the network was partitioned.
+            # Mnesia reports it, and (as observed on OTP 25) the starting node
+            # still joins and loads its tables from the running ones.
+            self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))
+            # labrt's majority mode goes further: two sides that may both hold
+            # a majority table's data are not merged unless the starting node
+            # named this one as a master for it (the operator's decision).
+            major = [t for t, d in ns.defs.items() if d.majority]
+            if major and not all(ns.name in masters.get(t, ()) for t in major):
+                gen_server.cast((SERVER, node), ("join_reply", ns.name, "refused", None))
+                return
+        ns.running.add(node)
+        if node in ns.down_log:
+            ns.down_log.discard(node)
+            self._persist_down(ns)
+        info = {"defs": dict(ns.defs), "w2w": {t: ns.active(t) for t in ns.defs},
+                "db_nodes": list(ns.db_nodes)}
+        gen_server.cast((SERVER, node), ("join_reply", ns.name,
+                                         "inconsistent" if inconsistent else "ok", info))
+
+    def _join_reply(self, ns, node, status, info):
+        ns.joining.discard(node)
+        if status in ("inconsistent", "refused"):
+            self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))
+        if status in ("ok", "inconsistent"):
+            ns.running.add(node)
+            if node in ns.down_log:
+                ns.down_log.discard(node)
+                self._persist_down(ns)
+            changed = False
+            for tab, d in info["defs"].items():
+                if ns.defs.get(tab) != d:
+                    ns.defs[tab] = d
+                    changed = True
+                    if d.copy_type(ns.name) is not None and tab not in ns.replicas:
+                        ns.replicas[tab] = Replica(d)
+                ns.w2w.setdefault(tab, set()).update(
+                    n for n in info["w2w"][tab] if n != ns.name)
+            if changed:
+                self._persist_schema(ns)
+            if ns.booted:                          # a late answer: tables still waiting
+                self._retry_waiting(ns)
+        if not ns.joining:
+            self._finish_boot(ns)
+
+    def _node_gone(self, ns, node):
+        ns.running.discard(node)
+        for s in ns.w2w.values():
+            s.discard(node)
+        for tab, src in list(ns.loading.items()):
+            if src == node:
+                ns.loading.pop(tab)
+                self._load(ns, tab)
