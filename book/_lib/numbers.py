@@ -43,6 +43,14 @@ also fails when a recorded number is stated by no sentence, so a figure
 cannot be dropped from the checks silently (pass ``unstated_ok=True`` to
 allow it for values recorded only to be printed).
 
+The build's cache (``execute_notebooks: cache``) re-runs a page only when
+its *code* changed, so a cached build does not see a prose-only edit.  Two
+things close that gap: a clean build (CI's) and ``make test``'s strict nbval
+re-run execute every page, check cell included; and ``check`` leaves what
+it checked in ``_build/numbers/<page>.json`` (values as the prose writes
+them, and the templates), which ``tests/test_book_numbers.py`` checks again
+against the current source without running anything.
+
 MyST's ``{glue:text}`` is the other way to get numbers into prose; it
 cannot drift either, but it hides the number from anyone reading the page
 source and from search.  Plain text plus this check keeps the source
@@ -50,10 +58,14 @@ readable and still makes drift a build failure.
 """
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 
-__all__ = ["Numbers", "NumberDrift"]
+__all__ = ["Numbers", "NumberDrift", "recheck"]
+
+# Where check() leaves its record: <repo>/_build/numbers/<page>.json
+RECORDS = pathlib.Path(__file__).resolve().parent.parent.parent / "_build" / "numbers"
 
 
 class NumberDrift(AssertionError):
@@ -63,6 +75,16 @@ class NumberDrift(AssertionError):
 def _plain(text: str) -> str:
     text = re.sub(r"[*`]", "", text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def recheck(record: dict, source: str) -> list[str]:
+    """The sentences of a saved record (see ``Numbers._save``) missing from ``source``."""
+    plain = _plain(source)
+    texts = record["numbers"]
+    return [t.format(**{n: texts[n] for n in re.findall(r"{(\w+)}", t)})
+            for t in record["sentences"]
+            if _plain(t.format(**{n: texts[n] for n in re.findall(r"{(\w+)}", t)}))
+            not in plain]
 
 
 class Numbers:
@@ -115,4 +137,16 @@ class Numbers:
         if problems:
             raise NumberDrift(f"{self.page.name}: prose and code disagree:\n  "
                               + "\n  ".join(problems))
+        self._save()
         return f"{len(self.sentences)} sentences agree with {len(self.values)} computed numbers"
+
+    def _save(self):
+        """Leave what was checked for a later recheck (best effort: never fails a page)."""
+        try:
+            RECORDS.mkdir(parents=True, exist_ok=True)
+            record = {"page": self.page.name,
+                      "numbers": {n: self.text(n) for n in self.values},
+                      "sentences": self.sentences}
+            (RECORDS / (self.page.stem + ".json")).write_text(json.dumps(record, indent=1))
+        except OSError:
+            pass
