@@ -105,7 +105,7 @@ class Run:
 
 MODES = {  # label -> (majority, reads)
     "majority": (True, "tx"),
-    "majority, OTP 25 reads": (True, "local"),
+    "majority, OTP reads": (True, "local"),
     "default": (False, "tx"),
 }
 
@@ -132,15 +132,15 @@ def sweep(lengths=(0, 2, 3, 6, 15), cut=10.0, until=40.0, modes=MODES):
 
 
 def table(rows):
-    """The sweep as a text table."""
-    head = f"{'cut (s)':>7}  {'mode':24}{'answered':>9}{'refused':>8}{'slowest':>9}" \
-           f"{'split':>6}{'linearizable':>13}{'stale':>6}{'dropped':>8}"
-    out = [head]
+    """The sweep as a text table (cut: the partition's length in s; answered: share of
+    operations answered ok; lin.: linearizable)."""
+    out = [f"{'cut':>3}  {'mode':20}{'answered':>9}{'refused':>8}{'slowest':>8}"
+           f"{'split':>6}{'lin.':>5}{'stale':>6}{'dropped':>8}"]
     for r in rows:
-        out.append(f"{r['partition (s)']:>7}  {r['mode']:24}{r['answered']:>9.1%}"
-                   f"{r['refused']:>8}{r['slowest (s)']:>8.2f}s{'yes' if r['split'] else 'no':>6}"
-                   f"{'yes' if r['linearizable'] else 'NO':>13}{r['stale reads']:>6}"
-                   f"{r['dropped writes']:>8}")
+        out.append(f"{r['partition (s)']:>3}  {r['mode']:20}{r['answered']:>9.1%}"
+                   f"{r['refused']:>8}{r['slowest (s)']:>7.2f}s"
+                   f"{'yes' if r['split'] else 'no':>6}{'yes' if r['linearizable'] else 'NO':>5}"
+                   f"{r['stale reads']:>6}{r['dropped writes']:>8}")
     return "\n".join(out)
 
 
