@@ -135,16 +135,17 @@ class Faults:
         rt._signals.clear()
         self._watch[i] = {}
         self._subs[i] = []
-        for (a, b) in list(self.net.conns):
+        for (a, b), conn in list(self.net.conns.items()):
             if i in (a, b):
                 peer = b if a == i else a
                 wait = (self.net.delay(i, peer) if detect is None else float(detect))
-                self._timer(self.now + wait, self._closed_by_crash, (a, b, i))
+                self._timer(self.now + wait, self._closed_by_crash, (a, b, conn))
 
     def _closed_by_crash(self, arg):
-        a, b, crashed = arg
-        conn = self.net.conns.get((a, b))
-        if conn is not None:
+        a, b, conn = arg
+        # Only the connection the crash broke: if the node was restarted in the
+        # meantime, the pair may have a new connection, which must stay up.
+        if self.net.conns.get((a, b)) is conn:
             self.disconnect(a, b, "connection_closed", "connection_closed")
 
     def restart(self, name):
