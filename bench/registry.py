@@ -39,6 +39,8 @@ METRICS = {
     "dist_hour": ("100 nodes, faulty hour", "", "million"),
     "wire_oneway": ("one-way between real nodes (loopback)", "msg/s", "rate"),
     "wire_pingpong": ("ping-pong between real nodes (loopback)", "round trips/s", "rate"),
+    # a dict of figures (medians per key, as for "million"): bench/wl_month.py
+    "month": ("a month of Klarna: purchases through 3 nodes, with faults", "", "million"),
 }
 
 CORE = ("pingpong", "oneway", "spawn_exit", "idle_bytes")
@@ -60,6 +62,7 @@ SIZES = {
     "dist_hour": 100,
     "wire_oneway": 100_000,
     "wire_pingpong": 10_000,
+    "month": 2_500_000,
 }
 
 # Slow systems get smaller sizes so that one repetition takes about a second.
@@ -90,6 +93,7 @@ QUICK_SIZES = {
     "dist_hour": 10,
     "wire_oneway": 2_000,
     "wire_pingpong": 200,
+    "month": 20_000,
 }
 
 
@@ -102,7 +106,7 @@ def cells():
             ("labrt-sim", "idle_hour"), ("labrt-sim", "million"),
             ("labrt-sim", "explore_rate"), ("labrt-sim", "explore_litmus"),
             ("labrt-sim", "dist_oneway"), ("labrt-sim", "dist_pingpong"),
-            ("labrt-sim", "dist_hour")]
+            ("labrt-sim", "dist_hour"), ("labrt-sim", "month")]
     out += [(system, metric) for metric in ("wire_oneway", "wire_pingpong")
             for system in ("erlang", "labrt-trio", "labrt-to-erlang")]
     return out
@@ -128,6 +132,9 @@ def workload(system, metric):
         prefix = {"erlang": "erlang", "labrt-trio": "labrt",
                   "labrt-to-erlang": "labrt_to_erlang"}[system]
         return getattr(wl_erl, f"{prefix}_{kind}")
+    if metric == "month":
+        import wl_month
+        return wl_month.month
     if metric.startswith("dist_"):
         import wl_dist
         return getattr(wl_dist, metric)

@@ -406,7 +406,10 @@ async def _start(cls, arg, name, timeout, how):
 
 def _server_entry(modname):
     async def server(starter, parent, name, modname, arg):
-        await _Server(modname, name, parent).run(starter, arg)
+        srv = _Server(modname, name, parent)
+        started, action = await srv.run(starter, arg)
+        if started:
+            await srv.loop(action)     # (from here: one frame less under every receive)
     server.__qualname__ = server.__name__ = f"gen_server:{modname}"
     return server
 
@@ -481,6 +484,7 @@ class _Server:
 
     # -- start ---------------------------------------------------------------
     async def run(self, starter, arg):
+        """Register, run init, tell the starter: ``(True, action)`` if the loop is next."""
         me = self.pid
         if self.parent is None:
             self.parent = me                    # an unlinked server is its own parent
@@ -490,7 +494,7 @@ class _Server:
             except BadArg:
                 labrt.send(starter, ("$nack", me,
                                      ("error", ("already_started", labrt.whereis(self.name)))))
-                return
+                return False, None
         ok, res = await self.apply("init", arg)
         if not ok:
             kind, reason = res
@@ -501,14 +505,13 @@ class _Server:
                 and (len(res) == 2 or _is_action(res[2])):
             self.state = res[1]
             labrt.send(starter, ("$ack", me, ("ok", me)))
-            await self.loop(res[2] if len(res) == 3 else None)
-            return
+            return True, (res[2] if len(res) == 3 else None)
         if res == "ignore":
             labrt.send(starter, ("$nack", me, "ignore"))
-            return
+            return False, None
         if type(res) is tuple and len(res) == 2 and res[0] == "error":
             labrt.send(starter, ("$nack", me, res))
-            return
+            return False, None
         if type(res) is tuple and len(res) == 2 and res[0] == "stop":
             reason = res[1]
         else:
