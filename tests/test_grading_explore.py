@@ -42,12 +42,21 @@ def _observe(case, ns, **override):
     return case.scenario.observe(Trial(case.task, ns), **inputs)
 
 
-LATE_TRAP = {
-    "collect": ("    trap_exit(True)\n    index = {spawn_link(f): i for i, f in enumerate(funs)}\n",
-                "    index = {spawn_link(f): i for i, f in enumerate(funs)}\n    trap_exit(True)\n"),
-    "supervise": ("    trap_exit(True)\n    restarts = []\n    pid = spawn_link(worker)\n",
-                  "    restarts = []\n    pid = spawn_link(worker)\n    trap_exit(True)\n"),
+LATE_TRAP = {      # the reference, with trap_exit moved after the first spawn_link
+    "collect": [("    trap_exit(True)\n    index = {spawn_link(f): i for i, f in enumerate(funs)}\n",
+                 "    index = {spawn_link(f): i for i, f in enumerate(funs)}\n    trap_exit(True)\n")],
+    "supervise": [("    trap_exit(True)\n    restarts = []\n    pid = spawn_link(worker)\n",
+                   "    restarts = []\n    pid = spawn_link(worker)\n    trap_exit(True)\n")],
+    "keep_alive": [("    trap_exit(True)\n\n    def start():", "    def start():"),
+                   ("    pid = start()\n    while", "    pid = start()\n    trap_exit(True)\n    while")],
 }
+
+
+def _late(name, code):
+    for old, new in LATE_TRAP[name]:
+        assert old in code, old
+        code = code.replace(old, new)
+    return code
 
 
 def _task_code(name):
@@ -69,10 +78,7 @@ def test_reference_keeps_full_marks_under_other_seeds(name, case):
 @pytest.mark.parametrize("name", sorted(LATE_TRAP))
 def test_late_trap_is_found_under_every_seed(name):
     """trap_exit after spawn_link is found (and named) under each of several seeds."""
-    old, new = LATE_TRAP[name]
-    code = _task_code(name)
-    assert old in code
-    ns = _namespace(TASKS[name].notebook, code.replace(old, new))
+    ns = _namespace(TASKS[name].notebook, _late(name, _task_code(name)))
     case = next(c for c in TASKS[name].hidden_cases() if "(explored)" in c.title)
     for seed in (0, 1, 2, 3):
         obs = _observe(case, ns, seed=seed)
@@ -86,8 +92,9 @@ def test_the_same_submission_gets_the_same_feedback(name, case):
     """Exploring twice gives the same observation, schedule and steps included."""
     code = _task_code(name)
     if name in LATE_TRAP:
-        code = code.replace(*LATE_TRAP[name])
+        code = _late(name, code)
     else:
+        assert "successor = await receive(Pid)" in code
         code = code.replace("successor = await receive(Pid)", "successor = await receive()")
     ns = _namespace(TASKS[name].notebook, code)
     first, second = _observe(case, ns), _observe(case, ns)

@@ -108,5 +108,11 @@ case(WATCHDOG, 1, "the watchdog is killed from outside (t=2.5, t=0.75): the serv
 from labrt.grading.checks.ch04_links import collect_explored  # noqa: E402
 
 case(COLLECT, 1, "under 200 random schedules (explored): workers that exit and crash at "
-     "once, beside one that naps", collect_explored, hidden=True, limit=10.0,
+     "once, beside one that naps", collect_explored, hidden=True, limit=5.0,
      funs=["naps_short", "quits_at_once", "crashes_at_once"], runs=200, seed=0)
+
+from labrt.grading.checks.ch04_links import keep_alive_explored  # noqa: E402
+
+case(KEEP_ALIVE, 1, "under 200 random schedules (explored): a worker that crashes as it "
+     "starts (limit=3)", keep_alive_explored, hidden=True, limit=5.0,
+     worker="crashes_at_once", restarts_limit=3, runs=200, seed=0)

@@ -132,5 +132,5 @@ from labrt.grading.checks._kit import case as _case  # noqa: E402
 from labrt.grading.checks.ch05_supervisors import supervise_explored  # noqa: E402
 
 _case(SUPERVISE, 1, "under 200 random schedules (explored): a worker that crashes as it "
-      "starts (max_r=2)", supervise_explored, hidden=True, limit=10.0,
+      "starts (max_r=2)", supervise_explored, hidden=True, limit=5.0,
       max_r=2, max_t=5.0, runs=200, seed=0)

@@ -16,6 +16,30 @@ async def keep_alive(name, worker, limit):
                 pid = spawn_link(worker)
                 register(name, pid)
 '''
+KEEP_SAFE = '''
+async def keep_alive(name, worker, limit):
+    trap_exit(True)
+
+    def start():
+        pid = spawn_link(worker)
+        try:
+            register(name, pid)
+        except labrt.BadArg:
+            pass
+        return pid
+
+    restarts = 0
+    pid = start()
+    while True:
+        match await receive(Exit):
+            case Exit(p, "normal") if p == pid:
+                return restarts
+            case Exit(p, _) if p == pid:
+                if restarts == limit:
+                    exit("too_many_restarts")
+                restarts += 1
+                pid = start()
+'''
 WATCH = '''
 async def watchdog(name, interval, timeout, duration):
     incidents = []
@@ -321,4 +345,17 @@ async def collect(funs):
                 ended.append((index[pid], reason))
     return ended
 """),
+    dict(task="keep_alive", label="trap_exit after spawn_link (explored)", public=False,
+         explored=True, caught_by="explored", says="trap_exit after spawn_link",
+         code=KEEP_SAFE.replace("""    trap_exit(True)
+
+    def start():""", """    def start():""").replace("""    restarts = 0
+    pid = start()
+""", """    restarts = 0
+    pid = start()
+    trap_exit(True)
+""")),
+    dict(task="keep_alive", label="registers a worker that may be dead already (explored)",
+         public=False, explored=True, caught_by="explored", says="register of a worker that is already dead",
+         code=KEEP),
 ]

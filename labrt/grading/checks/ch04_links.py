@@ -30,7 +30,7 @@ NOTEBOOK = "ch04-links"
 COLLECT = Task(NOTEBOOK, 1, "collect", "hear every exit", defines=("collect",),
                hidden_points=6)
 KEEP_ALIVE = Task(NOTEBOOK, 2, "keep_alive", "restart a linked worker",
-                  defines=("keep_alive",), hidden_points=6)
+                  defines=("keep_alive",), hidden_points=7)
 WATCHDOG = Task(NOTEBOOK, 3, "watchdog", "a watchdog built on monitors",
                 defines=("watchdog",), hidden_points=6)
 
@@ -775,8 +775,8 @@ def _judge_watchdog_runs(obs, runs, wants):
 # reports whether some schedule gives another outcome than the default one
 # (_kit.explored); the judge decides.
 
-from ._kit import (TRAPS_LATE, end_kinds, explored, explored_fail, outcome_text,  # noqa: E402
-                   reason_kind, traps_late)
+from ._kit import (TRAPS_LATE, explored, explored_fail, outcome_text,  # noqa: E402
+                   reason_kind, spawned_by, traps_late)
 
 KINDS["crashes_at_once"] = RuntimeError
 WORKERS["crashes_at_once"] = crashes_at_once
@@ -817,3 +817,53 @@ def _judge_collect_explored(obs, funs, runs=200, seed=0, max_preemptions=2):
             "look at the steps: collect must hear every exit, whichever process runs "
             "first and however late a signal arrives")
         explored_fail(call, obs, expected, outcome_text("collect", obs["outcome"]), hint)
+
+
+# keep_alive under exploration: a worker that crashes as it starts may be gone
+# before keep_alive traps exits (trap_exit after spawn_link) or before it
+# registers the worker (register then fails with BadArg, as in Erlang).
+
+REGISTERS_DEAD = ("register of a worker that is already dead: a worker that crashes as it "
+                  "starts can be gone before keep_alive registers it (on a real BEAM the new "
+                  "process may run first), and then register raises BadArg. Catch "
+                  "labrt.BadArg around register: the worker's Exit is on its way")
+
+
+def _keep_alive_key(run, pid, reason, value):
+    """keep_alive's end and how many workers it started."""
+    started = len(spawned_by(run, pid))
+    if reason != "normal":
+        return ("ended", reason_kind(reason), started)
+    return ("returned", plain(value), started)
+
+
+@scenario
+def keep_alive_explored(t: Trial, worker, restarts_limit, runs=200, seed=0, max_preemptions=2):
+    """keep_alive("db", worker, restarts_limit) under ``runs`` random schedules."""
+    keep_alive = t.need("keep_alive")
+    return explored(keep_alive, ("db", _named_worker(worker), restarts_limit), _keep_alive_key,
+                    runs=runs, seed=seed, max_preemptions=max_preemptions)
+
+
+@keep_alive_explored.judge
+def _judge_keep_alive_explored(obs, worker, restarts_limit, runs=200, seed=0, max_preemptions=2):
+    call = f"keep_alive('db', {worker}, {restarts_limit}), a worker that crashes as it starts,"
+    expected = (f"keep_alive starts {restarts_limit + 1} worker(s) (the first and "
+                f"{restarts_limit} restart(s)) and then exits with 'too_many_restarts'")
+    default = obs["default"]
+    if default != ("ended", "too_many_restarts", restarts_limit + 1):
+        raise Fail(f"{call}: {expected}",
+                   f"on the default schedule {outcome_text('keep_alive', default)}"
+                   + (f" after starting {default[2]} worker(s)" if len(default) == 3 else ""),
+                   TRAPS_LATE if traps_late(obs) else None)
+    if obs["found"]:
+        o = obs["outcome"]
+        if traps_late(obs):
+            hint = TRAPS_LATE
+        elif isinstance(o, tuple) and len(o) == 3 and o[1] == ("crash", "BadArg"):
+            hint = REGISTERS_DEAD
+        else:
+            hint = ("look at the steps: keep_alive must hear every exit of its worker, "
+                    "whichever process runs first and however late a signal arrives")
+        explored_fail(call, obs, expected, outcome_text("keep_alive", o)
+                      + (f" after starting {o[2]} worker(s)" if len(o) == 3 else ""), hint)
