@@ -125,17 +125,17 @@ def run_cell(lite, index: int, timeout: float = 120_000) -> str:
 
 
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize("docname", page_docnames())
-def test_button_runs_first_cell_in_browser(context, lite_site, docname):
+@pytest.mark.parametrize("page", page_docnames())
+def test_button_runs_first_cell_in_browser(context, lite_site, page):
     """The page's button opens JupyterLite; the kernel starts and the first code cell
     shows what the static page shows (or says why it cannot run here), with no request
     leaving the site."""
     before = len(context.external)
-    lite, start, static_first = open_from_button(context, lite_site, docname)
+    lite, start, static_first = open_from_button(context, lite_site, page)
     try:
         source = lite.evaluate("() => window.__codeCells()[0].model.sharedModel.getSource()")
         text = run_cell(lite, 0)
-        TIMES[docname.split("/")[-1]] = time.monotonic() - start
+        TIMES[page.split("/")[-1]] = time.monotonic() - start
         errors = lite.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output')]"
                                ".filter(e => e.dataset.mimeType === 'application/vnd.jupyter.stderr'"
                                " && /Error|Traceback/.test(e.innerText)).map(e => e.innerText)")
@@ -147,3 +147,102 @@ def test_button_runs_first_cell_in_browser(context, lite_site, docname):
     finally:
         lite.close()
     assert context.external[before:] == []
+
+
+def open_notebook(context, site, path: str):
+    lite = context.new_page()
+    lite.goto(site.base + "lite/notebooks/index.html?path=" + path)
+    lite.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                           " && window.jupyterapp.shell.currentWidget.content"
+                           " && window.jupyterapp.shell.currentWidget.content.widgets"
+                           " && window.jupyterapp.shell.currentWidget.content.widgets.length > 0",
+                           timeout=120_000)
+    lite.evaluate(APP)
+    return lite
+
+
+def code_sources(notebook: Path) -> list[str]:
+    return [c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+            for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+            if c["cell_type"] == "code"]
+
+
+def verdicts(texts) -> list[str]:
+    """The check lines (passed or not) of some output texts."""
+    return [norm(line) for text in texts for line in text.splitlines()
+            if line.startswith(("\u2714", "\u2718"))]
+
+
+@pytest.mark.timeout(240)
+def test_playground_crash_restarts_workers_in_browser(context, lite_site):
+    """In JupyterLite the ch05 playground is live: 'crash w1' under one_for_all
+    restarts every worker and redraws the tree, as the page says."""
+    before = len(context.external)
+    lite = open_notebook(context, lite_site, "book/ch05-supervisors.ipynb")
+    try:
+        sources = lite.evaluate("() => window.__codeCells().map(c => c.model.sharedModel.getSource())")
+        index = next(i for i, s in enumerate(sources) if "SupervisorPlayground(" in s)
+        assert "one_for_all" in sources[index]
+        run_cell(lite, index)
+        cell = lite.locator(".jp-CodeCell").nth(
+            lite.evaluate(f"() => window.__nb().content.widgets.indexOf(window.__codeCells()[{index}])"))
+        button = cell.locator("button", has_text="crash w1")
+        button.wait_for(timeout=60_000)
+        tree_before = cell.locator(".jp-OutputArea svg").first.inner_html()
+        button.click()
+        lite.wait_for_function(
+            f"() => window.__out({index}).text.includes('w1 was restarted as')", timeout=30_000)
+        text = lite.evaluate(f"() => window.__out({index}).text")
+        for worker in ("w1", "w2", "w3"):       # one_for_all: all of them start again
+            assert f"{worker} was restarted as" in text, text
+        assert "exited" in text, text
+        assert cell.locator(".jp-OutputArea svg").first.inner_html() != tree_before
+    finally:
+        lite.close()
+    assert context.external[before:] == []
+
+
+@pytest.mark.timeout(240)
+def test_workbook_check_passes_solved_and_hints_unsolved(context, lite_site):
+    """In the browser, ch02's exercise with task 1 solved: its check passes; task 2, left
+    as it is, shows its 'not done yet' hint."""
+    name = "ch02-functional.ipynb"
+    solution = code_sources(ROOT / "solutions" / name)
+    stub = code_sources(ROOT / "exercises" / name)
+    hint = re.search(r'NotDone\("([^"]+)"', stub[3]).group(1)
+    lite = open_notebook(context, lite_site, "exercises/" + name)
+    try:
+        lite.evaluate("(src) => window.__codeCells()[1].model.sharedModel.setSource(src)",
+                      solution[1])
+        outs = [run_cell(lite, i) for i in range(5)]
+    finally:
+        lite.close()
+    assert outs[2].startswith("\u2714 Task 1 (step) passes its checks"), outs[2]
+    assert "\u2718 " + hint in norm(outs[4]), outs[4]
+
+
+@pytest.mark.timeout(600)
+def test_solution_checks_give_local_verdicts_in_browser(context, lite_site):
+    """Every solution notebook, run in Pyodide (its code in the exercise's notebook),
+    prints the same check verdicts as its outputs from a local kernel."""
+    failures = {}
+    for notebook in sorted((ROOT / "solutions").glob("*.ipynb")):
+        site_copy = LITE / "files" / "exercises" / notebook.name
+        if not site_copy.is_file() or "browser-cannot-run" in site_copy.read_text(encoding="utf-8"):
+            continue       # not in the site, or needs what Pyodide lacks (numpy): it says so
+        local = verdicts(
+            "".join(o["text"]) if isinstance(o.get("text"), list) else o.get("text", "")
+            for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+            if c["cell_type"] == "code" for o in c.get("outputs", []))
+        lite = open_notebook(context, lite_site, "exercises/" + notebook.name)
+        try:
+            for i, src in enumerate(code_sources(notebook)):
+                lite.evaluate(f"(src) => window.__codeCells()[{i}].model.sharedModel.setSource(src)", src)
+            browser = verdicts(run_cell(lite, i, timeout=180_000)
+                               for i in range(len(code_sources(notebook))))
+        finally:
+            lite.close()
+        assert local, f"{notebook.name}: no stored verdicts"
+        if browser != local:
+            failures[notebook.name] = (local, browser)
+    assert failures == {}

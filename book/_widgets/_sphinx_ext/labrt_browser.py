@@ -14,9 +14,10 @@ button for Jupyter Book's MyST pages (each chapter would need a directive in its
 (3) it would run ``jupyter lite build`` in every Sphinx build even where npm is missing.
 This button is a few lines; the build is ours anyway.
 
-The button is added only when the browser version is being built (``LABRT_BROWSER=1`` in
-the environment, set by ``make book`` when npm is present): without the ``lite/`` folder
-it would be a dead link.  The value is a Sphinx config value with ``rebuild="html"``, so
+The button is added only when the browser version is built along (``make book`` builds
+it when npm is present and sets ``LABRT_BROWSER`` to 1 or 0; when it is unset, as in a
+bare ``jupyter-book build``, the button is there when npm is): without the ``lite/``
+folder it would be a dead link.  The value is a Sphinx config value with ``rebuild="html"``, so
 switching it rewrites every page.  A page gets a button when its doctree has a code cell
 (myst-nb's ``nb_element="cell_code"`` containers).
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import html
 import os
+import shutil
 
 __all__ = ["setup"]
 
@@ -62,6 +64,8 @@ def add_button(app, pagename: str, templatename: str, context: dict, doctree) ->
 
 
 def setup(app):
-    app.add_config_value("labrt_browser", os.environ.get("LABRT_BROWSER", "") == "1", "html")
+    wanted = os.environ.get("LABRT_BROWSER", "")
+    app.add_config_value("labrt_browser",
+                         wanted == "1" if wanted else shutil.which("npm") is not None, "html")
     app.connect("html-page-context", add_button, priority=950)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
