@@ -79,12 +79,12 @@ class Membership:
 
     def _loaded(self, ns, tab, records=None, w2w=()):
         r = ns.replicas[tab]
+        ns.loading.pop(tab, None)          # first: _dump leaves tables still loading out
         if records is not None:
             r.load(records)
             ns.stats["copied"] += 1
             if ns.defs[tab].copy_type(ns.name) == "disc_copies":
-                self._dump(ns)
-        ns.loading.pop(tab, None)
+                self._dump(ns)             # the copy reaches this node's own disk
         ns.loaded.add(tab)
         ns.w2w.setdefault(tab, set()).update(w2w)
         ns.w2w[tab].add(ns.name)
