@@ -53,7 +53,7 @@ def targets(results):
                 "pass": None if wall is None else wall < 10, "kind": "wall"})
     month = med("labrt-sim", "month")
     wall = month["seconds"] if month else None
-    out.append({"name": "a month of Klarna (2.5M purchases, full fidelity, faults): wall time",
+    out.append({"name": "a month of Klarna (full fidelity, with faults): wall time",
                 "measured": wall, "required": "< 60 s",
                 "pass": None if wall is None else wall < 60, "kind": "wall"})
     ratio("real nodes: labrt to labrt one-way vs Erlang to Erlang", "labrt-trio",
@@ -64,6 +64,8 @@ def targets(results):
 def fmt_value(kind, value):
     if value is None:
         return "-"
+    if kind == "million" and "events_per_s" in value:      # the month (wl_month)
+        return f"{value['seconds']:.1f} s, {value['events_per_s']:,.0f} simulated events/s"
     if kind == "million":
         return f"{value['seconds']:.2f} s, peak RSS {value['peak_rss'] / 2**20:,.0f} MiB"
     if kind == "pair":
@@ -194,7 +196,7 @@ def markdown(doc):
                   "daily and yearly shape, peak on Friday 21 December), each a request through "
                   "three nodes of one world: the shop sends it to the purchase node's front end, "
                   "which calls its risk server, replicates to the other node by message and "
-                  "answers; four node crashes and restarts and a 40 s partition on the peak "
+                  "answers; three node crashes (each restarted a minute later) and a 40 s partition on the peak "
                   f"evening (`bench/wl_month.py`). **{v['seconds']:.1f} s** of wall time "
                   f"(target: under 60 s), {v['events_per_s']:,.0f} simulated events per second; "
                   f"{v['lost']:,.0f} purchases lost, {v['duplicates']:,.0f} decided twice."]

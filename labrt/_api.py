@@ -135,7 +135,7 @@ def receive(*clauses, timeout=None):
                 return msg
             i += 1
     if timeout is not None:
-        if not (type(timeout) is float and 0 < timeout <= MAX_TIMEOUT):
+        if not (type(timeout) is float and 0 <= timeout <= MAX_TIMEOUT):
             timeout = _check_timeout(timeout)     # (a plain positive float is fine)
     if timeout is not None:
         if timeout == 0:
