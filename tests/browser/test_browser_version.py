@@ -112,7 +112,8 @@ def open_from_button(context, site, docname: str):
     lite.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                            " && window.jupyterapp.shell.currentWidget.content"
                            " && window.jupyterapp.shell.currentWidget.content.widgets"
-                           " && window.jupyterapp.shell.currentWidget.content.widgets.length > 0",
+                           " && window.jupyterapp.shell.currentWidget.content.widgets.length > 0"
+                           " && window.jupyterapp.shell.currentWidget.context.isReady",
                            timeout=120_000)
     lite.evaluate(APP)
     return lite, start, static_first
@@ -124,29 +125,96 @@ def run_cell(lite, index: int, timeout: float = 120_000) -> str:
     return lite.evaluate(f"() => window.__out({index}).text")
 
 
-@pytest.mark.timeout(240)
-@pytest.mark.parametrize("page", page_docnames())
-def test_button_runs_first_cell_in_browser(context, lite_site, page):
-    """The page's button opens JupyterLite; the kernel starts and the first code cell
-    shows what the static page shows (or says why it cannot run here), with no request
-    leaving the site."""
-    before = len(context.external)
-    lite, start, static_first = open_from_button(context, lite_site, page)
+def static_first_output(context, site, docname: str) -> str:
+    """The first code cell's output as the static page shows it."""
+    page = context.new_page()
     try:
-        source = lite.evaluate("() => window.__codeCells()[0].model.sharedModel.getSource()")
-        text = run_cell(lite, 0)
-        TIMES[page.split("/")[-1]] = time.monotonic() - start
-        errors = lite.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output')]"
-                               ".filter(e => e.dataset.mimeType === 'application/vnd.jupyter.stderr'"
-                               " && /Error|Traceback/.test(e.innerText)).map(e => e.innerText)")
-        assert errors == [], errors
-        if source.startswith("# In your browser this cell cannot run:"):
-            assert "This cell needs" in text, text
-        else:
-            assert norm(text) == norm(static_first), (text, static_first)
+        page.goto(site.base + page_url(docname))
+        return page.evaluate("() => { const cell = document.querySelector('div.cell');"
+                             " const o = cell && cell.querySelector('.cell_output');"
+                             " return o ? o.innerText : ''; }")
+    finally:
+        page.close()
+
+
+def check_first_cell(lite, docname: str, static_first: str) -> None:
+    source = code_sources(LITE / "files" / f"{docname}.ipynb")[0]
+    text = run_cell(lite, 0)
+    errors = lite.evaluate("() => [...window.__nb().node.querySelectorAll('.jp-OutputArea-output')]"
+                           ".filter(e => e.dataset.mimeType === 'application/vnd.jupyter.stderr'"
+                           " && /Error|Traceback/.test(e.innerText)).map(e => e.innerText)")
+    assert errors == [], (docname, errors)
+    if source.startswith("# In your browser this cell cannot run:"):
+        assert "This cell needs" in text, (docname, text)
+    else:
+        assert norm(text) == norm(static_first), (docname, text, static_first)
+
+
+@pytest.mark.parametrize("page", page_docnames())
+def test_page_has_a_working_button(lite_site, page):
+    """The page's 'Run in your browser' button points into the site's JupyterLite, at a
+    notebook the site has."""
+    import urllib.request
+    html = (HTML / f"{page}.html").read_text(encoding="utf-8")
+    m = re.search(r'class="btn btn-sm labrt-run-in-browser-button" href="([^"]+)"', html)
+    assert m, f"{page}: no 'Run in your browser' button"
+    href = m.group(1).replace("&amp;", "&")
+    assert href.startswith("../lite/notebooks/index.html?path="), href
+    path = href.split("?path=", 1)[1]
+    assert (LITE / "files" / path).is_file(), path
+    with urllib.request.urlopen(lite_site.base + "lite/notebooks/index.html") as r:
+        assert r.status == 200
+
+
+@pytest.mark.timeout(900)
+def test_buttons_run_first_cells_in_browser(context, lite_site):
+    """Clicking a page's button opens JupyterLite, the kernel starts and the first code cell
+    shows what the static page shows (or says why it cannot run here); then, in one
+    JupyterLab tab sharing that kernel (cheap: one Pyodide start), every other page's
+    notebook opens and its first cell does the same; a second click (warm cache, new
+    kernel) is timed too. No request leaves the site."""
+    pages = page_docnames()
+    first, rest = pages[0], pages[1:]
+    lite, start, static_first = open_from_button(context, lite_site, first)
+    try:
+        check_first_cell(lite, first, static_first)
+        TIMES[f"{first} (first click)"] = time.monotonic() - start
     finally:
         lite.close()
-    assert context.external[before:] == []
+    lite, start, static_first = open_from_button(context, lite_site, rest[0])
+    try:
+        check_first_cell(lite, rest[0], static_first)
+        TIMES[f"{rest[0]} (warm cache)"] = time.monotonic() - start
+    finally:
+        lite.close()
+    lab = context.new_page()
+    try:
+        lab.goto(lite_site.base + "lite/lab/index.html?path=" + first + ".ipynb")
+        lab.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                              " && window.jupyterapp.shell.currentWidget.content"
+                              " && window.jupyterapp.shell.currentWidget.content.widgets"
+                              " && window.jupyterapp.shell.currentWidget.context.isReady", timeout=120_000)
+        lab.evaluate(APP)
+        run_cell(lab, 0)
+        for docname in rest[1:]:
+            static = static_first_output(context, lite_site, docname)
+            lab.evaluate("""async (path) => {
+                const app = window.jupyterapp;
+                const kernel = window.__nb().context.sessionContext.session.kernel.id;
+                await app.commands.execute('docmanager:open',
+                    {path, factory: 'Notebook', kernel: {id: kernel}});
+            }""", docname + ".ipynb")
+            lab.wait_for_function(
+                "(p) => window.__nb() && window.__nb().context.path === p"
+                " && window.__nb().context.isReady && window.__nb().content.widgets.length > 0",
+                arg=docname + ".ipynb",
+                timeout=60_000)
+            t = time.monotonic()
+            check_first_cell(lab, docname, static)
+            TIMES[f"{docname} (shared kernel)"] = time.monotonic() - t
+    finally:
+        lab.close()
+    assert context.external == []
 
 
 def open_notebook(context, site, path: str):
@@ -155,7 +223,8 @@ def open_notebook(context, site, path: str):
     lite.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                            " && window.jupyterapp.shell.currentWidget.content"
                            " && window.jupyterapp.shell.currentWidget.content.widgets"
-                           " && window.jupyterapp.shell.currentWidget.content.widgets.length > 0",
+                           " && window.jupyterapp.shell.currentWidget.content.widgets.length > 0"
+                           " && window.jupyterapp.shell.currentWidget.context.isReady",
                            timeout=120_000)
     lite.evaluate(APP)
     return lite
@@ -180,7 +249,7 @@ def test_playground_crash_restarts_workers_in_browser(context, lite_site):
     before = len(context.external)
     lite = open_notebook(context, lite_site, "book/ch05-supervisors.ipynb")
     try:
-        sources = lite.evaluate("() => window.__codeCells().map(c => c.model.sharedModel.getSource())")
+        sources = code_sources(LITE / "files" / "book" / "ch05-supervisors.ipynb")
         index = next(i for i, s in enumerate(sources) if "SupervisorPlayground(" in s)
         assert "one_for_all" in sources[index]
         run_cell(lite, index)
@@ -236,6 +305,8 @@ def test_solution_checks_give_local_verdicts_in_browser(context, lite_site):
             if c["cell_type"] == "code" for o in c.get("outputs", []))
         lite = open_notebook(context, lite_site, "exercises/" + notebook.name)
         try:
+            count = lite.evaluate("() => window.__codeCells().length")
+            assert count == len(code_sources(notebook)), f"{notebook.name}: cells differ"
             for i, src in enumerate(code_sources(notebook)):
                 lite.evaluate(f"(src) => window.__codeCells()[{i}].model.sharedModel.setSource(src)", src)
             browser = verdicts(run_cell(lite, i, timeout=180_000)

@@ -87,7 +87,9 @@ def test_labrt_runs_in_pyodide_offline(lite, browser):
 def test_exercise_checks_pass_in_pyodide(lite, browser):
     """In JupyterLite, the solution of each exercise's first task passes its check."""
     exercises = sorted(p.name for p in (LITE / "files" / "exercises").glob("*.ipynb"))
-    solved = [n for n in exercises if (ROOT / "solutions" / n).is_file()]
+    # an exercise whose setup needs numpy says so in the browser (jupyterlite/pages.py)
+    solved = [n for n in exercises if (ROOT / "solutions" / n).is_file() and "browser-cannot-run"
+              not in (LITE / "files" / "exercises" / n).read_text(encoding="utf-8")]
     assert solved, "no exercise notebook with a solution"
     codes = [c for name in solved for c in first_task(ROOT / "solutions" / name)]
     texts, external, seconds = run_in_repl(

@@ -60,7 +60,10 @@ def add_button(app, pagename: str, templatename: str, context: dict, doctree) ->
     if path is None or not _has_code(doctree):
         return
     href = context["pathto"]("lite/notebooks/index.html", 1) + "?path=" + path
-    context["body"] = BUTTON.format(href=html.escape(href)) + context["body"]
+    # after the page's title: the main content must start with its h1
+    body, button = context["body"], BUTTON.format(href=html.escape(href))
+    end = body.find("</h1>")
+    context["body"] = (body[:end + 5] + "\n" + button + body[end + 5:]) if end >= 0 else button + body
 
 
 def setup(app):
