@@ -146,7 +146,7 @@ def availability(outages, year, month=None):
     return down / _minutes(year, month)
 '''),
     dict(task="budget", label="availability divides by an average month of 30.44 days",
-         says="availability 0.999", code='''
+         says="that calendar month or year", code='''
 def availability(outages, year, month=None):
     if any(minutes < 0 for _, minutes in outages):
         raise ValueError("negative outage")
@@ -233,7 +233,7 @@ def servers_needed(traffic, service_time, bound, seeds):
         n += 1
 '''),
     dict(task="capacity", label="servers_needed returns the first N that fails, not the smallest that holds",
-         says="servers_needed(KLARNA, 0.3, 0.5, [1, 2]) == 3", code='''
+         says="with 2 servers for seed 1, over the bound", code='''
 def servers_needed(traffic, service_time, bound, seeds):''' + _START + '''    while all(peak_p99(traffic, n, service_time, s) > bound for s in seeds):
         n += 1
     return n - 1 if n > 1 else n
@@ -280,6 +280,9 @@ def average_servers(traffic, service_time):
 def average_servers(traffic, service_time):
     return max(1, math.ceil(traffic.mean_rate * service_time))
 '''),
+    dict(task="cost_of_average", label="lost and bad minutes from the first seed only, not the mean",
+         public=False, caught_by="flat traffic", says="mean over the seeds",
+         code=_cost().replace("for seed in seeds:", "for seed in seeds[:1]:")),
     dict(task="cost_of_average", label="bad minutes: minutes in which anyone waited, not gave up",
          public=False, caught_by="flat traffic", says="not when someone merely waited",
          code=_cost(bad_minutes="{int((a - start) // MINUTE) for a, w in zip(arrivals, "
