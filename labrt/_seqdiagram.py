@@ -422,6 +422,8 @@ class SequenceDiagram:
             return _plain(e.data)
         if kind in ("link", "unlink", "monitor", "demonitor"):
             return kind if row.dst is not None else f"{kind} ?"
+        if kind == "choice":              # a note beside a lifeline (labrt.explore's choices)
+            return _plain(e.data)
         if kind in ("register", "unregister", "trap_exit"):
             return f"{kind}: {_plain(e.data)}"
         return f"{kind}: {show(e.data)}" if e.data is not None else kind
