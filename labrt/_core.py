@@ -324,8 +324,30 @@ class Runtime:
     def _timer(self, when, fn, arg):
         entry = [when, self._timer_seq(), fn, arg, True]
         self.kernel.timer_added(when)
-        heapq.heappush(self.timers, entry)     # last: nothing can fail after it
+        timers = self.timers
+        if len(timers) >= self._compact_at:
+            self._compact_timers()
+        heapq.heappush(timers, entry)          # last: nothing can fail after it
         return entry
+
+    #: The heap's size at which cancelled entries are swept out (see below).
+    _compact_at = 4096
+
+    def _compact_timers(self):
+        """Drop cancelled timers from the heap, in place.
+
+        A receive with a timeout that gets its message cancels its timer by
+        marking the entry, which stays in the heap until it reaches the top.
+        When the clock does not move for a while (a burst of gen_server calls,
+        each with its 5 s timeout), marked entries pile up, and every one of
+        them is memory the garbage collector visits.  Sweeping them whenever
+        the heap has doubled since the last sweep costs O(1) per timer on
+        average and changes no firing order (entries keep their (time, seq)).
+        """
+        timers = self.timers
+        timers[:] = [e for e in timers if e[4]]
+        heapq.heapify(timers)
+        self._compact_at = max(4096, 2 * len(timers))
 
     def next_timer(self):
         """The earliest live timer entry, dropping cancelled ones."""
