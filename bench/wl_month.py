@@ -38,13 +38,12 @@ counted from what happened), and what a chapter reports: decided,
 duplicated and lost purchases, decision latency percentiles.
 
 How long it takes (2026-12-02, the 2-core machine shared with other
-sessions, load average 6-10): 60.1 s of CPU time for the whole month
-(15.0 M simulated events, about 250,000 a CPU second; peak RSS 37 MB, the
-arrival times being generated an hour at a time).  The wall time on that
-busy machine was 356 s, which says more about the machine than about the
-month: the target, under 60 s of wall time, is for a core of its own, and
-this run sits right at it.  Run ``python bench/wl_month.py`` to see your
-machine's figure.  No coarse model is used: every purchase is simulated.
+sessions): 53.2 s of CPU time and 64.5 s of wall time with the load average
+at 3.5 (another session held part of the cores), so about 53 s on a core of
+its own, under the 60 s target; 15.0 M simulated events, about 232,000 per
+wall second (282,000 per CPU second); peak RSS 37 MB, the arrival times
+being generated an hour at a time.  Run ``python bench/wl_month.py`` for
+your machine's figure.  No coarse model is used: every purchase is simulated.
 """
 import random
 import sys
