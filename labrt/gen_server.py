@@ -60,6 +60,14 @@ that is dropped by the runtime, so it can never sit in the caller's mailbox;
 one that arrived in time still counts.  ``from_[0]`` is
 always the caller's pid.
 
+A call to a live server on the caller's own node, with nothing traced, takes
+a shorter road through the same steps: the core makes the monitor, the alias
+and the request in one step (``Runtime._call_open``) and undoes the alias and
+the monitor in one (``_call_close``), and the reply to the alias goes
+straight into the caller's mailbox.  The refs, the messages and their order
+are the ones the general path (``_call``) makes, which is what every other
+call (remote, by ``(name, node)``, traced, under the explorer) takes.
+
 How to build a behaviour on gen_server
 --------------------------------------
 OTP's supervisor is itself a gen_server, and a labrt behaviour is built the
