@@ -48,7 +48,7 @@ LIB = ROOT / "book" / "_lib"
 
 JUPYTERLITE = "0.8.6"                 # jupyterlite-core and jupyterlite-pyodide-kernel
 TOOLS = [f"jupyterlite-core=={JUPYTERLITE}", f"jupyterlite-pyodide-kernel=={JUPYTERLITE}",
-         "jupyter-server",             # jupyter-server: needed to add --contents
+         "jupyter-server==2.21.1",     # needed to add --contents (as in requirements.txt)
          "jupyterlab_widgets==3.0.17"] # the widgets' lab extension (pinned as requirements.txt)
 # What the kernel loads from the Pyodide distribution when it starts (plus their
 # dependencies in the lock), and labrt's own dependencies.
@@ -62,6 +62,9 @@ EXTRA = ["outcome==1.3.0.post0", "trio==0.35.0", "comm==0.2.3",
 # book/_lib as a wheel (importable as `_lib`, as the pages do), built here
 COURSE_LIB = "course_lib"
 PRELOAD = ["labrt", "course-lib", "ipywidgets", "simpy"]      # as the lock's keys
+# The one npm package, pinned by version and by the sha256 of its tarball (our lock file:
+# `npm pack` of one package with no dependencies needs no package-lock.json).
+NPM_SHA256 = {"314.0.6": "d78ac549b28a2a58600cd06f44e017024151775f8c6b2d73fab1475400d38ea2"}
 
 
 def run(*cmd, **kw) -> None:
@@ -96,7 +99,10 @@ def pyodide_core(version: str) -> Path:
             sys.exit("npm is needed to fetch Pyodide's core (apt-get install npm)")
         CACHE.mkdir(parents=True, exist_ok=True)
         run("npm", "pack", "--silent", f"pyodide@{version}", cwd=CACHE)
-        with tarfile.open(CACHE / f"pyodide-{version}.tgz") as tar:
+        tgz = CACHE / f"pyodide-{version}.tgz"
+        if NPM_SHA256.get(version) and sha256(tgz) != NPM_SHA256[version]:
+            sys.exit(f"{tgz.name}: sha256 differs from the one pinned in build.py (NPM_SHA256)")
+        with tarfile.open(tgz) as tar:
             tar.extractall(CACHE / "npm-tmp", filter="data")
         shutil.rmtree(unpacked, ignore_errors=True)
         (CACHE / "npm-tmp" / "package").rename(unpacked)
