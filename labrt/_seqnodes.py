@@ -467,8 +467,11 @@ class NodeLayer:
         colour = RED if bad else GREEN
         head = "bar" if e.kind == "exit_signal" else "filled"
         out = [S.tag("rect", x=x0 - 3, y=row.y - 3, width=6, height=6, fill=colour)]
-        out += d._arrow(x0, dst.x, row.y, label, colour, dash="6 3" if bad else None,
-                        head=head, bold=bad and e.kind != "send" or bool(note))
+        # Dashed only for signals (an exit signal, an EXIT or DOWN message); a plain
+        # message such as ('nodedown', N) stays solid, and red is always written bold.
+        signal = e.kind == "exit_signal" or note is not None
+        out += d._arrow(x0, dst.x, row.y, label, colour, dash="6 3" if signal else None,
+                        head=head, bold=bad)
         return out
 
     def _lost_arrow(self, d, row, label, short=False) -> list[str]:
@@ -511,8 +514,7 @@ class NodeLayer:
         label = d._label(row) + " (to a name, looked up on arrival)"
         side = d._side(src, S.text_width(label, FONT) + 40)
         end = src.x + side * 40
-        out = [S.line(src.x, row.y, end, row.y, stroke=TEAL, stroke_width=1.2,
-                      stroke_dasharray="4 2")]
+        out = [S.line(src.x, row.y, end, row.y, stroke=TEAL, stroke_width=1.2)]
         out.append(d._head(end, row.y, side, TEAL, "open"))
         from ._seqdiagram import abbreviate
         room = d._room(src, side) - 48

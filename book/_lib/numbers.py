@@ -62,10 +62,15 @@ import json
 import pathlib
 import re
 
-__all__ = ["Numbers", "NumberDrift", "recheck"]
+__all__ = ["BOOK", "Numbers", "NumberDrift", "recheck"]
+
+#: The book's folder: a page's own source and its Erlang snippets are found from
+#: here, whatever the working directory (the build runs pages in book/, the
+#: strict re-run in _build/jupyter_execute/book/).
+BOOK = pathlib.Path(__file__).resolve().parent.parent
 
 # Where check() leaves its record: <repo>/_build/numbers/<page>.json
-RECORDS = pathlib.Path(__file__).resolve().parent.parent.parent / "_build" / "numbers"
+RECORDS = BOOK.parent / "_build" / "numbers"
 
 
 class NumberDrift(AssertionError):
@@ -91,16 +96,20 @@ class Numbers:
     """The figures one page states, and the sentences that state them."""
 
     def __init__(self, page: str | pathlib.Path):
-        self.page = pathlib.Path(page)
+        page = pathlib.Path(page)
+        self.page = page if page.is_absolute() else BOOK / page
         self.values: dict[str, object] = {}
         self.formats: dict[str, str] = {}
         self.sentences: list[str] = []
 
-    def record(self, name: str, value, fmt: str = "{}"):
-        """Remember ``value`` under ``name`` (written in prose as ``fmt``); return it."""
+    def record(self, name: str, value, fmt: str = "{}") -> None:
+        """Remember ``value`` under ``name`` (written in prose as ``fmt``).
+
+        It returns nothing, so a cell that ends with it shows no output under any
+        runner (a trailing ``;`` is not honoured when a runner keeps no history,
+        as nbval's strict re-run does not)."""
         self.values[name] = value
         self.formats[name] = fmt
-        return value
 
     def text(self, name: str) -> str:
         """The recorded value as the prose writes it."""

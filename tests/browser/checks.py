@@ -181,7 +181,7 @@ def diagram_problems(diagram: dict) -> list[str]:
                 problems.append(f"{what}: ordinary message drawn dashed, like a signal")
         elif kind == "exit" and not words:
             problems.append(f"{what}: process exit without its reason written")
-        elif kind.startswith("node"):
+        elif kind.startswith("node "):      # a supervision tree's node ("node running")
             state = kind.split()[-1]
             if state in ("restarting", "undefined"):
                 if not g["dashes"]:
@@ -191,7 +191,7 @@ def diagram_problems(diagram: dict) -> list[str]:
             elif state == "running" and g["dashes"]:
                 problems.append(f"{what}: running node with a dashed border")
     kinds = [g["kind"] or "" for g in diagram["groups"]]
-    if any(k.startswith("node") for k in kinds) and \
+    if any(k.startswith("node ") for k in kinds) and \
             not any(g["kind"] == "legend" and g["texts"] for g in diagram["groups"]):
         problems.append("supervision tree without a key")
     return problems
