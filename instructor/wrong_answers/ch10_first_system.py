@@ -182,6 +182,12 @@ WRONG = [
                  "            else:\n"
                  "                continue\n")),
 
+    dict(task="failover", label="the slave's own risk rule rejects a purchase of exactly the limit",
+         says="is decided 'accept'", public=False, caught_by="seed 5",
+         code=_w(FAILOVER, "send(shop, (\"decided\", i, decide(amount), me))",
+                 "send(shop, (\"decided\", i, decide(amount) if me == master else "
+                 "(\"accept\" if amount < LIMIT else \"reject\"), me))")),
+
     # ---- Task 2: sync on contact -------------------------------------------------
     dict(task="sync_on_contact", label="decided purchases are not copied to the other node",
          says="lost purchases",
@@ -206,6 +212,11 @@ WRONG = [
          code=_w(SYNC, "case _ if msg is TIMEOUT and not peer_up:",
                  "case _ if msg is TIMEOUT and not peer_up and now() >= 16.0:")),
 
+    dict(task="sync_on_contact", label="accepts only below the limit (amount < LIMIT)",
+         says="is decided 'accept'", public=False, caught_by="seed 33",
+         code=_w(SYNC, "ledger[i] = decide(amount)",
+                 "ledger[i] = \"accept\" if amount < LIMIT else \"reject\"")),
+
     # ---- Task 3: the restart window ---------------------------------------------
     dict(task="restart_window", label="the ledger lives in RAM only (task 2's answer)",
          says="lost purchases", code=SYNC.replace("syncing_node", "careful_node")),
@@ -223,4 +234,8 @@ WRONG = [
          says="lost purchases", public=False, caught_by="partition from 6 s",
          code=_w(CAREFUL, "                send((\"purchase\", peer), (\"hello\", me, dict(ledger)))\n            case (\"buy\"",
                  "                pass\n            case (\"buy\"")),
+    dict(task="restart_window", label="accepts only below the limit (amount < LIMIT)",
+         says="is decided 'accept'", public=False, caught_by="seed 5",
+         code=_w(CAREFUL, "ledger[i] = decide(amount)",
+                 "ledger[i] = \"accept\" if amount < LIMIT else \"reject\"")),
 ]
