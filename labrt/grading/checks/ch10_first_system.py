@@ -127,6 +127,7 @@ def _world_run(t, fn_name, faults, seed, n, period, end):
         await fn(MASTER, SLAVE)
 
     world.node(SHOP)
+    t.runtimes.append(world[SHOP])       # the world's trace, for the diagram of a failure
     world.node(MASTER, boot=boot)
     world.node(SLAVE, boot=boot)
     world.apply(_schedule(faults))
@@ -153,6 +154,11 @@ def purchases(t, node_fn, faults, seed=1, n=60, period=0.5, end=34.0):
     return result
 
 
+def _around(when) -> tuple:
+    """A diagram of the run from just before ``when`` to a little after it."""
+    return (True, {"since": max(0.0, when - 0.5), "until": when + 2.5, "max_events": 80})
+
+
 def _setup(faults, seed, n, period) -> str:
     return (f"{n} purchases, one every {period:g} s, seed {seed}; faults: "
             f"{describe_faults(faults)}")
@@ -174,14 +180,16 @@ def _purchases(obs, node_fn, faults, roles=(), lossless=False, max_failed=0,
                    f"{len(failed)} failed purchases (no decision), the first ones sent at "
                    f"{', '.join(f'{sent[i]:g}' for i in failed[:4])} s",
                    "a purchase fails when no node takes it: who is master after a fault? "
-                   f"Tell the shop with ('master', node()). Ran: {run}")
+                   f"Tell the shop with ('master', node()). Ran: {run}",
+                   diagram=_around(sent[failed[0]]))
     for i in range(n):
         want = "accept" if amount(i, seed) <= LIMIT else "reject"
         for d, who, when in decided.get(i, []):
             if d != want:
                 raise Fail(f"purchase {i} of {amount(i, seed)} is decided {want!r}",
                            f"{who} decided {d!r} at {when:g} s",
-                           f"accept at most {LIMIT}, reject more. Ran: {run}")
+                           f"accept at most {LIMIT}, reject more. Ran: {run}",
+                           diagram=_around(when - 0.1))
     for a, b, who in roles:
         wrong = [(i, decided[i][0][1]) for i in range(n)
                  if a <= sent[i] < b and decided.get(i) and decided[i][0][1] != who]
@@ -193,7 +201,7 @@ def _purchases(obs, node_fn, faults, roles=(), lossless=False, max_failed=0,
                        f"(sent at {sent[i]:g} s) by {by}",
                        "the slave takes over when the master is down and the master takes "
                        "the role back when it returns (both announce it to the shop). "
-                       f"Ran: {run}")
+                       f"Ran: {run}", diagram=_around(sent[i]))
     if lossless:
         acked = sorted(i for i in range(n) if decided.get(i))
         ledgers = obs["ledgers"]
@@ -210,7 +218,8 @@ def _purchases(obs, node_fn, faults, roles=(), lossless=False, max_failed=0,
                            f"(sent at {', '.join(f'{sent[i]:g}' for i in lost[:3])} s)",
                            "a purchase the shop was told about must survive: copy it to "
                            "the other node, merge both ledgers when they meet again, and "
-                           f"keep it on disk if a node can die before that. Ran: {run}")
+                           f"keep it on disk if a node can die before that. Ran: {run}",
+                           diagram=_around(decided[lost[0]][0][2]))
             extra = [i for i in book if i not in sent]
             if extra:
                 raise Fail("ledgers hold only purchases the shop sent",
