@@ -164,11 +164,25 @@ def _setup(faults, seed, n, period) -> str:
             f"{describe_faults(faults)}")
 
 
+def _measured(obs, n) -> str:
+    """What the shop measured: decided, failed, lost (from either ledger) and duplicated
+    (decided by both nodes) purchases."""
+    decided = obs["decided"]
+    acked = [i for i in range(n) if decided.get(i)]
+    books = [b for b in obs["ledgers"].values() if isinstance(b, dict)]
+    lost = sum(1 for i in acked if len(books) < 2 or any(i not in b for b in books))
+    twice = sum(1 for i in acked if len({who for _, who, _ in decided[i]}) > 1)
+    return (f"measured: {len(acked)} decided, {n - len(acked)} failed, {lost} lost, "
+            f"{twice} decided by both nodes")
+
+
 @purchases.judge
 def _purchases(obs, node_fn, faults, roles=(), lossless=False, max_failed=0,
                seed=1, n=60, period=0.5, end=34.0):
-    run = _setup(faults, seed, n, period)
     sent, decided = obs["sent"], obs["decided"]
+    run = _setup(faults, seed, n, period)
+    if len(sent) == n:
+        run += "; " + _measured(obs, n)
     if obs["crashes"]:
         raise Fail("your node processes do not crash", "; ".join(obs["crashes"]),
                    f"ran: {run}")
