@@ -238,4 +238,10 @@ WRONG = [
          says="is decided 'accept'", public=False, caught_by="seed 5",
          code=_w(CAREFUL, "ledger[i] = decide(amount)",
                  "ledger[i] = \"accept\" if amount < LIMIT else \"reject\"")),
+    dict(task="restart_window", label="the restarted master waits for the slave's ledger before serving",
+         says="failed purchases",
+         code=_w(CAREFUL, "    send((\"purchase\", peer), (\"hello\", me, dict(ledger)))\n\n",
+                 "    send((\"purchase\", peer), (\"hello\", me, dict(ledger)))\n"
+                 "    if me == master and ledger:     # restarted: first get what the slave took\n"
+                 "        await receive(lambda m: isinstance(m, tuple) and m[0] == \"welcome\")\n\n")),
 ]
