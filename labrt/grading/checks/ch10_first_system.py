@@ -169,11 +169,13 @@ def _measured(obs, n) -> str:
     (decided by both nodes) purchases."""
     decided = obs["decided"]
     acked = [i for i in range(n) if decided.get(i)]
-    books = [b for b in obs["ledgers"].values() if isinstance(b, dict)]
-    lost = sum(1 for i in acked if len(books) < 2 or any(i not in b for b in books))
+    books = {k: b for k, b in obs["ledgers"].items() if isinstance(b, dict)}
+    lost = sum(1 for i in acked if any(i not in b for b in books.values()))
     twice = sum(1 for i in acked if len({who for _, who, _ in decided[i]}) > 1)
+    silent = [name.split("@")[0] for name in (MASTER, SLAVE) if name not in books]
     return (f"measured: {len(acked)} decided, {n - len(acked)} failed, {lost} lost, "
-            f"{twice} decided by both nodes")
+            f"{twice} decided by both nodes"
+            + (f", no ledger from {' and '.join(silent)}" if silent else ""))
 
 
 @purchases.judge
