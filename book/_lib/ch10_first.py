@@ -131,18 +131,21 @@ async def front():
         kind = msg[0]
         if kind == "buy":
             _, pid, amount, shop = msg
-            if amount > BUREAU_ABOVE and now() >= skip_bureau_until:
-                ref = labrt.make_ref()
-                send(bureau, ("score", ref, me, amount))
-                r = await receive(lambda m, ref=ref: m[0] == "scored" and m[1] == ref,
-                                  timeout=BUREAU_WAIT)
+            if amount <= BUREAU_ABOVE:
+                decision = "accept"
+            else:
+                r = TIMEOUT
+                if now() >= skip_bureau_until:
+                    ref = labrt.make_ref()
+                    send(bureau, ("score", ref, me, amount))
+                    r = await receive(lambda m, ref=ref: m[0] == "scored" and m[1] == ref,
+                                      timeout=BUREAU_WAIT)
+                    if r is TIMEOUT:            # silent: decide alone for 30 s
+                        skip_bureau_until = now() + 30.0
                 if r is TIMEOUT:
-                    skip_bureau_until = now() + 30.0
                     decision = "accept" if amount <= ALONE_LIMIT else "reject"
                 else:
                     decision = r[2]
-            else:
-                decision = "accept" if amount <= LIMIT or amount <= BUREAU_ABOVE else "reject"
             log[pid] = (amount, decision)
             send(peer, ("log", pid, amount, decision))
             send(books, ("log", pid, node))
