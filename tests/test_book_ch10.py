@@ -48,3 +48,29 @@ def test_both_nodes_dead_shows_as_failed_purchases_and_downtime():
     r = f.run_first(hours=1, day=21, schedule=sched)
     assert r["failed"] > 0 and r["availability"] < 1.0
     assert 30.0 <= r["downtime_s"] <= 45.0
+
+
+def test_partition_is_a_dead_node_and_the_books_sync_on_contact():
+    """A cut master is failed over like a dead one; after the heal both back-office copies agree."""
+    sched = FaultSchedule([(600.0, Partition((f.MASTER,))), (630.0, Heal())])
+    r = f.run(hours=1, day=21, schedule=sched)
+    assert [n for _t, n in r.shop.switches][-2:] == [f.SLAVE, f.MASTER]
+    assert r.figures["lost"] == 0 and r.in_books == r.figures["purchases"]
+    assert r.in_bo_slave == r.in_books
+
+
+def test_planned_maintenance_and_upgrade_fail_nothing():
+    """Moving traffic off a node before stopping it, and a rolling upgrade, fail no purchase."""
+    r = f.run_first(hours=1, day=21, schedule=[(600.0, f.Op("maintain", f.MASTER, 600.0)),
+                                              (2000.0, f.Op("upgrade"))])
+    assert r["failed"] == 0 and r["lost"] == 0 and r["downtime_s"] == 0.0
+
+
+def test_silent_bureau_costs_no_availability():
+    """With the credit bureau cut off, fronts decide alone and purchases are still decided."""
+    sched = FaultSchedule([(600.0, Partition((f.BUREAU,), (f.MASTER, f.SLAVE))),
+                           (1200.0, Heal())])
+    quiet = f.run(hours=1, day=21, schedule="none")
+    r = f.run(hours=1, day=21, schedule=sched)
+    assert r.figures["failed"] <= 5 and r.figures["purchases"] == quiet.figures["purchases"]
+    assert max(r.latencies) > f.BUREAU_WAIT > max(quiet.latencies)
