@@ -273,6 +273,7 @@ class _Shop:
         self.waiting = {}                       # id -> (arrival, amount)
         self.arrival = {}                       # id -> arrival, for duplicates
         self.latency = []
+        self.late = []                          # arrival times of purchases decided too late
         self.acked = set()
         self.duplicates = set()                 # ids answered more than once
         self.none_since = None
@@ -319,7 +320,10 @@ class _Shop:
                 self.duplicates.add(pid)
             return
         self.acked.add(pid)
-        self.latency.append(msg[3] - entry[0])
+        took = msg[3] - entry[0]
+        self.latency.append(took)
+        if took > DEADLINE:
+            self.late.append(entry[0])
 
     def control(self, msg):
         kind = msg[0]
@@ -459,6 +463,8 @@ class Run:
         ok = sum(1 for x in lat if x <= DEADLINE)
         n = stats["purchases"]
         self.latencies = lat
+        #: arrival times (window seconds) of the purchases that failed
+        self.failed_at = sorted(shop.late + [t for t, _a in shop.waiting.values()])
         self.missing = sorted(p for p in shop.acked if p not in known)
         self.in_books = len(known)
         self.in_bo_slave = len(bos[0])
@@ -477,6 +483,33 @@ class Run:
     def summary(self):
         return dict(self.figures)
 
+
+
+def plot_day(r, labels=()):
+    """Failed purchases per minute over a run's window, faults marked (``labels``: (t, text))."""
+    import matplotlib.pyplot as plt
+
+    span = r.hours * H
+    bins = [0] * int(span // 60 + 1)
+    for t in r.failed_at:
+        bins[min(len(bins) - 1, int(t // 60))] += 1
+    with plt.style.context("default"):
+        fig, ax = plt.subplots(figsize=(8, 2.6))
+        xs = [i / 60 for i in range(len(bins))]
+        ax.vlines(xs, 0, bins, color="#c0392b", lw=1.5)
+        top = max(bins + [1])
+        for t, text in labels:
+            ax.axvline(t / H, color="#888888", lw=0.8, ls=":", zorder=0)
+            ax.text(t / H + 0.1, top * 0.92, text, fontsize=8, rotation=90, va="top",
+                    color="#333333")
+        ax.set_xlim(0, r.hours)
+        ax.set_ylim(0, top * 1.05)
+        ax.set_xlabel("hour of the day")
+        ax.set_ylabel("failed purchases\nper minute")
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
 
 
 def run(hours=24, day=21, schedule="month", seed=1, total=2_500_000, tick=10.0):
