@@ -65,9 +65,14 @@ class Membership:
         masters = ns.masters.get(tab)
         others = [n for n in ns.active(tab) if n != ns.name and n in ns.running]
         if masters:
-            if ns.name in masters:
-                return self._loaded(ns, tab)
+            # A running master where the table is active is at least as new as
+            # this node's disk (this node was down while it ran), so copy from it
+            # even if this node is a master too; only a master alone loads its
+            # own disk.  (Before this, a master loaded its disk unconditionally
+            # and dropped commits that had not reached it: chaos seed 3.)
             others = [n for n in others if n in masters]
+            if not others and ns.name in masters:
+                return self._loaded(ns, tab)
             if not others:
                 ns.loading[tab] = None          # wait for a master to come up
                 return
