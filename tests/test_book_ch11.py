@@ -29,3 +29,16 @@ def test_vertical_scaling_runs_out_when_load_outgrows_the_box():
 def test_peak_rate_comes_from_the_traffic_model():
     """The peak rate is the busiest hour of the month, above the average."""
     assert cap.peak_rate() > 2_500_000 / (31 * 86400)
+
+
+def test_ordered_queue_loses_and_duplicates_nothing_across_a_back_end_crash():
+    """A back-end crash and a purchase-node crash: every acknowledged purchase is booked once."""
+    from labrt.dist import Crash, FaultSchedule, Restart
+    from _lib import ch11_second as second
+    sched = FaultSchedule([(600.0, Crash(second.BOM)), (630.0, Restart(second.BOM)),
+                           (1200.0, Crash(second.MASTER)), (1230.0, Restart(second.MASTER))])
+    r = second.run(hours=1, day=21, schedule=sched)
+    f = r.summary()
+    assert f["purchases"] > 1000
+    assert f["lost"] == 0 and f["duplicated"] == 0
+    assert r.in_books == f["purchases"]
