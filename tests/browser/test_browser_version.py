@@ -12,6 +12,7 @@ _build/html/lite is absent (no npm), except in CI, where that fails.
 """
 from __future__ import annotations
 
+import html as html_lib
 import json
 import os
 import re
@@ -231,30 +232,74 @@ def verdicts(texts) -> list[str]:
             if line.startswith(("\u2714", "\u2718"))]
 
 
+# A live widget in a cell's output: the element with the class ``labrt-playground`` that
+# the kernel's ipywidgets rendered (not the *saved run* printed under it, which has the
+# same words: "w1 was restarted as", "exited", and a tree of its own).
+WIDGET = "window.__codeCells()[{index}].node.querySelector('.jp-OutputArea .labrt-playground')"
+
+
+def widget_state(lite, index: int) -> dict:
+    """The live widget's text, its pictures' svg, and its buttons' labels."""
+    return lite.evaluate(
+        "() => { const w = " + WIDGET.format(index=index) + ";"
+        " if (!w) return null;"
+        " return {text: w.innerText, svgs: [...w.querySelectorAll('svg')].map(s => s.outerHTML),"
+        "         buttons: [...w.querySelectorAll('button')].map(b => b.innerText.trim())}; }")
+
+
+def show_live_widget(lite, index: int, button: str) -> dict:
+    """Run cell ``index`` (a playground's ``show()``) and wait until its widget is drawn
+    in the page with ``button`` among its buttons and its pictures in place."""
+    run_cell(lite, index)
+    lite.wait_for_function(
+        "() => { const w = " + WIDGET.format(index=index) + ";"
+        " return w && w.querySelector('svg') &&"
+        f" [...w.querySelectorAll('button')].some(b => b.innerText.trim() === {json.dumps(button)}); }}",
+        timeout=60_000)
+    return widget_state(lite, index)
+
+
+def click_live_widget(lite, index: int, button: str, says: str, before: dict) -> dict:
+    """Click the live widget's button ``button`` and wait for the kernel's answer: the
+    widget's own text says ``says`` (which it did not before) and every picture the kernel
+    redraws has arrived (the svgs differ from ``before``'s). The click goes to the kernel
+    as a comm message; the redraw comes back as state updates, some time later."""
+    assert says not in before["text"], (button, says, before["text"])
+    lite.evaluate("(label) => [...(" + WIDGET.format(index=index) + ").querySelectorAll('button')]"
+                  ".find(b => b.innerText.trim() === label).click()", button)
+    lite.wait_for_function(
+        "([says, svgs]) => { const w = " + WIDGET.format(index=index) + ";"
+        " const now = [...w.querySelectorAll('svg')].map(s => s.outerHTML);"
+        " return w.innerText.includes(says) && now.length === svgs.length"
+        " && now.every((s, i) => s !== svgs[i]); }",
+        arg=[says, before["svgs"]], timeout=60_000)
+    return widget_state(lite, index)
+
+
 @pytest.mark.timeout(240)
 def test_playground_crash_restarts_workers_in_browser(context, lite_site):
     """In JupyterLite the ch05 playground is live: 'crash w1' under one_for_all
-    restarts every worker and redraws the tree, as the page says."""
+    restarts every worker and redraws the tree with their new pids, as the page says."""
     before = len(context.external)
     lite = open_notebook(context, lite_site, "book/ch05-supervisors.ipynb")
     try:
         sources = code_sources(LITE / "files" / "book" / "ch05-supervisors.ipynb")
         index = next(i for i, s in enumerate(sources) if "SupervisorPlayground(" in s)
         assert "one_for_all" in sources[index]
-        run_cell(lite, index)
-        node = f"window.__codeCells()[{index}].node"
-        lite.wait_for_function(f"() => [...{node}.querySelectorAll('button')]"
-                               ".some(b => b.innerText.includes('crash w1'))", timeout=60_000)
-        tree_before = lite.evaluate(f"() => {node}.querySelector('.jp-OutputArea svg').outerHTML")
-        lite.evaluate(f"() => [...{node}.querySelectorAll('button')]"
-                      ".find(b => b.innerText.includes('crash w1')).click()")
-        lite.wait_for_function(
-            f"() => window.__out({index}).text.includes('w1 was restarted as')", timeout=30_000)
-        text = lite.evaluate(f"() => window.__out({index}).text")
+        start = show_live_widget(lite, index, "crash w1")
+        assert len(start["svgs"]) == 1, start["svgs"]          # the tree, drawn once
+        after = click_live_widget(lite, index, "crash w1", "you crashed w1", start)
+        text = after["text"]
+        pids = {}
         for worker in ("w1", "w2", "w3"):       # one_for_all: all of them start again
-            assert f"{worker} was restarted as" in text, text
+            m = re.search(rf"{worker} was restarted as (<[\d.]+>)", text)
+            assert m, text
+            pids[worker] = m.group(1)
         assert "exited" in text, text
-        assert lite.evaluate(f"() => {node}.querySelector('.jp-OutputArea svg').outerHTML") != tree_before
+        tree = html_lib.unescape(after["svgs"][0])
+        for worker, pid in pids.items():        # the redrawn tree shows the new pids
+            assert pid in tree, (worker, pid)
+            assert pid not in html_lib.unescape(start["svgs"][0]), (worker, pid)
     finally:
         lite.close()
     assert context.external[before:] == []
