@@ -135,6 +135,8 @@ class Faults:
         rt._signals.clear()
         self._watch[i] = {}
         self._subs[i] = []
+        if self._pop is not None:
+            self._pop.forget(i)
         for (a, b), conn in list(self.net.conns.items()):
             if i in (a, b):
                 peer = b if a == i else a

@@ -294,7 +294,10 @@ class Net:
                     else:
                         rt._deliver(p, msg)
                 continue
-            arrive(sig)
+            if sig.kind == "global":          # a name server's (overlap.py)
+                w._pop.arrive(ch.dst, sig)
+            else:
+                arrive(sig)
             if not conn.up:                   # (an arrival may end it)
                 return
         if q:

@@ -49,6 +49,7 @@ from .._values import BadArg, Pid, ProcessExit
 from ..trace import Trace
 from .chaos import Faults
 from .net import Conn, Net, check_node_name
+from .overlap import Overlap
 
 __all__ = ["World"]
 
@@ -66,19 +67,21 @@ class World(Faults):
     the network makes.
 
     ``prevent_overlapping_partitions`` models OTP's ``global`` option of that
-    name (true by default since OTP 25): when a connection a-b goes down,
-    every node c still connected to both hears of it from the side that is
-    up and disconnects from the other side (reason ``disconnect`` at c,
-    ``connection_closed`` at the other), so no node stays connected to two
-    nodes that cannot see each other. labrt's default is False because the
-    course's BEAM peers run with ``-kernel prevent_overlapping_partitions
-    false`` (tests/differential_dist, book/ch09-cap.md).
+    name (true by default since OTP 25; see ``overlap.py``): when a
+    connection a-b goes down, the sides still up tell the nodes they know
+    (``lost_connection``), and each node that still sees the far side asks
+    it to disconnect (``remove_connection``: reason ``disconnect`` there,
+    ``connection_closed`` here), two latencies later; losses that this
+    caused start no new round.  labrt's default is False, as the book's
+    BEAM peers run with ``-kernel prevent_overlapping_partitions false``
+    (book/erlang/ch09_majority.erl).
     """
 
     def __init__(self, seed=0, trace: bool = True, reports="stderr",
                  latency=0.001, tick: float = 4.0,
                  prevent_overlapping_partitions: bool = False):
         self.prevent_overlapping_partitions = bool(prevent_overlapping_partitions)
+        self._pop = Overlap(self) if self.prevent_overlapping_partitions else None
         if isinstance(tick, bool) or not isinstance(tick, (int, float)) or not tick > 0:
             raise ValueError(f"tick must be a number of seconds > 0, got {tick!r}")
         self.seed = seed
@@ -254,6 +257,8 @@ class World(Faults):
         for ch in conn.chans.values():
             self.net.refresh(ch)
         self._ev("nodeup", None, None, (self._names[key[0]], self._names[key[1]]))
+        if self._pop is not None:
+            self._pop.nodeup(a, b)
         for x, y in ((a, b), (b, a)):
             rt = self._rts[x]
             for pid, with_reason in list(self._subs[x]):
@@ -274,19 +279,12 @@ class World(Faults):
         for x, y, why in ((a, b, reason_a), (b, a, reason_b)):
             if x in self.up:
                 self._nodedown(x, y, why)
-        if self.prevent_overlapping_partitions:
-            self._no_overlap(a, b)
+        pop = self._pop
+        if pop is not None:                    # global hears of it (overlap.py)
+            for x, y in ((a, b), (b, a)):
+                if x in self.up:
+                    pop.nodedown(x, y)
         return True
-
-    def _no_overlap(self, a, b):
-        """global's lost_connection: a node still seeing both a and b drops the far one."""
-        conns = self.net.conns
-        both = lambda c, x: ((c, x) if c < x else (x, c)) in conns
-        cuts = [(c, y) for c in sorted(self.up) if c not in (a, b)
-                for x, y in ((a, b), (b, a))   # x (up) tells c that it lost y
-                if x in self.up and both(c, x) and both(c, y)]
-        for c, y in cuts:                      # both messages were sent at once
-            self.disconnect(c, y, "disconnect", "connection_closed")
 
     def _nodedown(self, x, y, reason):
         """Node ``x`` lost its connection to ``y``: OTP's failure semantics, at ``x``."""
