@@ -41,6 +41,13 @@ def choose_majority(req):
 def choose_majority(req):
     return req["name"] in ("balance", "accounts", "money")
 '''),
+    dict(task="table_modes", label="majority only when both requirements allow it "
+         "(availability wins a conflict)",
+         says="stays linearizable", public=False, caught_by="audit log",
+         code='''
+def choose_majority(req):
+    return not req["lose_writes_ok"] and not req["answer_everywhere"]
+'''),
     # Task 2: linear_register
     dict(task="linear_register", label="reads the local replica with dirty_read",
          says="is linearizable",
@@ -157,6 +164,15 @@ def survivor(sides):
          code='''
 def survivor(sides):
     best = min(sides.values(), key=lambda s: (-s["writes"], min(s["nodes"])))
+    return sorted(best["nodes"])
+'''),
+    dict(task="split_report", label="on a tie the side with fewer nodes survives "
+         "(fewer nodes to restart)",
+         says="the surviving side is", public=False, caught_by="equal writes",
+         code='''
+def survivor(sides):
+    best = min(sides.values(),
+               key=lambda s: (-s["writes"], len(s["nodes"]), min(s["nodes"])))
     return sorted(best["nodes"])
 '''),
 ]
