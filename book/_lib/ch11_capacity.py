@@ -11,6 +11,13 @@ workers, each taking ``service_s`` per purchase.  A box is *enough* when the
 year by year (``growth`` a year) and the biggest box on sale (its cores double
 every ``box_doubling`` years) and names the first year the biggest box is not
 enough.  Seeded, deterministic, a fraction of a second per call.
+
+Two questions the chapter asks of the same model: :func:`cores_needed` (the
+smallest box for a rate: the month's average against its peak hour, "you
+can't build for the average"), and :func:`boxes_needed` (the other way out:
+how many boxes of a given size, each taking an equal share of the purchases,
+keep the verdict; a random equal split of a Poisson stream is again Poisson,
+so each box is the same model at ``rate / boxes``).
 """
 from __future__ import annotations
 
@@ -76,3 +83,33 @@ def runs_out(first_year=2005, last_year=2013, rate0=0.05, growth=2.5,
         if not ok and first_bad is None:
             first_bad = year
     return rows, first_bad
+
+
+def average_rate(total=2_500_000):
+    """Purchases per second over the whole month."""
+    return kt.Month(total=total).average_rate()
+
+
+def cores_needed(rate, service_s=0.5, seed=1, most=256):
+    """The fewest cores whose box is enough at ``rate`` (None if ``most`` are not)."""
+    cores = max(1, int(rate * service_s))          # below this the box never keeps up
+    while cores <= most:
+        if verdict(rate, cores, service_s, seconds=min(600.0, 20000 / max(rate, 1)), seed=seed)[0]:
+            return cores
+        cores += 1
+    return None
+
+
+def boxes_needed(rate, cores, service_s=0.5, seed=1, most=64):
+    """The fewest boxes of ``cores`` cores, sharing ``rate`` equally, that are each enough."""
+    for boxes in range(1, most + 1):
+        share = rate / boxes
+        if verdict(share, cores, service_s, seconds=min(600.0, 20000 / max(share, 1)), seed=seed)[0]:
+            return boxes
+    return None
+
+
+def horizontal(rows, service_s=0.5, seed=1):
+    """For each row of :func:`runs_out`: how many of that year's biggest boxes the load needs."""
+    return [(year, rate, cores, boxes_needed(rate, cores, service_s, seed))
+            for year, rate, cores, _ok, _p99 in rows]
