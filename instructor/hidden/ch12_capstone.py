@@ -1,0 +1,64 @@
+"""Hidden checks for exercises/ch12-capstone.ipynb: three months the student never
+sees, each with its own seed (other amounts, other instants, other network draws).
+
+* hidden month 1 (seed 2): a server of site 1 down for 15 minutes, the web cut off
+  from site 1 for two minutes, a power cut of all three servers (40 s), and the
+  service killed on every server twice, 3 s apart (a supervisor that allows one
+  restart gives up);
+* hidden month 2 (seed 3): c down, and a down as well while c is away (only b
+  serves); a dies and b dies 20 s later; the web's links to a and b slow (1 s each
+  way, longer than the course client's timeout); a short cut between the web and a,
+  then the service killed on b and c;
+* the peak day (seed 4): a down for half an hour on 21 December, a power cut of
+  site 1 followed by c (everything down for 15 s at the evening peak), the
+  service killed twice everywhere and the web cut off from c.
+"""
+from labrt.grading import hidden
+from labrt.grading.checks.ch12_capstone import (SERVER, SERVERS, SHOP, SYSTEM, TABLES, MEASURES,
+                                                cases)
+
+A, B, C = SERVERS
+
+MONTH1 = [
+    [3, 9, 0, [[0, "crash", [B]], [900, "restart", [B]]]],
+    [9, 21, 0, [[0, "partition", [SHOP], [A, B]], [120, "heal"]]],
+    [17, 14, 0, [[0, "crash", [A, B, C]], [40, "restart", [A, B, C]]]],
+    [24, 11, 0, [[0, "kill", [A, B, C]], [3, "kill", [A, B, C]]]],
+]
+MONTH2 = [
+    [2, 13, 0, [[0, "crash", [C]], [60, "crash", [A]], [200, "restart", [A]],
+                [300, "restart", [C]]]],
+    [8, 13, 0, [[0, "crash", [A]], [20, "crash", [B]], [200, "restart", [A]],
+                [400, "restart", [B]]]],
+    [15, 20, 0, [[0, "slow", SHOP, A, 1.0], [0, "slow", SHOP, B, 1.0],
+                 [180, "unslow", SHOP, A], [180, "unslow", SHOP, B]]],
+    [22, 18, 0, [[0, "partition", [SHOP], [A]], [30, "heal"], [60, "kill", [B, C]]]],
+]
+PEAK = [
+    [21, 9, 0, [[0, "crash", [A]], [1800, "restart", [A]]]],
+    [21, 19, 0, [[0, "crash", [A, B]], [30, "crash", [C]], [45, "restart", [C]],
+                 [150, "restart", [A, B]]]],
+    [21, 21, 0, [[0, "kill", [A, B, C]], [2, "kill", [A, B, C]],
+                 [30, "partition", [SHOP], [C]], [90, "heal"]]],
+]
+RUNS = {"hidden month 1": (MONTH1, 2), "hidden month 2": (MONTH2, 3),
+        "the peak day": (PEAK, 4)}
+
+
+def _title(name, seed):
+    return lambda measure: f"{name} (seed {seed}): {MEASURES[measure]}"
+
+
+def _cases(task, name, points):
+    schedule, seed = RUNS[name]
+    cases(hidden, task, schedule, name, seed, points, _title(name, seed))
+
+
+_cases(TABLES, "hidden month 1", {"lost": 2, "duplicated": 1})
+_cases(TABLES, "hidden month 2", {"duplicated": 1})
+_cases(SERVER, "hidden month 1", {"availability": 2})
+_cases(SERVER, "hidden month 2", {"recovery": 1})
+_cases(SERVER, "the peak day", {"availability": 1})
+for _name in RUNS:
+    _cases(SYSTEM, _name, {"availability": 2, "p99": 1, "lost": 3, "duplicated": 2,
+                           "recovery": 1})
