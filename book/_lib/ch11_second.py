@@ -470,3 +470,8 @@ def run(hours=24, day=21, schedule="month", seed=1, total=2_500_000, tick=10.0,
 def run_second(hours=24, day=21, schedule="month", seed=1, total=2_500_000):
     """The second system's figures: the keys of :func:`ch10_first.run_first`."""
     return run(hours=hours, day=day, schedule=schedule, seed=seed, total=total).summary()
+
+
+def run_second_design(design, schedule, hours=1, day=21, seed=1):
+    """The figures of one design under ``schedule`` (chapter 11's step-by-step table)."""
+    return run(hours=hours, day=day, schedule=schedule, seed=seed, design=design).summary()

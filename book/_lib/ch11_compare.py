@@ -1,0 +1,94 @@
+"""The first and the second system side by side: one table, one plot.
+
+Both runs come from the same schedule and traffic (chapter 11 passes one list
+to :func:`ch10_first.run` and :func:`ch11_second.run`), so every difference in
+the table is the systems' difference.  :func:`rows` gives the table's lines
+in the units the prose uses; :func:`plot` draws the day: failed purchases per
+minute, one strip per system on the same time axis with the day's events marked, and
+below them three bars each (availability, 99th-percentile latency, acknowledged
+purchases lost).
+"""
+from __future__ import annotations
+
+FIRST_COLOUR, SECOND_COLOUR = "#c0392b", "#2471a3"
+
+
+def rows(first, second):
+    """``[(label, first's text, second's text)]`` for the comparison table."""
+    a, b = first.summary(), second.summary()
+
+    def lag(r):
+        s = getattr(r, "books_lag_s", None)
+        return "-" if s is None else f"{s:.0f} s"
+    return [
+        ("purchases", f"{a['purchases']:,}", f"{b['purchases']:,}"),
+        ("failed (not decided in 3 s)", f"{a['failed']:,}", f"{b['failed']:,}"),
+        ("availability", f"{100 * a['availability']:.3f} %", f"{100 * b['availability']:.3f} %"),
+        ("downtime", f"{a['downtime_s']:.0f} s", f"{b['downtime_s']:.0f} s"),
+        ("median latency", f"{1000 * a['p50_s']:.0f} ms", f"{1000 * b['p50_s']:.0f} ms"),
+        ("99th percentile", f"{1000 * a['p99_s']:.0f} ms", f"{1000 * b['p99_s']:.0f} ms"),
+        ("acknowledged, lost", f"{a['lost']:,}", f"{b['lost']:,}"),
+        ("taken twice", f"{a['duplicated']:,}", f"{b['duplicated']:,}"),
+        ("books behind by at most", lag(first), lag(second)),
+    ]
+
+
+def table(first, second):
+    """The comparison as aligned text."""
+    lines = [f"{'':28s} {'first':>12s} {'second':>12s}"]
+    lines += [f"{k:28s} {x:>12s} {y:>12s}" for k, x, y in rows(first, second)]
+    return "\n".join(lines)
+
+
+def _per_minute(r):
+    bins = [0] * int(r.hours * 60 + 1)
+    for t in r.failed_at:
+        bins[min(len(bins) - 1, int(t // 60))] += 1
+    return bins
+
+
+def plot(first, second, marks=()):
+    """The day's failed purchases per minute (both systems), and three bars each."""
+    import matplotlib.pyplot as plt
+
+    a, b = first.summary(), second.summary()
+    with plt.style.context("default"):
+        fig = plt.figure(figsize=(8, 5.2))
+        grid = fig.add_gridspec(3, 3, height_ratios=(1.0, 1.0, 1.2), hspace=0.75, wspace=0.55)
+        per = (_per_minute(first), _per_minute(second))
+        high = max(per[0] + per[1] + [1])
+        for row, (name, bins, colour) in enumerate(
+                (("first system", per[0], FIRST_COLOUR), ("second system", per[1], SECOND_COLOUR))):
+            ax = fig.add_subplot(grid[row, :])
+            ax.vlines([i / 60 for i in range(len(bins))], 0, bins, color=colour, lw=1.5)
+            for t, text in marks:
+                ax.axvline(t / 3600, color="#888888", lw=0.8, ls=":", zorder=0)
+                if row == 0:
+                    ax.text(t / 3600 + 0.1, high * 1.0, text, fontsize=7, rotation=90,
+                            va="top", color="#333333")
+            ax.set_xlim(0, first.hours)
+            ax.set_ylim(0, high * 1.05)
+            ax.set_title(f"{name}: failed purchases per minute", fontsize=9, loc="left")
+            ax.tick_params(labelsize=7)
+            if row == 1:
+                ax.set_xlabel("hour of the day", fontsize=8)
+            ax.spines[["top", "right"]].set_visible(False)
+        bars = [("availability (%)", 100 * a["availability"], 100 * b["availability"], "{:.3f}"),
+                ("99th percentile (ms)", 1000 * a["p99_s"], 1000 * b["p99_s"], "{:.0f}"),
+                ("acknowledged, lost", a["lost"], b["lost"], "{:.0f}")]
+        for i, (title, x, y, fmt) in enumerate(bars):
+            ax = fig.add_subplot(grid[2, i])
+            ax.bar([0, 1], [x, y], color=[FIRST_COLOUR, SECOND_COLOUR], width=0.6)
+            ax.set_xticks([0, 1], ["first", "second"], fontsize=8)
+            ax.set_title(title, fontsize=9)
+            if title.startswith("availability"):
+                ax.set_ylim(99.9, 100.02)
+            else:
+                ax.set_ylim(0, max(x, y, 1) * 1.25)
+            for j, v in enumerate((x, y)):
+                low = ax.get_ylim()[0]
+                ax.text(j, max(v, low), fmt.format(v), ha="center", va="bottom", fontsize=8)
+            ax.tick_params(axis="y", labelsize=7)
+            ax.spines[["top", "right"]].set_visible(False)
+    plt.close(fig)
+    return fig
