@@ -104,19 +104,25 @@ class _Run:
                 box["value"] = await fn(*args)
             except NotDone as e:        # an unsolved exercise: say so, not "it crashed"
                 self.undone.append(e)
+            except Exception as e:      # noted (a crashed node forgets its exits), re-raised
+                box["error"] = describe_reason(e.reason if isinstance(e, labrt.ProcessExit)
+                                               else e)
+                raise
         box["pid"] = self.world[node].spawn(guarded)
         box["node"] = node
         return box
 
     def crashed(self, box) -> str | None:
-        """How a spawned process ended, as text, if it did not return."""
+        """How a spawned process ended, as text ("ended with ..."), if it did not return."""
         if "value" in box:
             return None
+        if "error" in box:
+            return f"ended with {box['error']}"
         rt = self.world[box["node"]]
         try:
-            return describe_reason(rt.exit_reason(box["pid"]))
+            return f"ended with {describe_reason(rt.exit_reason(box['pid']))}"
         except KeyError:
-            return "it never returned"
+            return "never returned"
 
     def on(self, node, fn, *args, **kw):
         """Run fn(*args, **kw) on ``node`` now (the check's own code); its value."""
@@ -248,7 +254,7 @@ def _failover(obs, faults, seeds=(1, 2), master="master@site2", slave="slave@sit
         rows = o.get("rows") or []
         if o.get("crash"):
             raise Fail("ask_price returns for every request",
-                       f"the shop's process ended with {o['crash']} after "
+                       f"the shop's process {o['crash']} after "
                        f"{len(rows)} requests",
                        "a call to a node that is gone can end in more than one way "
                        "(nodedown, noconnection, a timeout if you set one): catch what "
@@ -388,9 +394,38 @@ def rebuild_run(t, seeds=(1, 2), n=14, kinds=("write", "write", "delete"),
         run.on(DB, store.wait_for_tables, [tables[0]], 5.0)
         actual = run.on(DB, _records, tables[0])
         out[seed] = {"predicted": plain(predicted), "at_risk": plain(at),
+                     "dcd": plain(disk.read(tables[0] + ".DCD")),
+                     "log": plain([e[2] for e in disk.read("LATEST.LOG")]),
                      "acked": [list(r) for r in acked], "actual": [list(r) for r in actual],
                      "unsynced": unsynced}
     return out
+
+
+def _diagnose(o, got, actual, table) -> str:
+    """What a wrong rebuild seems to have done, from the disk the scenario saw."""
+    log, unsynced = o.get("log") or [], o.get("unsynced") or 0
+    synced = len(log) - unsynced
+    others = [r for r in got if r and r[0] != table]
+    if others:
+        return (f"It holds {others[0]!r}, a record of another table: the log has the "
+                "commits of every table. ")
+    late = {tuple(op[1]) for ops in log[synced:] for _tab, op in ops if op[0] == "write"}
+    lost = [r for r in got if r in late and r not in actual]
+    if lost:
+        return f"It holds {lost[0]!r}, which only an unsynced log entry wrote. "
+    gone = {tuple(op[1]) for ops in log[:synced] for tab, op in ops
+            if tab == table and op[0] == "delete_object"}
+    kept = [r for r in got if r in gone]
+    if kept:
+        return f"It holds {kept[0]!r}, which a synced delete_object removed. "
+    dcd = [tuple(r) for r in o.get("dcd") or []]
+    base = [r for r in actual if r not in got and r in dcd]
+    if base:
+        return (f"The table file held {base[0]!r}, and no later log entry changed it: "
+                "start from the table file. ")
+    if log and not unsynced and len(got) < len(actual):
+        return f"All {len(log)} log entries were synced (unsynced is 0). "
+    return ""
 
 
 def _is_sorted(xs) -> bool:
@@ -427,8 +462,10 @@ def _rebuild(obs, seeds=(1, 2), n=14, kinds=("write", "write", "delete"),
             missing = [r for r in actual if r not in got]
             extra = [r for r in got if r not in actual]
             raise Fail(f"rebuild gives the {len(actual)} records the node came back with",
-                       f"{len(got)} records; missing {missing[:3]}, not there {extra[:3]}",
-                       "the table file (.DCD) first, then the log's entries in order; only "
+                       f"{len(got)} records; missing {missing[:3]}, records the node does "
+                       f"not have {extra[:3]}",
+                       _diagnose(o, got, actual, tables[0]) +
+                       "The table file (.DCD) first, then the log's entries in order; only "
                        "the synced ones survive a power cut, and only operations on this "
                        f"table count ({o.get('unsynced')} log entries were unsynced). "
                        f"Ran: {run}")
@@ -576,7 +613,7 @@ def _backup(obs, faults, seeds=(1, 2), nodes=("a@site1", "b@site1", "c@site2"),
         for name, why in sorted((o.get("crash") or {}).items()):
             if name in ("backup", "repair"):
                 fn = "take_backup" if name == "backup" else "repair"
-                raise Fail(f"{fn} returns", f"it ended with {why}",
+                raise Fail(f"{fn} returns", f"it {why}",
                            "a node that is down answers rpc.call with ('badrpc', 'nodedown'): "
                            f"go on with the others. Ran: {run}")
         got = o.get("repair")
