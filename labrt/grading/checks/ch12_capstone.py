@@ -647,7 +647,14 @@ def report(ns, schedule=None, seed=1, parts="system", name="the published month"
     from ..core import Trial
     schedule = PUBLISHED if schedule is None else schedule
     trial = Trial(SYSTEM, ns)
-    obs = month.observe(trial, parts=parts, schedule=schedule, seed=seed)
+    try:
+        obs = month.observe(trial, parts=parts, schedule=schedule, seed=seed)
+    except NotDone as e:
+        print(f"not measured yet: {e}")
+        return {}
+    except Fail as e:
+        print(f"not measured: {e.expected}; {e.observed}")
+        return {}
     f = figures(obs, schedule, seed)
     print(_ran(name, parts, schedule, seed, f))
     return f
