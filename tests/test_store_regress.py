@@ -71,3 +71,82 @@ def test_a_master_alone_still_loads_its_own_disk():
     world.run()
     assert run_on(world, "b@h", store.wait_for_tables, ["kv"], 2.0) == "ok"
     assert run_on(world, "b@h", store.dirty_read, "kv", 1) == [("kv", 1, "mine")]
+
+
+def _split_then_restart_the_third(masters=None):
+    """a, b, c hold a majority table; b crashes; a | c split and heal without a merge;
+    b restarts, connected to both islands (chaos seed 11)."""
+    world = labrt.World(seed=1, reports=None)
+    store.cluster(world, NODES, sync_interval=None)
+    world.run()
+
+    async def create():
+        return await store.create_table("kv", disc_copies=list(NODES), majority=True)
+    assert run_on(world, "a@h", create) == ("atomic", "ok")
+    assert run_on(world, "a@h", put, 1, "first") == ("atomic", "ok")
+    if masters is not None:
+        assert run_on(world, "b@h", store.set_master_nodes, "kv", masters) == "ok"
+    for n in NODES:
+        run_on(world, n, store.sync_log)
+    world.crash("b@h")
+    world.run_for(10.0)
+    world.partition(["a@h"], ["c@h"])
+    world.run_for(10.0)                        # a and c log each other down
+    world.heal()
+    run_on(world, "a@h", labrt.connect_node, "c@h")
+    world.run_for(1.0)
+    assert run_on(world, "a@h", store.system_info, "running_db_nodes") == ["a@h"]
+    world.restart("b@h")
+    world.run_for(5.0)
+    return world
+
+
+def test_a_restarting_node_joins_one_island_so_only_one_side_has_a_majority():
+    """A node that restarts between two unmerged islands is counted by one of them only.
+
+    The bug (chaos seed 11, majority mode): b joined both a's and c's island, both
+    counted it towards the table's majority, and both sides committed a write to
+    the same key; the old code gives ("atomic", "ok") on both sides.
+    """
+    world = _split_then_restart_the_third()
+    views = [run_on(world, n, store.system_info, "running_db_nodes") for n in NODES]
+    assert views[1] in (["a@h", "b@h"], ["b@h", "c@h"])      # b: one island
+    assert views[0] != views[2] and "b@h" not in set(views[0]) & set(views[2])
+    got = [run_on(world, n, put, 1, n) for n in ("a@h", "c@h")]
+    assert sorted(r[0] for r in got) == ["aborted", "atomic"], got
+    assert ("aborted", ("no_majority", "kv")) in got
+
+
+def test_a_restarting_node_named_masters_on_both_islands_loads_the_newer_one():
+    """With masters on both islands, b joins the island that committed last and reads its data.
+
+    c's island (b, c) commits x=new after a was cut off; the old code let b load a's
+    stale copy (the first running master in sorted order) and serve x=first.
+    """
+    world = labrt.World(seed=1, reports=None)
+    store.cluster(world, NODES, sync_interval=None)
+    world.run()
+
+    async def create():
+        return await store.create_table("kv", disc_copies=list(NODES), majority=True)
+    assert run_on(world, "a@h", create) == ("atomic", "ok")
+    assert run_on(world, "a@h", put, 1, "first") == ("atomic", "ok")
+    assert run_on(world, "b@h", store.set_master_nodes, "kv", list(NODES)) == "ok"
+    world.partition(["a@h"], ["b@h", "c@h"])
+    world.run_for(10.0)
+    assert run_on(world, "c@h", put, 1, "new") == ("atomic", "ok")
+    for n in NODES:
+        run_on(world, n, store.sync_log)
+    world.heal()
+    run_on(world, "a@h", labrt.connect_node, "c@h")
+    world.run_for(1.0)
+    world.crash("b@h")                          # islands {a} and {c} now
+    world.run_for(10.0)
+    world.restart("b@h")
+    world.run_for(5.0)
+
+    async def read():
+        return await store.transaction(lambda: store.read("kv", 1))
+    assert run_on(world, "b@h", store.system_info, "running_db_nodes") == ["b@h", "c@h"]
+    assert run_on(world, "b@h", read) == ("atomic", [("kv", 1, "new")])
+    assert run_on(world, "a@h", read) == ("aborted", ("no_majority", "kv"))

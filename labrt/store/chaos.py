@@ -139,12 +139,19 @@ def run(majority=False, seed=1, duration=3600.0, every=60.0, keys=10, think=1.0,
             await labrt.sleep(1.0)
             islands = _islands(world)
             if len(islands) > 1:
+                # Decided again every round, so that a choice made while the
+                # split was young (both sides' last commit the same) does not
+                # linger as a stale master setting once one side commits.
                 keep = islands[0]
                 for n in NODES:        # what each node loads at its next start
-                    if world.is_up(n) and n not in dirty:
-                        if n not in keep:
+                    if world.is_up(n):
+                        if n in keep:
+                            dirty.pop(n, None)
+                        else:
                             dirty[n] = list(keep)
-                        await set_masters(n, list(keep))
+                        ns = world[n].ext.get(SLOT)
+                        if ns is not None and ns.masters.get("kv") != list(keep):
+                            await set_masters(n, list(keep))
             for n in NODES:
                 # One node per round, marked to discard and connected to a node of
                 # the island it must load from (restarting a node still cut off
@@ -183,7 +190,10 @@ def _islands(world):
 
     "Newest" is the latest transaction applied on any node of the view (a
     transaction id starts with its virtual time): the island to keep is the
-    one that committed last, which in majority mode is the majority.
+    one that committed last, which in majority mode is the majority; on a
+    tie (a split so young that neither side has committed since) the larger
+    island.  (Before, a tie went to the island of the first node, which
+    could be a minority: the operator then named it as the master.)
     """
     out = []
     for n in NODES:
@@ -194,5 +204,5 @@ def _islands(world):
         newest = max(world[m].ext[SLOT].last_commit for m in isl if SLOT in world[m].ext)
         if isl not in [i for _, _, i in out]:
             out.append((newest, NODES.index(isl[0]), isl))
-    out.sort(key=lambda e: (tuple(-x for x in e[0][:1]), e[1]))
+    out.sort(key=lambda e: (-e[0][0], -len(e[2]), e[1]))
     return [isl for _, _, isl in out]

@@ -20,6 +20,18 @@ a running node where it is active (a full copy, taken under a table read
 lock on the source, so no half-committed transaction is copied: that is the
 catch-up), else from the local disk.  Requests for a table still loading
 wait in a stash and are handled once it is loaded.
+
+One island only.  Mnesia's majority check (a write needs a majority of
+the table's copies among the nodes it can commit to) means something only
+if no node is counted by two sides at once.  A node that starts while the
+others are split into islands that have not merged again (each answer
+carries the answering node's running set) could be accepted by both, and
+both would count it towards a majority: two "majorities" of three writing
+the same key (chaos seed 11).  So when the node has a majority table it
+keeps one island, the one with a master for it (the operator's decision),
+else the one that committed last, else one it did not log down, else the
+larger, and tells the others it has gone (they log it down, as after a
+partition).  The tables are then loaded from the island it kept.
 """
 from __future__ import annotations
 
@@ -55,6 +67,7 @@ class Membership:
         if ns.booted:
             return
         ns.booted = True
+        self._one_island(ns)
         for tab in sorted(ns.replicas):
             self._load(ns, tab)
 
@@ -141,7 +154,8 @@ class Membership:
             ns.down_log.discard(node)
             self._persist_down(ns)
         info = {"defs": dict(ns.defs), "w2w": {t: ns.active(t) for t in ns.defs},
-                "db_nodes": list(ns.db_nodes)}
+                "db_nodes": list(ns.db_nodes), "running": sorted(ns.running - {node}),
+                "last": ns.last_commit}
         gen_server.cast((SERVER, node), ("join_reply", ns.name,
                                          "inconsistent" if inconsistent else "ok", info))
 
@@ -150,6 +164,10 @@ class Membership:
         if status in ("inconsistent", "refused"):
             self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))
         if status in ("ok", "inconsistent"):
+            if ns.booted and not self._same_island(ns, node, info["running"]):
+                self._leave(ns, node)              # a late answer from another island
+                return
+            ns.peers[node] = info
             ns.running.add(node)
             if node in ns.down_log:
                 ns.down_log.discard(node)
@@ -178,3 +196,41 @@ class Membership:
             if src == node:
                 ns.loading.pop(tab)
                 self._load(ns, tab)
+
+    # -- one island only (see the module doc) --------------------------------------
+    def _same_island(self, ns, node, running):
+        mine = ns.running - {ns.name}
+        return (not mine or not any(d.majority for d in ns.defs.values())
+                or node in mine or bool(mine & set(running)))
+
+    def _one_island(self, ns):
+        if not any(d.majority for d in ns.defs.values()):
+            return
+        seen = {n: set(info["running"]) for n, info in ns.peers.items() if n in ns.running}
+        islands: list = []
+        for n in sorted(seen):
+            near = [i for i in islands if any(n in seen[m] or m in seen[n] for m in i)]
+            islands = [i for i in islands if i not in near] + [set().union({n}, *near)]
+        if len(islands) < 2:
+            return
+        masters = {m for t, ms in ns.masters.items() if ns.defs.get(t) and ns.defs[t].majority
+                   for m in ms}
+
+        def rank(isl):
+            newest = max(ns.peers[n]["last"] for n in isl)
+            return (not (isl & masters), tuple(-x for x in newest[:1]),
+                    not (isl - ns.down_log), -len(isl), sorted(isl))
+        keep = min(islands, key=rank)
+        for isl in islands:
+            if isl is not keep:
+                for n in sorted(isl):
+                    self._leave(ns, n)
+
+    def _leave(self, ns, node):
+        """Stay out of ``node``'s island: both sides log the other down."""
+        gen_server.cast((SERVER, node), ("left", ns.name))
+        ns.peers.pop(node, None)
+        self._node_gone(ns, node)
+        ns.down_log.add(node)
+        self._persist_down(ns)
+        self._event(ns, ("inconsistent_database", "starting_partitioned_network", node))

@@ -91,6 +91,7 @@ class NodeStore:
                       "copied": 0}
         self.table_waiters: list = []       # [token, from_, tabs]
         self.joining: set = set()
+        self.peers: dict = {}               # node -> its join answer (running set, last)
         self.booted = False
         self.stash: list = []               # requests for tables still loading
         self.unsynced_commits = 0
@@ -454,6 +455,13 @@ class StoreServer(Membership, gen_server.GenServer):
             self._join(ns, msg[1], msg[2], msg[3])
         elif kind == "join_reply":
             self._join_reply(ns, *msg[1:])
+        elif kind == "left":                       # a starting node kept another island
+            node = msg[1]
+            if node in ns.running:
+                self._node_gone(ns, node)
+                ns.down_log.add(node)
+                self._persist_down(ns)
+                self._event(ns, ("mnesia_down", node))
         elif kind == "peer_up":
             _, node, logged_me = msg
             if node not in ns.running and node in ns.down_log and logged_me:
