@@ -4,8 +4,8 @@
 %%
 %% Controller of the distribution differential tests (tests/differential_dist/).
 %%
-%% This script is not a distributed node itself: it starts three peer nodes
-%% (a, b, c @localhost) with OTP's `peer` module over their standard input and
+%% This script is not a distributed node itself: it starts four peer nodes
+%% (a, b, c, d @localhost) with OTP's `peer` module over their standard input and
 %% output (connection => standard_io), so the only distribution connections are
 %% the ones the scenarios make.  It compiles dist_kit.erl (runner, printer,
 %% helpers) and dist_scenarios.erl (the scenarios), loads the
@@ -20,7 +20,7 @@
 %%      prints its lines;
 %%   4. kills what the scenario started on every node (dist_kit:cleanup/1)
 %%      and disconnects every pair of nodes, so the next scenario starts with
-%%      three unconnected nodes.
+%%      four unconnected nodes.
 %%
 %% Output, one section per scenario, then an end marker with the count:
 %%
@@ -38,7 +38,7 @@
 
 -mode(compile).
 
--define(ROLES, [a, b, c]).
+-define(ROLES, [a, b, c, d]).
 
 main(Args) ->
     logger:set_primary_config(level, none),
@@ -137,6 +137,7 @@ start_peer(Role, Code, Tries) ->
                       "-kernel", "inet_dist_use_interface", "{127,0,0,1}",
                       "-kernel", "logger_level", "none",
                       "-kernel", "net_ticktime", "2",
+                      "-kernel", "prevent_overlapping_partitions", "true",
                       "+S", "1"]},
     case catch peer:start(Opts) of
         {ok, Peer, _Node} ->

@@ -3,9 +3,10 @@
 %% prints their lines, and the helpers they call.
 %%
 %% This module and dist_scenarios are loaded, as binaries compiled by
-%% beam_dist.escript, into three peer nodes a@localhost, b@localhost and
-%% c@localhost.  A scenario runs on node a as the process <a.main>, in a fresh
-%% state: the three nodes are up and no two of them are connected.
+%% beam_dist.escript, into four peer nodes a@localhost, b@localhost,
+%% c@localhost and d@localhost.  A scenario runs on node a as the process
+%% <a.main>, in a fresh state: the four nodes are up and no two of them are
+%% connected.
 %% x@localhost is a node that never exists.
 %%
 %% Lines print the same way as harness.py prints the labrt twins' lines:
@@ -33,7 +34,8 @@
 -export([log/1, nm/2, nd/1, trap/1, t/1, next/0, idle/0, drain/1, start_srv/3,
          connect/1, stop_node/1, restart_node/1, freeze_node/1, thaw_node/1,
          wait_nodes/1, on_go_exit/1, start_kv/1, wait_child/2, take_all/0,
-         log_group/1]).
+         log_group/1, cut/1, heal_link/1, watcher/4, show_report/1, view/2,
+         split/2, go/1, hold_global/1, release_global/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 -export([exit_with/1, divide/2, sleep_then/2, start_remote_child/1]).
 
@@ -98,11 +100,19 @@ fmt_terms(Terms, Names) ->
 %% Kill every process of the finished scenario on this node (those whose
 %% group leader is G), and G itself.
 cleanup(G) ->
+    heal_links(),
+    _ = (catch sys:resume(global_name_server, 1000)),   % after hold_global/1
     Mine = [P || P <- processes(), P =/= G,
                  process_info(P, group_leader) =:= {group_leader, G}],
     [exit(P, kill) || P <- Mine],
     [exit(G, kill) || node(G) =:= node()],
     length(Mine).
+
+%% Undo every cut/1 of this node (the controller's reset, via cleanup/1).
+heal_links() ->
+    [erlang:set_cookie(list_to_atom(R ++ "@" ++ ?HOST), erlang:get_cookie())
+     || R <- ["a", "b", "c", "d"], list_to_atom(R ++ "@" ++ ?HOST) =/= node()],
+    ok.
 
 %% Drop every connection of this node (the controller's reset).
 disconnect_all() -> [erlang:disconnect_node(N) || N <- nodes(connected)], ok.
@@ -280,3 +290,109 @@ start_kv(Node) ->
         Self ! {started, gen_server:start({local, kv}, ?MODULE, 0, [])}
     end),
     receive {started, {ok, S}} -> S after 3000 -> not_started end.
+
+%% ---------------------------------------------------------------- partitions
+%% (the pop_* scenarios: global's prevent_overlapping_partitions, on in OTP 25)
+
+%% Cut the link between this node and Node: a wrong cookie for Node (so no
+%% connection between the two can be set up again, in either direction: the
+%% handshake fails at once), then disconnect_node(Node).  heal_link/1 puts
+%% the cookie back.  The labrt twin partitions the two nodes and disconnects.
+cut(Node) ->
+    true = erlang:set_cookie(Node, labrt_differential_dist_cut),
+    erlang:disconnect_node(Node).
+
+heal_link(Node) ->
+    true = erlang:set_cookie(Node, erlang:get_cookie()),
+    ok.
+
+%% A process to spawn on another node that watches the connections from
+%% there: once nodes() is Expected it subscribes to monitor_nodes (Opts, or
+%% plain for monitor_nodes/1),
+%% tells Main {ready, Node, Nodes}, and waits for go (go/1).  Then it waits
+%% ({sleep, Ms}: Ms; {downs, N, Ms}: for N messages, 10 s at most each, then
+%% Ms), takes a snapshot of what it got and of nodes(), and waits for
+%% {report, From} to send it: a report connects the two nodes again, so the
+%% snapshot is taken before it.
+watcher(Main, Expected, Opts, Wait) ->
+    fun() ->
+        wait_nodes(Expected),
+        case Opts of
+            plain -> net_kernel:monitor_nodes(true);
+            _ -> net_kernel:monitor_nodes(true, Opts)
+        end,
+        Main ! {ready, node(), lists:sort(nodes())},
+        receive go -> Main ! {going, node()} end,
+        Got = case Wait of
+                  {sleep, Ms} -> timer:sleep(Ms), [];
+                  {downs, N, Ms} -> G = wait_long(N), timer:sleep(Ms), G
+              end,
+        Snap = {saw, node(), Got ++ take_all(), lists:sort(nodes())},
+        receive {report, From} -> From ! Snap end
+    end.
+
+wait_long(0) -> [];
+wait_long(N) -> receive M -> [M | wait_long(N - 1)] after 10000 -> [] end.
+
+%% Ask a watcher for its snapshot and log it: Role saw M (sorted), Role nodes.
+show_report(W) ->
+    W ! {report, self()},
+    receive
+        {saw, Node, Msgs, Nodes} ->
+            R = role(Node),
+            log_group([[R, saw, M] || M <- Msgs]),
+            log([R, nodes, Nodes])
+    after 5000 -> log([a, got, nothing])
+    end.
+
+%% Log Node's sorted nodes() once it is Expected (3 s at most), asked by a
+%% process spawned there (this node must be connected to Node already).
+view(Node, Expected) ->
+    Self = self(),
+    spawn(Node, fun() -> Self ! {view, node(), wait_nodes(Expected)} end),
+    receive {view, Node, Ns} -> log([role(Node), nodes, Ns])
+    after 5000 -> log([a, got, nothing])
+    end.
+
+%% A full split, made at one instant as far as global can tell: global is
+%% suspended on every node of Side, each of them disconnects every node of
+%% Other, then global resumes; so no lost_connection goes out while a
+%% connection across the split is still up.  (Call it with the nodes of Other
+%% frozen, or their global would hear of the first loss at once and tell a
+%% node of Side that still sees the far node.)  The labrt twin partitions
+%% the two sides and disconnects the same pairs.
+split(Side, Other) ->
+    [ok = on(N, fun() -> sys:suspend(global_name_server) end) || N <- Side],
+    [on(N, fun() -> [erlang:disconnect_node(O) || O <- Other] end) || N <- Side],
+    [ok = on(N, fun() -> sys:resume(global_name_server) end) || N <- Side],
+    ok.
+
+%% Run F on Node (spawned there) and return its value.
+on(Node, F) ->
+    Self = self(), Ref = make_ref(),
+    spawn(Node, fun() -> Self ! {Ref, F()} end),
+    receive {Ref, R} -> R after 5000 -> on_timeout end.
+
+%% Start a watcher and wait until it has the go (so a cut made next cannot
+%% catch the go in flight).
+go(W) ->
+    W ! go,
+    receive {going, _} -> ok after 5000 -> no_go end.
+
+%% Suspend (and resume) global_name_server on Nodes.  A cut a-b among nodes
+%% that all see each other has a race on the BEAM: c passes a's
+%% lost_connection(a, b) on to b, and if it reaches b before b has handled its
+%% own nodedown for a, b drops a quietly (it asks a to remove it) and never
+%% sends lost_connection(b, a), so c keeps a (seen once in six runs).  Holding
+%% c's global for 300 ms across the cut rules that out; labrt has no such race
+%% (both ends of a disconnect see it at the same instant), so its twin only
+%% waits.
+hold_global(Nodes) ->
+    [ok = on(N, fun() -> sys:suspend(global_name_server) end) || N <- Nodes],
+    ok.
+
+%% (No answer is awaited: once a node's global runs it may cut the very
+%% connection an answer would come back on.)
+release_global(Nodes) ->
+    [spawn(N, fun() -> sys:resume(global_name_server) end) || N <- Nodes],
+    ok.

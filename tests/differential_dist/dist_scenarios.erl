@@ -11,7 +11,9 @@
 -import(dist_kit, [log/1, nm/2, nd/1, trap/1, t/1, next/0, idle/0, drain/1,
                    start_srv/3, connect/1, stop_node/1, restart_node/1,
                    freeze_node/1, thaw_node/1, wait_nodes/1, on_go_exit/1,
-                   start_kv/1, wait_child/2, take_all/0, log_group/1]).
+                   start_kv/1, wait_child/2, take_all/0, log_group/1,
+                   cut/1, heal_link/1, watcher/4, show_report/1, view/2,
+                   split/2, go/1, hold_global/1, release_global/1]).
 
 names() -> [Name || {Name, _} <- scenarios()].
 
@@ -447,7 +449,10 @@ scenarios() ->
          log([a, got, receive {c_ready, _} = R -> R after 5000 -> nothing end]),
          net_kernel:monitor_nodes(true),
          W ! go,
+         hold_global([C]),                    % (see dist_kit:hold_global/1)
          log([a, disconnect, disconnect_node(B)]),
+         timer:sleep(300),
+         release_global([C]),
          receive
              {c_saw, Saw, Nodes} ->
                  log_group([[c, saw, M] || M <- Saw]),
@@ -456,6 +461,113 @@ scenarios() ->
          end,
          drain(0),
          log([a, nodes, lists:sort(nodes())])
+     end},
+
+     %% global's prevent_overlapping_partitions (OTP 25's default, on in
+     %% these peers): a node may not stay connected to two nodes that cannot
+     %% see each other.  A cut is a wrong cookie plus disconnect_node (cut/1),
+     %% a full split two frozen nodes; watchers on the other nodes take a
+     %% snapshot of what they saw before a report connects them to a again.
+     {pop_one_link, fun() ->
+         %% three nodes, a-b cut: c drops both (a and b disconnect c); after
+         %% the heal one contact brings the full mesh back
+         B = nd(b), C = nd(c), A = node(), Self = self(),
+         Opts = #{nodedown_reason => true},
+         connect(B), connect(C),
+         log([a, nodes, wait_nodes([B, C])]),
+         W = spawn(C, watcher(Self, [A, B], Opts, {sleep, 1000})),
+         log([a, got, receive {ready, _, _} = R -> R after 5000 -> nothing end]),
+         net_kernel:monitor_nodes(true, Opts),
+         go(W),
+         hold_global([C]),                    % (see dist_kit:hold_global/1)
+         log([a, cut, cut(B)]),
+         timer:sleep(300),
+         release_global([C]),
+         timer:sleep(1500),
+         show_report(W),                      % connects c and a again
+         drain(3),                            % nodedown b, nodedown c, nodeup c
+         {nosuch, B} ! hello,                 % cannot connect: still cut
+         timer:sleep(300),
+         log([a, nodes, lists:sort(nodes())]),
+         log([a, heal, heal_link(B)]),
+         connect(B),
+         log([a, nodes, wait_nodes([B, C])]),
+         view(C, [A, B]),
+         drain(1)                             % nodeup b
+     end},
+     {pop_one_link_four, fun() ->
+         %% four nodes, a-b cut: c and d drop a and b but keep each other
+         %% (losses the option caused start no new round); then heal
+         B = nd(b), C = nd(c), D = nd(d), A = node(), Self = self(),
+         Opts = #{nodedown_reason => true},
+         connect(B), connect(C), connect(D),
+         log([a, nodes, wait_nodes([B, C, D])]),
+         WC = spawn(C, watcher(Self, [A, B, D], Opts, {sleep, 1000})),
+         WD = spawn(D, watcher(Self, [A, B, C], Opts, {sleep, 1000})),
+         log_group([[a, got, receive {ready, _, _} = R -> R after 5000 -> nothing end]
+                    || _ <- [1, 2]]),
+         net_kernel:monitor_nodes(true, Opts),
+         go(WC), go(WD),
+         hold_global([C, D]),                 % (see dist_kit:hold_global/1)
+         log([a, cut, cut(B)]),
+         timer:sleep(300),
+         release_global([C, D]),
+         timer:sleep(1500),
+         show_report(WC),                     % connects c (and d) and a again
+         show_report(WD),
+         drain(5),                            % nodedown b, c, d; nodeup c, d
+         log([a, nodes, wait_nodes([C, D])]),
+         log([a, heal, heal_link(B)]),
+         connect(B),
+         log([a, nodes, wait_nodes([B, C, D])]),
+         view(B, [A, C, D]),
+         drain(1)                             % nodeup b
+     end},
+     {pop_full_split, fun() ->
+         %% four nodes split {a, b} | {c, d} at once (split/2, with c and d
+         %% frozen meanwhile): no message of the option crosses, so each side
+         %% stays connected; after the heal one contact brings the full mesh
+         %% back
+         B = nd(b), C = nd(c), D = nd(d), A = node(), Self = self(),
+         Opts = #{nodedown_reason => true},
+         connect(B), connect(C), connect(D),
+         log([a, nodes, wait_nodes([B, C, D])]),
+         WC = spawn(C, watcher(Self, [A, B, D], Opts, {downs, 2, 500})),
+         log([a, got, receive {ready, _, _} = R -> R after 5000 -> nothing end]),
+         net_kernel:monitor_nodes(true, Opts),
+         go(WC),
+         log([a, freeze, freeze_node(C), freeze_node(D)]),
+         log([a, split, split([A, B], [C, D])]),
+         drain(2),                            % nodedown c, d (disconnect)
+         log([a, nodes, lists:sort(nodes())]),
+         view(B, [A]),
+         log([a, thaw, thaw_node(C), thaw_node(D)]),
+         timer:sleep(1000),
+         show_report(WC),                     % connects c (and d) and a again
+         log([a, nodes, wait_nodes([B, C, D])]),
+         view(B, [A, C, D]),
+         drain(2)                             % nodeup c, d
+     end},
+     {pop_frozen_pair, fun() ->
+         %% c and d frozen until a and b time out: not a partition under
+         %% this option (see README.md, Known differences)
+         B = nd(b), C = nd(c), D = nd(d), A = node(), Self = self(),
+         connect(B), connect(C), connect(D),
+         log([a, nodes, wait_nodes([B, C, D])]),
+         WC = spawn(C, watcher(Self, [A, B, D], plain, {downs, 2, 500})),
+         log([a, got, receive {ready, _, _} = R -> R after 5000 -> nothing end]),
+         net_kernel:monitor_nodes(true, #{nodedown_reason => true}),
+         go(WC),
+         log([a, freeze, freeze_node(C), freeze_node(D)]),
+         drain(2),                            % nodedown c, d (net_tick_timeout)
+         log([a, nodes, lists:sort(nodes())]),
+         view(B, [A]),
+         log([a, thaw, thaw_node(C), thaw_node(D)]),
+         timer:sleep(1000),
+         show_report(WC),                     % connects c (and d) and a again
+         log([a, nodes, wait_nodes([B, C, D])]),
+         view(B, [A, C, D]),
+         drain(2)                             % nodeup c, d
      end},
 
      %% calls to a down node (item 103)

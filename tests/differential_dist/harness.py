@@ -1,7 +1,7 @@
 """Run the distribution scenarios on real BEAM nodes and on labrt, printed alike.
 
 A scenario is written twice: in Erlang (``dist_scenarios.erl``, with the
-runner and helpers of ``dist_kit.erl``, run on three peer nodes by
+runner and helpers of ``dist_kit.erl``, run on four peer nodes by
 ``beam_dist.escript``) and with labrt's distribution API (``scenarios.py``,
 run in one simulated :class:`labrt.World`).  On both sides
 the scenario's main process runs on node ``a`` and logs *lines* of terms; both
@@ -23,7 +23,7 @@ sides print a line the same way:
 The BEAM side needs an epmd: this module starts a private one on a free
 loopback port (``ERL_EPMD_PORT``), so the run neither needs nor disturbs the
 machine's epmd on 4369.  Every OS process of a run (epmd, the escript's VM,
-the three peers) carries a marker in its environment; after the run, any
+the four peers) carries a marker in its environment; after the run, any
 process still holding the marker is killed and reported, and the test that
 checks for leftovers fails.
 
@@ -52,12 +52,12 @@ HERE = Path(__file__).resolve().parent
 ESCRIPT = HERE / "beam_dist.escript"
 RECORDED = HERE / "beam_expected.txt"
 HOST = "localhost"
-ROLES = ("a", "b", "c")
+ROLES = ("a", "b", "c", "d")
 #: The peers' net_ticktime (beam_dist.escript), and so the world's tick.
 TICK = 2.0
 MARKER = "LABRT_DIFF_DIST_RUN"
 HEADER = (
-    "% BEAM output of beam_dist.escript (three peer nodes), recorded on Erlang/OTP {release}.\n"
+    "% BEAM output of beam_dist.escript (four peer nodes), recorded on Erlang/OTP {release}.\n"
     "% Re-record: .venv/bin/python -m tests.differential_dist.harness --record\n")
 
 
@@ -236,14 +236,18 @@ async def _runner(body, ctx: Ctx):
 
 
 def run_labrt(body, setup=(), seed=1, latency=None) -> list[str]:
-    """Run one labrt scenario in a fresh world of nodes a, b, c; return its lines.
+    """Run one labrt scenario in a fresh world of nodes a, b, c, d; return its lines.
+
+    The world runs with ``prevent_overlapping_partitions=True``, as the peers
+    do (OTP 25's default, passed explicitly by beam_dist.escript).
 
     ``setup`` lists ``("connect", "b", "c")`` actions done before the scenario
     starts, as the controller does on the BEAM side.  ``latency`` is the
     network's (the world's default when None).
     """
     kw = {} if latency is None else {"latency": latency}
-    world = labrt.World(seed=seed, reports=None, tick=TICK, **kw)
+    world = labrt.World(seed=seed, reports=None, tick=TICK,
+                        prevent_overlapping_partitions=True, **kw)
     nodes = {r: world.node(node_name(r)) for r in ROLES}
     for action, frm, to in setup:
         assert action == "connect", action

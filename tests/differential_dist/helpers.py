@@ -248,3 +248,110 @@ async def wait_child(sup, old):
             return kids[0][1]
         await sleep(0.01)
     return "no_new_child"
+
+
+# ----------------------------------------------------------------- partitions
+# (the pop_* scenarios: global's prevent_overlapping_partitions, on in OTP 25)
+
+async def cut(t, node):
+    """Erlang's cut/1 (a wrong cookie, then disconnect_node): a partition, then
+    disconnect_node, so the two nodes cannot connect again until heal_link."""
+    t.world.partition([labrt.node()], [node])
+    return labrt.disconnect_node(node)
+
+
+async def heal_link(t, node):
+    t.world.heal([labrt.node()], [node])
+    return "ok"
+
+
+def watcher(main, expected, opts, wait):
+    """Erlang's watcher/4: opts "plain" or "reason"; wait ("sleep", s) or
+    ("downs", n, s).  The snapshot is taken before a report connects again."""
+    async def body():
+        await wait_nodes(expected)
+        if opts == "plain":
+            labrt.monitor_nodes(True)
+        else:
+            labrt.monitor_nodes(True, nodedown_reason=True)
+        send(main, ("ready", labrt.node(), sorted(labrt.nodes())))
+        await receive("go")
+        send(main, ("going", labrt.node()))
+        got = []
+        if wait[0] == "sleep":
+            await sleep(wait[1])
+        else:
+            for _ in range(wait[1]):
+                m = await receive(timeout=10.0)
+                if m is TIMEOUT:
+                    break
+                got.append(m)
+            await sleep(wait[2])
+        snap = ("saw", labrt.node(), got + await take_all(), sorted(labrt.nodes()))
+        m = await receive(("report", ANY))
+        send(m[1], snap)
+    return body
+
+
+async def show_report(t, w):
+    send(w, ("report", self()))
+    m = await receive(("saw", ANY, ANY, ANY), timeout=5.0)
+    if m is TIMEOUT:
+        t.log("a", "got", "nothing")
+        return
+    log_group(t, [[m[1], "saw", x] for x in m[2]])
+    t.log(m[1], "nodes", m[3])
+
+
+async def view(t, node, expected):
+    me = self()
+
+    async def ask():
+        send(me, ("view", labrt.node(), await wait_nodes(expected)))
+
+    spawn(ask, node=node)
+    m = await receive(("view", node, ANY), timeout=5.0)
+    if m is TIMEOUT:
+        t.log("a", "got", "nothing")
+    else:
+        t.log(node, "nodes", m[2])
+
+
+async def on(node, fn, *args):
+    """Erlang's on/2: run fn(*args) on node, return its value."""
+    me = self()
+
+    async def run():
+        send(me, ("on", self(), fn(*args)))
+
+    p = spawn(run, node=node)
+    m = await receive(("on", p, ANY), timeout=5.0)
+    return "on_timeout" if m is TIMEOUT else m[2]
+
+
+def _disconnect_each(nodes):
+    return [labrt.disconnect_node(n) for n in nodes]
+
+
+async def split(t, side, other):
+    """Erlang's split/2.  There global is held while the pairs are cut; here the
+    partition (made by the twin before) holds its messages."""
+    for n in side:
+        await on(n, _disconnect_each, other)
+    return "ok"
+
+
+async def go(w):
+    """Erlang's go/1: start a watcher and wait until it has the go."""
+    send(w, "go")
+    await receive(("going", ANY), timeout=5.0)
+
+
+async def hold_global(t, nodes):
+    """Erlang's hold_global/1 rules out a race labrt does not have (both ends of
+    a disconnect see it at the same instant): nothing to do."""
+    return "ok"
+
+
+async def release_global(t, nodes):
+    return "ok"

@@ -3,7 +3,7 @@
 Each scenario mirrors the Erlang function of the same name in
 ``dist_scenarios.erl``, line for line.  A scenario is ``async def name(t)``; it
 runs as ``<a.main>`` on node ``a@localhost`` of a fresh :class:`labrt.World`
-whose nodes ``a``, ``b`` and ``c`` are up and not connected; ``x@localhost``
+whose nodes ``a``, ``b``, ``c`` and ``d`` are up and not connected; ``x@localhost``
 never exists.  It logs with ``t.log(...)``, names pids and refs with
 ``t.name(x, "p")`` and reaches the world (to crash a node) as ``t.world``.
 The helpers that mirror the Erlang ones are in ``helpers.py``.
@@ -23,7 +23,9 @@ from labrt import gen_server, supervisor
 from .helpers import (
     SupMod, noop, connect, divide, drain, exit_with, freeze, idle, next_,
     on_go_exit, restart, sleep_then, start_kv, start_srv, stop_node, t_, ta, thaw,
-    log_group, take_all, this_node, wait_child, wait_nodes, nd)
+    log_group, take_all, this_node, wait_child, wait_nodes, nd,
+    cut, go, heal_link, hold_global, release_global, show_report, split, view,
+    watcher)
 
 SCENARIOS: dict = {}
 #: Setup actions done before a scenario starts, as dist_scenarios:setup/1.
@@ -499,7 +501,10 @@ async def disconnect_overlapping(t):
     t.log("a", "got", "nothing" if m is TIMEOUT else m)
     labrt.monitor_nodes(True)
     send(w, "go")
+    await hold_global(t, [c])
     t.log("a", "disconnect", labrt.disconnect_node(b))
+    await sleep(0.3)
+    await release_global(t, [c])
     m = await receive(("c_saw", ANY, ANY), timeout=5.0)
     if m is TIMEOUT:
         t.log("a", "got", "nothing")
@@ -508,6 +513,123 @@ async def disconnect_overlapping(t):
         t.log("c", "nodes", m[2])
     await drain(t, 0)
     t.log("a", "nodes", sorted(labrt.nodes()))
+
+
+# ----------------------------------------------------------------- prevent_overlapping_partitions
+
+async def _ready(t, n):
+    out = []
+    for _ in range(n):
+        m = await receive(("ready", ANY, ANY), timeout=5.0)
+        out.append(["a", "got", "nothing" if m is TIMEOUT else m])
+    return out
+
+
+@scenario
+async def pop_one_link(t):
+    b, c, a, me = nd("b"), nd("c"), labrt.node(), self()
+    await connect(b)
+    await connect(c)
+    t.log("a", "nodes", await wait_nodes([b, c]))
+    w = spawn(watcher(me, [a, b], "reason", ("sleep", 1.0)), node=c)
+    t.log(*(await _ready(t, 1))[0])
+    labrt.monitor_nodes(True, nodedown_reason=True)
+    await go(w)
+    await hold_global(t, [c])
+    t.log("a", "cut", await cut(t, b))
+    await sleep(0.3)
+    await release_global(t, [c])
+    await sleep(1.5)
+    await show_report(t, w)
+    await drain(t, 3)
+    send(("nosuch", b), "hello")
+    await sleep(0.3)
+    t.log("a", "nodes", sorted(labrt.nodes()))
+    t.log("a", "heal", await heal_link(t, b))
+    await connect(b)
+    t.log("a", "nodes", await wait_nodes([b, c]))
+    await view(t, c, [a, b])
+    await drain(t, 1)
+
+
+@scenario
+async def pop_one_link_four(t):
+    b, c, d, a, me = nd("b"), nd("c"), nd("d"), labrt.node(), self()
+    await connect(b)
+    await connect(c)
+    await connect(d)
+    t.log("a", "nodes", await wait_nodes([b, c, d]))
+    wc = spawn(watcher(me, [a, b, d], "reason", ("sleep", 1.0)), node=c)
+    wd = spawn(watcher(me, [a, b, c], "reason", ("sleep", 1.0)), node=d)
+    log_group(t, await _ready(t, 2))
+    labrt.monitor_nodes(True, nodedown_reason=True)
+    await go(wc)
+    await go(wd)
+    await hold_global(t, [c, d])
+    t.log("a", "cut", await cut(t, b))
+    await sleep(0.3)
+    await release_global(t, [c, d])
+    await sleep(1.5)
+    await show_report(t, wc)
+    await show_report(t, wd)
+    await drain(t, 5)
+    t.log("a", "nodes", await wait_nodes([c, d]))
+    t.log("a", "heal", await heal_link(t, b))
+    await connect(b)
+    t.log("a", "nodes", await wait_nodes([b, c, d]))
+    await view(t, b, [a, c, d])
+    await drain(t, 1)
+
+
+@scenario
+async def pop_full_split(t):
+    b, c, d, a, me = nd("b"), nd("c"), nd("d"), labrt.node(), self()
+    await connect(b)
+    await connect(c)
+    await connect(d)
+    t.log("a", "nodes", await wait_nodes([b, c, d]))
+    wc = spawn(watcher(me, [a, b, d], "reason", ("downs", 2, 0.5)), node=c)
+    t.log(*(await _ready(t, 1))[0])
+    labrt.monitor_nodes(True, nodedown_reason=True)
+    await go(wc)
+    t.world.partition([a, b], [c, d])        # the BEAM freezes c and d
+    t.log("a", "freeze", "ok", "ok")
+    t.log("a", "split", await split(t, [a, b], [c, d]))
+    await drain(t, 2)
+    t.log("a", "nodes", sorted(labrt.nodes()))
+    await view(t, b, [a])
+    t.world.heal()
+    t.log("a", "thaw", "ok", "ok")
+    await sleep(1.0)
+    await show_report(t, wc)
+    t.log("a", "nodes", await wait_nodes([b, c, d]))
+    await view(t, b, [a, c, d])
+    await drain(t, 2)
+
+
+@scenario
+async def pop_frozen_pair(t):
+    b, c, d, a, me = nd("b"), nd("c"), nd("d"), labrt.node(), self()
+    await connect(b)
+    await connect(c)
+    await connect(d)
+    t.log("a", "nodes", await wait_nodes([b, c, d]))
+    wc = spawn(watcher(me, [a, b, d], "plain", ("downs", 2, 0.5)), node=c)
+    t.log(*(await _ready(t, 1))[0])
+    labrt.monitor_nodes(True, nodedown_reason=True)
+    await go(wc)
+    t.world.partition([a, b], [c, d])        # the BEAM freezes c and d
+    t.log("a", "freeze", "ok", "ok")
+    await drain(t, 2)
+    t.log("a", "nodes", sorted(labrt.nodes()))
+    await view(t, b, [a])
+    t.world.heal()
+    t.log("a", "thaw", "ok", "ok")
+    await sleep(1.0)
+    await show_report(t, wc)
+    t.log("a", "nodes", await wait_nodes([b, c, d]))
+    await view(t, b, [a, c, d])
+    await drain(t, 2)
 
 
 # ----------------------------------------------------------------- item 103: calls
