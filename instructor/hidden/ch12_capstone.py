@@ -57,8 +57,7 @@ def _cases(task, name, points):
 _cases(TABLES, "hidden month 1", {"lost": 2, "duplicated": 1})
 _cases(TABLES, "hidden month 2", {"duplicated": 1})
 _cases(SERVER, "hidden month 1", {"availability": 2})
-_cases(SERVER, "hidden month 2", {"recovery": 1})
-_cases(SERVER, "the peak day", {"availability": 1})
+_cases(SERVER, "the peak day", {"availability": 1, "recovery": 1})
 for _name in RUNS:
     _cases(SYSTEM, _name, {"availability": 2, "p99": 1, "lost": 3, "duplicated": 2,
                            "recovery": 1})
