@@ -1,4 +1,4 @@
-"""Chapter 11: the capacity model of "buy a bigger box"."""
+"""Chapter 11: the capacity model, the second system in labrt, and the measurements the page states."""
 import sys
 from pathlib import Path
 
