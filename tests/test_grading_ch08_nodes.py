@@ -97,6 +97,15 @@ def test_an_unsynced_replay_names_the_missing_records_and_the_run():
     assert "14 transactions on orders" in text and "sync_log after 8" in text
 
 
+def test_another_tables_operations_pass_public_and_are_named_by_the_hidden_run():
+    """Replaying every table's commits: full public marks; the two-table run names the record."""
+    result = _graded("rebuild_from_disk", "applies every table's operations")
+    failed = [c for c in result.cases if c.status != "passed"]
+    assert failed and all(c.hidden for c in failed)
+    assert any("two tables" in c.title and "a record of another table" in c.hint
+               and "('refunds'," in c.hint for c in failed), task_text(result)
+
+
 def test_a_local_backup_is_lost_with_its_machine():
     """A backup only on a@site1: the repair on b@site1 finds none, and the text says so."""
     text = task_text(_graded("backup_restore", "the backup only on the node that takes it",

@@ -247,7 +247,7 @@ def _settled(states, start, end):
 def _failover(obs, faults, seeds=(1, 2), master="master@site2", slave="slave@site2",
               period=0.5, end=14.0):
     states = _reach(faults, master, slave)
-    for seed in seeds:
+    for k, seed in enumerate(seeds):          # k: the run's world, for its diagram
         run = (f"{master} and {slave}, one request every {period:g} s until {end:g} s, "
                f"seed {seed}; faults: {describe_faults(faults)}")
         o = obs.get(seed) or obs.get(str(seed)) or {}
@@ -258,7 +258,7 @@ def _failover(obs, faults, seeds=(1, 2), master="master@site2", slave="slave@sit
                        f"{len(rows)} requests",
                        "a call to a node that is gone can end in more than one way "
                        "(nodedown, noconnection, a timeout if you set one): catch what "
-                       f"it exits with and try the other node. Ran: {run}", diagram=True)
+                       f"it exits with and try the other node. Ran: {run}", diagram=k)
         if len(rows) < int((end - 1.0) / period) // 2:
             raise Fail(f"the shop made a request every {period:g} s",
                        f"{len(rows)} requests", f"ran: {run}")
@@ -273,7 +273,7 @@ def _failover(obs, faults, seeds=(1, 2), master="master@site2", slave="slave@sit
                            f"{when} took {stop - start:.2f} s, it returned {got!r}",
                            "ask each node once per request; when neither answers, return "
                            f"('error', 'nodedown') instead of waiting. Ran: {run}",
-                           diagram=(True, {"since": start, "until": stop, "max_events": 60}))
+                           diagram=(k, {"since": start, "until": stop, "max_events": 60}))
             if ok and (got[1] != price(item, seed) or got[2] not in served):
                 raise Fail("an answer is the service's reply: its price and the node "
                            "that served it",
@@ -290,14 +290,14 @@ def _failover(obs, faults, seeds=(1, 2), master="master@site2", slave="slave@sit
                            f"{when} got {got!r}",
                            "go back to the master as soon as it answers again: ask it "
                            f"first. Ran: {run}",
-                           diagram=(True, {"since": start - 0.5, "until": stop + 0.5,
+                           diagram=(k, {"since": start - 0.5, "until": stop + 0.5,
                                            "max_events": 60}))
             if not m and s and who != slave:
                 raise Fail("a request is answered by the slave while the master is down",
                            f"{when} got {got!r}",
                            "when the master's call fails with nodedown (or "
                            f"('badrpc', 'nodedown')), ask the slave. Ran: {run}",
-                           diagram=(True, {"since": start - 0.5, "until": stop + 0.5,
+                           diagram=(k, {"since": start - 0.5, "until": stop + 0.5,
                                            "max_events": 60}))
             if not m and not s and got != ("error", "nodedown"):
                 raise Fail("('error', 'nodedown') when neither node can be reached",
