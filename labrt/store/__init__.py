@@ -29,7 +29,8 @@ have two stores.
 Reading order: ``replica`` (tables, records, patterns), ``locks``
 (wait-die), ``disk`` (what is synced), ``server`` (the per-node process:
 locks, commits, the log, other nodes), ``membership`` (start, join, load), ``tx`` (transactions and
-dirty operations), ``api`` (schema, tables, events, backups).  The design
+dirty operations), ``api`` (schema, tables, events, backups), ``schema``
+(deleting tables and copies, forcing a load).  The design
 note is ``notes/labrt-store.md``.
 """
 from .api import (
@@ -40,6 +41,7 @@ from .api import (
 )
 from .disk import FileDisk, SimDisk
 from .replica import TableDef
+from .schema import del_table_copy, delete_table, force_load_table
 from .server import SERVER
 from .tx import (
     abort, all_keys, delete, delete_object, dirty_delete, dirty_delete_object,
@@ -50,7 +52,8 @@ from .tx import (
 
 __all__ = [
     "FileDisk", "SERVER", "SimDisk", "TableDef", "abort", "add_table_copy", "all_keys",
-    "backup", "boot", "cluster", "create_disk_schema", "create_schema", "create_table", "delete", "delete_object",
+    "backup", "boot", "cluster", "create_disk_schema", "create_schema", "create_table",
+    "del_table_copy", "delete", "delete_object", "delete_table", "force_load_table",
     "dirty_delete", "dirty_delete_object", "dirty_index_read", "dirty_match_object",
     "dirty_read", "dirty_select", "dirty_write", "dump_log", "index_read", "is_transaction",
     "lock", "match_object", "read", "restore", "select", "set_master_nodes", "start",

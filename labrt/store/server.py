@@ -50,6 +50,7 @@ from .disk import SimDisk
 from .locks import TABLE, LockTable
 from .membership import Membership
 from .replica import Replica, TableDef, def_from_data, match, run_select
+from .schema import SchemaOps
 
 __all__ = ["SERVER", "SLOT", "NodeStore", "StoreServer"]
 
@@ -117,11 +118,12 @@ def _new_tid(ns):
     return (labrt.now(), ns.rt.node, ns.serial)
 
 
-class StoreServer(Membership, gen_server.GenServer):
+class StoreServer(Membership, SchemaOps, gen_server.GenServer):
     """The callbacks; the state is the node's :class:`NodeStore`.
 
     Starting, joining and loading tables live in :class:`Membership`
-    (``membership.py``)."""
+    (``membership.py``); deleting tables and copies in :class:`SchemaOps`
+    (``schema.py``)."""
 
     # -- start -------------------------------------------------------------
     def init(self, opts):
@@ -328,6 +330,8 @@ class StoreServer(Membership, gen_server.GenServer):
             return ("reply", self._create(ns, req[1]), ns)
         if kind == "add_copy":
             return ("reply", self._add_copy(ns, *req[1:]), ns)
+        if kind in ("delete_table", "del_copy", "force_load"):
+            return ("reply", self.schema_call(ns, req), ns)
         if kind == "wait_for_tables":
             return self._wait_for_tables(ns, from_, req[1], req[2])
         if kind == "subscribe":

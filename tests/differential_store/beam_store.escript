@@ -16,6 +16,7 @@ main([Dir | _]) ->
     Code = {store_scenarios, Bin},
     single(Dir, Code),
     two(Dir, Code),
+    schema(Dir, Code),
     io:format("=== end~n"),
     halt(0).
 
@@ -76,4 +77,24 @@ two(Dir, Code) ->
     out(master_nodes, [W1, W2, peer:call(Pb, store_scenarios, read, [1]),
                        peer:call(Pb, store_scenarios, read, [2]),
                        peer:call(Pb, mnesia, system_info, [running_db_nodes])]),
+    peer:stop(Pa), peer:stop(Pb).
+
+schema(Dir, Code) ->
+    ok = filelib:ensure_dir(Dir ++ "/schema/x"),
+    {Pa, A} = start(a, Dir ++ "/schema", Code), {Pb, B} = start(b, Dir ++ "/schema", Code),
+    true = peer:call(Pa, net_kernel, connect_node, [B]),
+    ok = peer:call(Pa, mnesia, create_schema, [[A, B]]),
+    ok = peer:call(Pa, mnesia, start, []), ok = peer:call(Pb, mnesia, start, []),
+    out(schema_ops, peer:call(Pa, store_scenarios, schema_ops, [[A, B]])),
+    stopped = peer:call(Pb, mnesia, stop, []),
+    out(not_active, peer:call(Pa, store_scenarios, not_active, [A])),
+    ok = peer:call(Pb, mnesia, start, []),
+    ok = peer:call(Pa, store_scenarios, force_load_before, [[A, B]]),
+    stopped = peer:call(Pb, mnesia, stop, []),
+    ok = peer:call(Pa, mnesia, dirty_write, [{fl, 2, y}]),
+    stopped = peer:call(Pa, mnesia, stop, []),
+    ok = peer:call(Pb, mnesia, start, []),
+    L1 = peer:call(Pb, store_scenarios, force_load_b, []),
+    ok = peer:call(Pa, mnesia, start, []),
+    out(force_load, L1 ++ peer:call(Pa, store_scenarios, force_load_a, [])),
     peer:stop(Pa), peer:stop(Pb).

@@ -14,6 +14,7 @@ BEAM's ``{badarith, Stack}`` is printed without its stack on both sides).
 """
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -183,8 +184,78 @@ def run_labrt() -> list[str]:
     w2 = _on(world, B, store.wait_for_tables, ["kv"], 5.0)
     out("master_nodes", [w1, w2, _on(world, B, read, 1), _on(world, B, read, 2),
                          _on(world, B, store.system_info, "running_db_nodes")])
+    schema_scenarios(out)
     lines.append("=== end")
     return lines
+
+
+async def _catch_read(tab, key):
+    return await _catch(lambda: store.dirty_read(tab, key))
+
+
+def schema_scenarios(out):
+    """schema_ops, not_active and force_load (beam_store.escript's ``schema``)."""
+    world = _world([A, B])
+    on = functools.partial(_on, world)
+    assert on(A, store.create_table, "t", ("k", "v"), "set", (), (), [A, B]) == ("atomic", "ok")
+    on(A, store.dirty_write, ("t", 1, "x"))
+    r1 = [on(A, store.delete_table, "nosuch"), on(A, store.delete_table, "schema"),
+          on(A, store.del_table_copy, "nosuch", A),
+          on(A, store.del_table_copy, "t", "c@localhost"),
+          on(A, store.del_table_copy, "t", B),
+          on(A, store.table_info, "t", "disc_copies"), on(B, store.table_info, "t", "disc_copies"),
+          on(B, store.table_info, "t", "where_to_read"), on(B, store.dirty_read, "t", 1),
+          on(A, store.del_table_copy, "t", B), on(A, store.del_table_copy, "t", A),
+          "t" in on(A, store.system_info, "tables")]
+    assert on(A, store.create_table, "u", ("k", "v"), "set", (), [A]) == ("atomic", "ok")
+    on(A, store.dirty_write, ("u", 1, "x"))
+    r2 = [on(A, store.delete_table, "u"), on(A, store.delete_table, "u"),
+          on(A, store.transaction, lambda: store.read("u", 1)),
+          on(A, _catch_read, "u", 1),
+          on(A, store.create_table, "u", ("k", "v"), "set", (), [A]),
+          on(A, store.table_info, "u", "size")]
+    assert on(A, store.create_table, "w", ("k", "v"), "set", (), (), [A, B]) == ("atomic", "ok")
+    out("schema_ops", r1 + r2)
+    on(B, store.sync_log)                      # mnesia:stop/0 on b
+    world.crash(B)
+    world.run()
+    out("not_active", [on(A, store.delete_table, "w"), on(A, store.del_table_copy, "w", A),
+                       "w" in on(A, store.system_info, "tables")])
+    world.restart(B)
+    world.run()
+    return world
+
+
+def force_load_scenario(world, out):
+    """b stops first, a writes and stops, b starts alone: tables wait; force_load_table."""
+    on = functools.partial(_on, world)
+    for name, kind in (("fl", "disc_copies"), ("fr", "ram_copies"), ("fo", "disc_only_copies")):
+        assert on(A, store.create_table, name, ("k", "v"), **{kind: [A, B]}) == ("atomic", "ok")
+        on(A, store.dirty_write, (name, 1, "x"))
+    for n in (B, A):                           # b stops first; a writes, then stops
+        on(n, store.sync_log)
+        world.crash(n)
+        world.run()
+        if n == B:
+            on(A, store.dirty_write, ("fl", 2, "y"))
+    world.restart(B)
+    world.run()
+    tabs = ["fl", "fr", "fo"]
+    l1 = [on(B, store.wait_for_tables, tabs, 1.0), on(B, store.table_info, "fl", "where_to_read"),
+          on(B, _catch_read, "fl", 1), on(B, store.transaction, lambda: store.read("fl", 1)),
+          on(B, store.force_load_table, "nosuch"), on(B, store.force_load_table, "fl"),
+          on(B, store.force_load_table, "fr"), on(B, store.wait_for_tables, tabs, 1.0),
+          on(B, store.force_load_table, "fo"), on(B, store.wait_for_tables, tabs, 1.0),
+          on(B, store.dirty_read, "fl", 1), on(B, store.dirty_read, "fl", 2),
+          on(B, store.dirty_read, "fr", 1), on(B, store.dirty_read, "fo", 1),
+          on(B, store.table_info, "fo", "storage_type"), on(B, store.dirty_write, ("fl", 3, "b"))]
+    on(B, store.sync_log)
+    world.restart(A)
+    world.run()
+    out("force_load", l1 + [on(A, store.wait_for_tables, ["fl", "fo"], 3.0),
+                            on(A, store.dirty_read, "fl", 2), on(A, store.dirty_read, "fl", 3),
+                            on(A, store.dirty_read, "fo", 1),
+                            on(A, store.system_info, "running_db_nodes")])
 
 
 def erl_available() -> bool:
