@@ -13,7 +13,8 @@ for byte.
 
 Layers, bottom up: ``net`` (links, connections, signals in flight),
 ``chaos`` (the faults a world can suffer), ``world`` (nodes, connections up
-and down, OTP's failure semantics), ``api`` (what a process asks:
+and down, OTP's failure semantics), ``overlap`` (OTP 25 global's
+``prevent_overlapping_partitions``, when a world asks for it), ``api`` (what a process asks:
 ``node()``, ``monitor_node``, ...), ``rpc``, ``faults`` (schedules as data).
 """
 from .api import connect_node, disconnect_node, monitor_node, monitor_nodes, node, nodes

@@ -548,6 +548,20 @@ scenarios() ->
          view(B, [A, C, D]),
          drain(2)                             % nodeup c, d
      end},
+     {pop_node_stops, fun() ->
+         %% three nodes, c stops: a and b lose it at about the same moment
+         %% and stay connected (the far node of every lost_connection is c)
+         B = nd(b), C = nd(c), A = node(),
+         connect(B), connect(C),
+         log([a, nodes, wait_nodes([B, C])]),
+         net_kernel:monitor_nodes(true),
+         stop_node(C),
+         drain(1),                            % nodedown c
+         timer:sleep(500),
+         log([a, nodes, lists:sort(nodes())]),
+         view(B, [A]),
+         drain(0)
+     end},
      {pop_frozen_pair, fun() ->
          %% c and d frozen until a and b time out: not a partition under
          %% this option (see README.md, Known differences)

@@ -608,6 +608,21 @@ async def pop_full_split(t):
 
 
 @scenario
+async def pop_node_stops(t):
+    b, c, a = nd("b"), nd("c"), labrt.node()
+    await connect(b)
+    await connect(c)
+    t.log("a", "nodes", await wait_nodes([b, c]))
+    labrt.monitor_nodes(True)
+    await stop_node(t, c)
+    await drain(t, 1)
+    await sleep(0.5)
+    t.log("a", "nodes", sorted(labrt.nodes()))
+    await view(t, b, [a])
+    await drain(t, 0)
+
+
+@scenario
 async def pop_frozen_pair(t):
     b, c, d, a, me = nd("b"), nd("c"), nd("d"), labrt.node(), self()
     await connect(b)
