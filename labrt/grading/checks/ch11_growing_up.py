@@ -38,10 +38,8 @@ import random
 import labrt
 from labrt import TIMEOUT, monitor_node, now, receive, register, self, send, sleep, spawn
 from labrt.dist import Crash, Drop, FaultSchedule, Heal, Partition, Restart
-from labrt.grading.core import NotDone, describe_reason
-
-from ..core import Fail, Task, public
-from ._kit import scenario
+from labrt.grading import Fail, NotDone, Task, public, scenario
+from labrt.grading.core import describe_reason
 
 NOTEBOOK = "ch11-growing-up"
 SHOP = "shop@web"
