@@ -34,9 +34,9 @@ schedule's interesting parts are minutes long.  So the month is *condensed*:
 each incident of the schedule (a few faults close together) runs at real
 speed in a window from 20 s before its first fault to 40 s after its last
 one, and each stretch between incidents (hours or days without faults) is
-40 s of simulated time with four purchases.  Inside a window the traffic is
+40 s of simulated time with three purchases.  Inside a window the traffic is
 dense around every fault event (a purchase every 0.5 s from 1 s before to
-10 s after it) and sparse elsewhere (one every 10 s).  Every purchase stands
+6 s after it) and sparse elsewhere (one every 20 s).  Every purchase stands
 for the real purchases of its slot of the month, from chapter 1's traffic
 model (December 2012, 2.5 million purchases, a daily and a yearly shape), so
 availability is Klarna's: the share of the month's purchases decided.  This
@@ -84,8 +84,8 @@ RECOVERY_TARGET = 10.0      # seconds
 TICK = 2.0                  # a silent link is noticed after 2 s
 CLIENT_LIMIT = 10.0         # a client process still running after this is stopped
 START, SETUP_AT = 5.0, 1.0
-PRE, POST, QUIET, QUIET_N = 20.0, 40.0, 40.0, 4
-DENSE_BEFORE, DENSE_AFTER, DENSE_SLOT, SPARSE_SLOT = 1.0, 10.0, 0.5, 10.0
+PRE, POST, QUIET, QUIET_N = 20.0, 40.0, 40.0, 3
+DENSE_BEFORE, DENSE_AFTER, DENSE_SLOT, SPARSE_SLOT = 1.0, 6.0, 0.5, 20.0
 SETTLE = 20.0               # after the traffic, before the ledgers are read
 MONTH_TOTAL = 2_500_000
 HOUR, DAY = 3600.0, 86400.0
