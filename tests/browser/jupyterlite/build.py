@@ -45,6 +45,7 @@ OUTPUT = ROOT / "_build" / "html" / "lite"
 EXERCISES = ROOT / "exercises"
 EXECUTED = ROOT / "_build" / "jupyter_execute" / "book"
 LIB = ROOT / "book" / "_lib"
+BOOK_SOURCES = ROOT / "book"       # pages (*.md) and erlang/*.erl, read by the pages' checks
 
 JUPYTERLITE = "0.8.6"                 # jupyterlite-core and jupyterlite-pyodide-kernel
 TOOLS = [f"jupyterlite-core=={JUPYTERLITE}", f"jupyterlite-pyodide-kernel=={JUPYTERLITE}",
@@ -145,13 +146,20 @@ def wheel_requires(wheel: Path) -> list[str]:
 
 
 def course_lib_wheel(wheels: Path) -> Path:
-    """book/_lib as a pure-Python wheel holding the package `_lib`."""
+    """book/_lib as a pure-Python wheel holding the package `_lib`, and beside it (in
+    site-packages, where `_lib.numbers.BOOK`, the folder above `_lib`, points) the
+    book's page sources and Erlang snippets: part 2's pages end with a check that reads
+    them (`nums.check()`: every number the prose states is the one the code computed;
+    ch09/ch10 also compare their Erlang snippet's expected lines with the page). With
+    the sources there, that check runs in the browser too, on Pyodide's own numbers."""
     for old in wheels.glob(f"{COURSE_LIB}-*.whl"):
         old.unlink()
     wheel = wheels / f"{COURSE_LIB}-0.1.0-py3-none-any.whl"
     info = f"{COURSE_LIB}-0.1.0.dist-info"
     files = {f"_lib/{p.name}": p.read_bytes() for p in sorted(LIB.glob("*.py"))}
     files.setdefault("_lib/__init__.py", b"")
+    files |= {p.name: p.read_bytes() for p in sorted(BOOK_SOURCES.glob("*.md"))}
+    files |= {f"erlang/{p.name}": p.read_bytes() for p in sorted((BOOK_SOURCES / "erlang").glob("*.erl"))}
     files[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {COURSE_LIB}\n"
                                  "Version: 0.1.0\n").encode()
     files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: build.py\n"
@@ -232,8 +240,10 @@ def pyodide_distribution(py: Path, version: str) -> Path:
     # labrt and the extra wheels become lock packages too (labrt is preloaded)
     for wheel in extra:
         name = normal(wheel.name.split("-")[0])   # the lock's keys are PEP 503 names
+        # importable top-level names: modules, and folders holding Python code
+        # (course-lib's page sources and erlang/ are files, not imports)
         top = {n.split("/")[0] for n in zipfile.ZipFile(wheel).namelist()
-               if not n.split("/")[0].endswith((".dist-info", ".data"))}
+               if not n.split("/")[0].endswith((".dist-info", ".data")) and n.endswith(".py")}
         lock["packages"][name] = {
             "name": name, "version": wheel.name.split("-")[1], "file_name": wheel.name,
             "install_dir": "site", "sha256": sha256(wheel), "package_type": "package",

@@ -17,8 +17,19 @@ traceback the reader cannot do anything about:
 note that says what it needs and where to run it, and running it prints the note.  Its
 saved output is kept.  A cell that uses a name only such a cell defines (ch01's
 ``busiest_load`` comes from the numpy cell) is rewritten too, naming that cell's reason,
-so "Run all" goes through a page without an error.  The rules are textual (a regular
-expression per need) plus a small name analysis with ``ast``; tests/browser checks the
+so "Run all" goes through a page without an error.
+
+Not every line of such a cell is lost: a top-level statement that only *defines*
+something and needs nothing missing (an import of a module Pyodide has, a ``def`` or
+``class`` whose code uses nothing missing, an assignment of a value computed without a
+call, such as ch10's list of the day's events above its plot) still runs, in its place,
+so the cells below can use the name.  Anything else in the cell (a call, a loop, an
+assignment from a call) is commented out: running half of it could print or change
+something the static page does not show.  A cell that does not parse (an IPython magic)
+is commented out whole.
+
+The rules are textual (a regular expression per need) plus a small name analysis with
+``ast``; tests/browser/test_lite_pages.py tests them and test_browser_version.py checks the
 outcome by running pages in Pyodide.
 """
 from __future__ import annotations
@@ -40,6 +51,7 @@ NEEDS = [
      re.compile(r"\blabrt\.explore\b|from labrt import explore")),
 ]
 MARK = "# In your browser this cell cannot run:"
+PART_MARK = "# In your browser part of this cell cannot run:"
 
 
 # modules a rewritten cell imports that are missing in the browser: what it imports from
@@ -104,16 +116,125 @@ def reason(source: str) -> str | None:
     return None
 
 
-def note(why: str) -> str:
-    return (f"This cell needs {why}. Its output on the page (and below) comes from a "
+def note(why: str, partly: bool = False) -> str:
+    what = ("The lines commented out below need" if partly else "This cell needs")
+    return (f"{what} {why}. Its output on the page (and below) comes from a "
             "local kernel: run this page locally with `make lab` to run it.")
 
 
-def rewrite(source: str, why: str) -> str:
-    """The cell's code, commented out under a note that running it prints."""
-    text = note(why)
-    code = "\n".join("#     " + line if line else "#" for line in source.splitlines())
-    return f"{MARK}\n# {text}\n#\n{code}\nprint({text!r})\n"
+def rewrite(source: str, why: str, keep: list[tuple[int, int]] = ()) -> str:
+    """The cell's code, commented out under a note that running it prints; the line
+    ranges ``keep`` (1-based, inclusive: statements that still run) stay as they are."""
+    text = note(why, partly=bool(keep))
+    kept = {n for first, last in keep for n in range(first, last + 1)}
+    code = "\n".join(line if n in kept else ("#     " + line if line else "#")
+                     for n, line in enumerate(source.splitlines(), 1))
+    return f"{PART_MARK if keep else MARK}\n# {text}\n#\n{code}\nprint({text!r})\n"
+
+
+def _calls(node: ast.AST) -> bool:
+    return any(isinstance(n, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr))
+               for n in ast.walk(node))
+
+
+def _runs_now(stmt: ast.stmt) -> list[ast.AST]:
+    """What a definition evaluates when it runs (not a function's body, which runs when
+    called): decorators, defaults, bases, and a class's body."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [*stmt.decorator_list, *stmt.args.defaults,
+                *[d for d in stmt.args.kw_defaults if d is not None]]
+    if isinstance(stmt, ast.ClassDef):
+        return [*stmt.decorator_list, *stmt.bases, *stmt.keywords,
+                *[n for b in stmt.body for n in _runs_now(b)]]
+    return [stmt]
+
+
+def _defines_only(stmt: ast.stmt, segment: str, blocked: set[str]) -> bool:
+    """Whether a top-level statement of a cell that cannot run may still run: it only
+    binds names, without a call, and needs nothing missing."""
+    if reason(segment) is not None or _used(segment) & blocked:
+        return False
+    if isinstance(stmt, ast.Import):
+        return not any(MISSING.match(a.name) for a in stmt.names)
+    if isinstance(stmt, ast.ImportFrom):
+        return (stmt.level == 0 and bool(stmt.module) and not MISSING.match(stmt.module)
+                and not (stmt.module == "labrt" and any(a.name == "explore" for a in stmt.names)))
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return not any(_calls(n) for n in _runs_now(stmt))
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        plain = all(isinstance(n, (ast.Name, ast.Tuple, ast.List, ast.Starred, ast.expr_context))
+                    for t in targets for n in ast.walk(t))       # no x[i] = or x.a =
+        return plain and stmt.value is not None and not _calls(stmt.value)
+    return False
+
+
+def _kept(source: str, blocked: set[str]) -> tuple[list[tuple[int, int]], set[str], bool]:
+    """Of a cell that cannot run: the line ranges (1-based, inclusive) of the statements
+    that still run (see _defines_only), the names only they bind, and whether the
+    cell parsed."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return [], set(), False
+    lines = source.splitlines()
+    spans = [(min([st.lineno] + [d.lineno for d in getattr(st, "decorator_list", [])]),
+              st.end_lineno, st) for st in tree.body]
+    local = set(blocked)            # names missing so far, this cell's included
+    keep, kept_names = [], set()
+    for i, (first, last, stmt) in enumerate(spans):
+        segment = "\n".join(lines[first - 1:last])
+        # a statement sharing a line with another (`a = 1; f()`) goes with the cell
+        shares = any(j != i and f <= last and first <= l for j, (f, l, _) in enumerate(spans))
+        if not shares and _defines_only(stmt, segment, local):
+            names = _binds(stmt)
+            keep.append((first, last))
+            kept_names |= names
+            local -= names
+        else:
+            names = _bound_any(segment) - _params(stmt)
+            local |= names
+            kept_names -= names | _changed(stmt)
+    if len(keep) < len(spans):
+        # a kept function may set globals when a commented-out line calls it (ch03's
+        # threads run deposit_many, which sets `balance`): those are not as on the page
+        kept_names -= {n for st in tree.body for g in ast.walk(st)
+                       if isinstance(g, (ast.Global, ast.Nonlocal)) for n in g.names}
+    return keep, kept_names, True
+
+
+def _changed(stmt: ast.stmt) -> set[str]:
+    """Names whose object a statement changes in place: `x.a = ...`, `x[i] = ...`,
+    `x += ...`, `x.append(...)` (a call of one of its methods)."""
+    names = set()
+    for n in ast.walk(stmt):
+        target = None
+        if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            target = n.value
+        elif isinstance(n, ast.AugAssign):
+            target = n.target
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            target = n.func.value
+        while isinstance(target, (ast.Attribute, ast.Subscript)):
+            target = target.value
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+    return names
+
+
+def _binds(stmt: ast.stmt) -> set[str]:
+    """The names a kept statement (an import, a definition, a plain assignment) binds."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in stmt.names}
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def _params(stmt: ast.stmt) -> set[str]:
+    """Parameter names inside a statement (local to their functions, not bound by it)."""
+    return {n.arg for n in ast.walk(stmt) if isinstance(n, ast.arg)}
 
 
 def browser_cells(nb: dict) -> tuple[dict, list[tuple[int, str]]]:
@@ -137,9 +258,14 @@ def browser_cells(nb: dict) -> tuple[dict, list[tuple[int, str]]]:
             for name in _bound_any(source):  # a name redefined here is fine again
                 blocked.pop(name, None)
             continue
-        for name in _bound(source):
+        keep, kept_names, _parsed = _kept(source, set(blocked))
+        # what a line commented out binds is missing below; what only the kept lines
+        # bind is defined in the browser too
+        for name in _bound(source) - kept_names:
             blocked[name] = why
-        cell["source"] = rewrite(source, why)
+        for name in kept_names:
+            blocked.pop(name, None)
+        cell["source"] = rewrite(source, why, keep)
         cell.setdefault("metadata", {}).setdefault("tags", []).append("browser-cannot-run")
         changed.append((index, why))
     # unrun in the browser: `[ ]:` until the reader runs a cell (outputs stay)

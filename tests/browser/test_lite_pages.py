@@ -1,0 +1,108 @@
+"""The rules that make a book page's notebook fit for the browser (jupyterlite/pages.py),
+without a browser: which cells are commented out under a note, which of their lines
+still run, and which names later cells can no longer use. The browser tests
+(test_browser_version.py) check the outcome on the real pages in Pyodide."""
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent / "jupyterlite"))
+
+from pages import MARK, PART_MARK, browser_cells  # noqa: E402
+
+
+def notebook(*sources: str) -> dict:
+    return {"metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+            "cells": [{"cell_type": "code", "source": s, "metadata": {}, "outputs": [],
+                       "execution_count": 1} for s in sources]}
+
+
+def rewritten(*sources: str) -> tuple[list[str], list[int]]:
+    nb, changed = browser_cells(notebook(*sources))
+    return [c["source"] for c in nb["cells"]], [i for i, _ in changed]
+
+
+def run(source: str, env: dict) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(source, "<cell>", "exec"), env)
+    return out.getvalue()
+
+
+def test_a_numpy_cell_is_commented_out_and_says_why():
+    """A cell importing numpy keeps its code as comments and prints what it needs."""
+    (cell,), changed = rewritten("import numpy as np\nx = np.zeros(3)\nprint(x)")
+    assert changed == [0] and cell.startswith(MARK)
+    assert "#     x = np.zeros(3)" in cell
+    assert run(cell, {}).startswith("This cell needs numpy")
+
+
+def test_a_cell_using_a_missing_name_says_so_too():
+    """A cell that only uses a name the numpy cell defines is rewritten as well; one that
+    defines the name again is not."""
+    cells, changed = rewritten("import numpy as np\nload = np.max([1, 2])",
+                               "print(load)", "load = 3\nprint(load)")
+    assert changed == [0, 1]
+    assert cells[2] == "load = 3\nprint(load)"
+
+
+def test_definitions_without_calls_still_run():
+    """Above a plot, a literal list and a function that needs nothing missing still run,
+    so the next cell (not rewritten) can use them (ch10's events above its plot)."""
+    cells, changed = rewritten(
+        'import math\nmarks = [(4 * 3600, "a"), (9 * 3600, "b")]\n'
+        "def hours(m):\n    return [t / 3600 for t, _ in m]\n"
+        "first.plot_day(peak, marks)",
+        "print(len(marks), hours(marks), math.pi > 3)")
+    assert changed == [0] and cells[0].startswith(PART_MARK)
+    assert "\nmarks = [" in cells[0] and "\ndef hours(m):" in cells[0]
+    assert "#     first.plot_day(peak, marks)" in cells[0]
+    env: dict = {}
+    assert run(cells[0], env).startswith("The lines commented out below need numpy")
+    assert run(cells[1], env) == "2 [4.0, 9.0] True\n"
+
+
+def test_assignments_from_calls_and_missing_names_do_not_run():
+    """An assignment from a call, or from a name a commented-out line defines, is
+    commented out, and so is every later cell that uses it."""
+    cells, changed = rewritten(
+        "import numpy as np\nn = len([1])\nm = np\nk = 2\nplot_it(n)", "print(n)", "print(m)",
+        "print(k)")
+    assert changed == [0, 1, 2]
+    assert "#     n = len([1])" in cells[0] and "#     m = np" in cells[0]
+    assert "\nk = 2\n" in cells[0] and cells[3] == "print(k)"
+
+
+def test_a_name_changed_by_a_commented_out_line_is_missing_below():
+    """A kept global that a commented-out line changes (a method call on it, or a thread
+    running a kept function that sets it) is not the page's value: cells using it say so."""
+    cells, changed = rewritten(
+        "import threading\nlog = []\nbalance = 0\n"
+        "def deposit():\n    global balance\n    balance += 1\n"
+        "t = threading.Thread(target=deposit)\nlog.append(1)",
+        "print(balance)", "print(log)", "deposit()")
+    assert changed == [0, 1, 2]
+    assert cells[3] == "deposit()"        # the function itself is defined in the browser
+
+
+def test_a_cell_that_does_not_parse_is_commented_out_whole():
+    """An IPython magic in a cell that cannot run: the whole cell becomes comments."""
+    (cell,), _ = rewritten("%time import numpy\nx = 1")
+    assert cell.startswith(MARK) and "#     x = 1" in cell
+    assert run(cell, {}).startswith("This cell needs numpy")
+
+
+def test_lines_sharing_a_line_with_a_missing_call_do_not_run():
+    """`a = 1; plot_x(a)` is one line: it is commented out with the call."""
+    (cell, after), changed = rewritten("a = 1; plot_x(a)", "print(a)")
+    assert changed == [0, 1] and "#     a = 1; plot_x(a)" in cell
+
+
+def test_prompts_reset_and_kernel_is_pyodide():
+    """Every code cell opens unrun, and the notebook names the Pyodide kernel."""
+    nb, _ = browser_cells(notebook("x = 1"))
+    assert nb["cells"][0]["execution_count"] is None
+    assert nb["metadata"]["kernelspec"]["name"] == "python"
