@@ -94,3 +94,116 @@ def test_del_table_copy_of_the_last_copy_deletes_the_table():
     assert run_on(world, "a@h", store.system_info, "tables") == ["schema"]
     assert run_on(world, "a@h", store.del_table_copy, "kv", "b@h") == \
         ("aborted", ("no_exists", ("kv", "cstruct")))
+
+
+def test_a_disc_only_copy_keeps_no_records_in_ram_and_reads_its_file():
+    """A disc_only_copies table's reads go to its file: a change made to the file is what is read."""
+    world = cluster(NODES[:1])
+    a = "a@h"
+    assert run_on(world, a, store.create_table, "big", disc_only_copies=[a]) == ("atomic", "ok")
+    assert run_on(world, a, put, "big", 1, "x") == ("atomic", "ok")
+    r = world[a].ext[store.server.SLOT].replicas["big"]
+    assert not hasattr(r, "data")                        # no records in RAM
+    before = r.reads
+    assert run_on(world, a, store.transaction, lambda: store.read("big", 1)) == \
+        ("atomic", [("big", 1, "x")])
+    assert r.reads > before
+    world[a].disk["store/big.DAT"].entries.append(("write", ("big", 1, "edited")))
+    assert run_on(world, a, store.dirty_read, "big", 1) == [("big", 1, "edited")]
+    assert run_on(world, a, store.table_info, "big", "storage_type") == "disc_only_copies"
+    assert "store/LATEST.LOG" not in world[a].disk or not world[a].disk["store/LATEST.LOG"].entries
+
+
+def test_a_disc_only_table_survives_a_power_cut_without_a_log():
+    """A commit to a disc-only copy is in its file at once: a crash right after loses nothing."""
+    world = cluster(NODES[:1])
+    a = "a@h"
+    assert run_on(world, a, store.create_table, "big", disc_only_copies=[a],
+                  type="bag") == ("atomic", "ok")
+    for v in range(40):                                  # past the rewrite threshold
+        assert run_on(world, a, put, "big", v % 3, v) == ("atomic", "ok")
+    assert run_on(world, a, store.dirty_delete, "big", 2) == "ok"
+    world.crash(a)
+    world.run()
+    world.restart(a)
+    world.run()
+    assert run_on(world, a, store.wait_for_tables, ["big"], 1.0) == "ok"
+    assert run_on(world, a, store.table_info, "big", "size") == 27
+    assert len(world[a].disk["store/big.DAT"].entries) <= 2 * 27 + 1
+
+
+def test_add_and_delete_a_disc_only_copy_on_another_node():
+    """add_table_copy(..., "disc_only_copies") loads the table into b's file; del_table_copy removes it."""
+    world = cluster(NODES[:2])
+    assert run_on(world, "a@h", store.create_table, "kv", disc_copies=["a@h"]) == ("atomic", "ok")
+    assert run_on(world, "a@h", put, "kv", 1, "x") == ("atomic", "ok")
+    assert run_on(world, "a@h", store.add_table_copy, "kv", "b@h", "disc_only_copies") == \
+        ("atomic", "ok")
+    assert run_on(world, "b@h", store.wait_for_tables, ["kv"], 1.0) == "ok"
+    assert world["b@h"].disk["store/kv.DAT"].entries == [("write", ("kv", 1, "x"))]
+    assert run_on(world, "a@h", put, "kv", 2, "y") == ("atomic", "ok")
+    assert run_on(world, "b@h", store.dirty_read, "kv", 2) == [("kv", 2, "y")]
+    assert run_on(world, "a@h", store.del_table_copy, "kv", "b@h") == ("atomic", "ok")
+    assert "store/kv.DAT" not in world["b@h"].disk
+
+
+def _both_down(first, last):
+    """a and b hold kv on disc; ``first`` stops, ``last`` writes x=2 and stops."""
+    world = cluster(NODES[:2])
+    assert run_on(world, "a@h", store.create_table, "kv",
+                  disc_copies=["a@h", "b@h"]) == ("atomic", "ok")
+    assert run_on(world, "a@h", put, "kv", 1, "x") == ("atomic", "ok")
+    for n in (first, last):
+        run_on(world, n, store.sync_log)
+        world.crash(n)
+        world.run()
+        if n == first:
+            assert run_on(world, last, put, "kv", 2, "y") == ("atomic", "ok")
+    return world
+
+
+def test_a_disc_copy_waits_for_the_node_that_went_down_last():
+    """Started alone, the node that went down first waits (its copy is older); the other loads."""
+    world = _both_down("b@h", "a@h")
+    world.restart("b@h")
+    world.run()
+    assert run_on(world, "b@h", store.wait_for_tables, ["kv"], 1.0) == ("timeout", ["kv"])
+    world.restart("a@h")
+    world.run()
+    assert run_on(world, "b@h", store.wait_for_tables, ["kv"], 1.0) == "ok"
+    assert run_on(world, "b@h", store.dirty_read, "kv", 2) == [("kv", 2, "y")]
+
+
+def test_force_load_table_loads_the_older_local_copy():
+    """force_load_table gives up waiting: b serves its own older copy, and a later copies it."""
+    world = _both_down("b@h", "a@h")
+    world.restart("b@h")
+    world.run()
+    assert run_on(world, "b@h", store.force_load_table, "kv") == "yes"
+    assert run_on(world, "b@h", store.dirty_read, "kv", 2) == []
+    assert run_on(world, "b@h", store.force_load_table, "kv") == "yes"
+    world.restart("a@h")
+    world.run()
+    assert run_on(world, "a@h", store.wait_for_tables, ["kv"], 1.0) == "ok"
+    assert run_on(world, "a@h", store.dirty_read, "kv", 2) == []     # as Mnesia: a copies b
+
+
+def test_two_copies_that_went_down_together_load_once_both_are_back():
+    """Neither logged the other down (a crash of both): when both are up the smaller one loads."""
+    world = cluster(NODES[:2])
+    assert run_on(world, "a@h", store.create_table, "kv",
+                  disc_copies=["a@h", "b@h"]) == ("atomic", "ok")
+    assert run_on(world, "a@h", put, "kv", 1, "x") == ("atomic", "ok")
+    for n in ("a@h", "b@h"):
+        run_on(world, n, store.sync_log)
+    world.crash("a@h")
+    world.crash("b@h")
+    world.run()
+    world.restart("b@h")
+    world.run()
+    assert run_on(world, "b@h", store.wait_for_tables, ["kv"], 1.0) == ("timeout", ["kv"])
+    world.restart("a@h")
+    world.run()
+    for n in ("a@h", "b@h"):
+        assert run_on(world, n, store.wait_for_tables, ["kv"], 1.0) == "ok"
+        assert run_on(world, n, store.dirty_read, "kv", 1) == [("kv", 1, "x")]

@@ -2,9 +2,9 @@
 sees, each with its own seed (other amounts, other instants, other network draws).
 
 * hidden month 1 (seed 2): a server of site 1 down for 15 minutes, the web cut off
-  from site 1 for two minutes, a power cut of all three servers (40 s), and the
+  from site 1 for two minutes, a power cut of all three servers (40 s), the
   service killed on every server twice, 3 s apart (a supervisor that allows one
-  restart gives up);
+  restart gives up), then the web's link to a slow for a minute;
 * hidden month 2 (seed 3): c down, and a down as well while c is away (only b
   serves); a dies and b dies 20 s later; the web's links to a and b slow (1 s each
   way, longer than the course client's timeout); a short cut between the web and a,
@@ -23,7 +23,8 @@ MONTH1 = [
     [3, 9, 0, [[0, "crash", [B]], [900, "restart", [B]]]],
     [9, 21, 0, [[0, "partition", [SHOP], [A, B]], [120, "heal"]]],
     [17, 14, 0, [[0, "crash", [A, B, C]], [40, "restart", [A, B, C]]]],
-    [24, 11, 0, [[0, "kill", [A, B, C]], [3, "kill", [A, B, C]]]],
+    [24, 11, 0, [[0, "kill", [A, B, C]], [3, "kill", [A, B, C]],
+                 [30, "slow", SHOP, A, 0.6], [90, "unslow", SHOP, A]]],
 ]
 MONTH2 = [
     [2, 13, 0, [[0, "crash", [C]], [60, "crash", [A]], [200, "restart", [A]],

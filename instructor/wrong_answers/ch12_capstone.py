@@ -2,7 +2,9 @@
 format): each is the reference answer with one plausible mistake, written as a
 replacement so that the mistake is easy to see. The ones marked ``public=False`` pass
 the published month and fail a hidden one: a power cut of every server, a supervisor
-killed twice in a few seconds, b the only server left, the web cut off from site 1."""
+killed twice in a few seconds, b the only server left, a slow link while the client
+sticks to a server that answers (the published month's client has moved off a by the
+time a is slow, so only a hidden month shows that retries are recorded twice)."""
 TABLES = '''
 async def setup():
     await store.create_table("purchases", attributes=("order", "decision"),
@@ -84,13 +86,8 @@ def _w(base: str, old: str, new: str) -> str:
     return base.replace(old, new, 1)
 
 
-AVAILABILITY = "availability of at least 99.99 %"
-
-WRONG = [
-    # ---- Task 1: the ledger ---------------------------------------------------------
-    dict(task="capstone_tables", label="every attempt is a new record (keyed by a fresh id)",
-         says="duplicated purchases",
-         code=_w(_w(TABLES, 'attributes=("order", "decision")', 'attributes=("key", "order", "decision")'),
+#: Task 1's tables without idempotency: every request a record of its own.
+FRESH_KEY = (_w(_w(TABLES, 'attributes=("order", "decision")', 'attributes=("key", "order", "decision")'),
                  '''        old = await store.read("purchases", order_id)
         if old:
             return old[0][2]
@@ -99,7 +96,15 @@ WRONG = [
                  '''        decision = decide(amount)
         await store.write(("purchases", (labrt.node(), now(), order_id), order_id, decision))''')
          .replace('("purchases", "_", "_")', '("purchases", "_", "_", "_")')
-         .replace("[(r[1], r[2]) for r", "[(r[2], r[3]) for r")),
+         .replace("[(r[1], r[2]) for r", "[(r[2], r[3]) for r"))
+
+AVAILABILITY = "availability of at least 99.99 %"
+
+WRONG = [
+    # ---- Task 1: the ledger ---------------------------------------------------------
+    dict(task="capstone_tables", label="every attempt is a new record (keyed by a fresh id)",
+         says="duplicated purchases",
+         code=FRESH_KEY),
     dict(task="capstone_tables", label="copies on site 1 only, in RAM (a power cut of dc1 loses them)",
          says="lost purchases",
          code=_w(TABLES, "disc_copies=list(SERVERS)", 'ram_copies=["a@dc1", "b@dc1"]')),
@@ -109,6 +114,17 @@ WRONG = [
     dict(task="capstone_tables", label="acknowledged before the log is on disk (transaction, not sync_transaction)",
          says="lost purchases", public=False, caught_by="hidden month 1",
          code=_w(TABLES, "await store.sync_transaction(once)", "await store.transaction(once)")),
+    dict(task="capstone_tables", label="dirty_read and dirty_write instead of a synced transaction",
+         says="lost purchases", public=False, caught_by="hidden month 1",
+         code=_w(TABLES, '''    got = await store.sync_transaction(once)
+    if got[0] != "atomic":
+        labrt.exit(("not_recorded", got[1]))
+    return got[1]''', '''    old = await store.dirty_read("purchases", order_id)
+    if old:
+        return old[0][2]
+    decision = decide(amount)
+    await store.dirty_write(("purchases", order_id, decision))
+    return decision''')),
     dict(task="capstone_tables", label="the decision is answered even when the write aborted",
          says="lost purchases",
          code=_w(_w(TABLES, "disc_copies=list(SERVERS)", 'disc_copies=["c@dc2"]'),
@@ -143,6 +159,8 @@ WRONG = [
          says="lost purchases",
          code=_w(CLIENT, '("buy", order_id, amount, me)', '("buy", order_id * 10 + k, amount, me)')
          .replace("and m[1] == order_id", "and m[1] // 10 == order_id")),
+    dict(task="capstone", label="record is not idempotent (a fresh record for every request)",
+         says="duplicated purchases", public=False, caught_by="the peak day", code=FRESH_KEY),
     dict(task="capstone", label="tables only on site 1 (disc_copies on a and b)",
          says=AVAILABILITY,
          code=_w(TABLES, "disc_copies=list(SERVERS)", 'disc_copies=["a@dc1", "b@dc1"]')),

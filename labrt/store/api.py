@@ -106,17 +106,18 @@ async def _local(req):
 
 
 async def create_table(name, attributes=("key", "val"), type="set", index=(), ram_copies=(),
-                       disc_copies=(), majority=False, keypos=1, record_name=None):
+                       disc_copies=(), majority=False, keypos=1, record_name=None,
+                       disc_only_copies=()):
     """Mnesia's create_table: ``("atomic", "ok")`` or ``("aborted", reason)``.
 
     With no copies given, a RAM copy on this node (Mnesia's default).
     """
     ns = _ns()
-    if not ram_copies and not disc_copies:
+    if not ram_copies and not disc_copies and not disc_only_copies:
         ram_copies = [ns.name]
     try:
         d = make_def(name, attributes, type, index, ram_copies, disc_copies, majority,
-                     keypos, record_name)
+                     keypos, record_name, disc_only_copies)
     except ValueError as e:
         return ("aborted", e.args[0])
     if name in ns.defs:
@@ -153,7 +154,8 @@ async def add_table_copy(tab, node, copy_type="ram_copies"):
     return result
 
 
-_INFO = ("all", "arity", "attributes", "disc_copies", "index", "majority", "master_nodes",
+_INFO = ("all", "arity", "attributes", "disc_copies", "disc_only_copies", "index", "majority",
+         "master_nodes", "storage_type",
          "ram_copies", "record_name", "size", "type", "where_to_read", "where_to_write")
 
 
@@ -179,6 +181,8 @@ def table_info(tab, item):
         return nodes[0] if nodes else "nowhere"
     if item == "attributes":
         return list(d.attributes)
+    if item == "storage_type":
+        return d.copy_type(ns.name) or "unknown"
     if item == "index":
         return list(d.index)
     if item == "master_nodes":

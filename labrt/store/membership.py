@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from labrt import gen_server
 
-from .replica import Replica
+from .disconly import new_replica
 
 SERVER = "labrt_store"
 LOG = "LATEST.LOG"
@@ -51,7 +51,7 @@ class Membership:
         for tab, d in ns.defs.items():
             kind = d.copy_type(ns.name)
             if kind is not None:
-                r = ns.replicas[tab] = Replica(d)
+                r = ns.replicas[tab] = new_replica(d, ns.name, ns.disk)
                 if kind == "disc_copies":
                     for rec in ns.disk.read(tab + ".DCD"):
                         r.apply(("write", rec))
@@ -93,7 +93,33 @@ class Membership:
             ns.loading[tab] = others[0]
             gen_server.cast((SERVER, others[0]), ("copy_request", tab, ns.name))
             return
-        self._loaded(ns, tab)
+        if self._may_load_local(ns, tab):
+            return self._loaded(ns, tab)
+        ns.loading[tab] = None                  # wait for a better copy (see the doc)
+        self._tell_waiting(ns)
+
+    def _may_load_local(self, ns, tab):
+        """Mnesia's last_consistent_replica and orphan rules, when no copy is active."""
+        d = ns.defs[tab]
+        disc = [n for n in d.nodes() if n != ns.name and d.copy_type(n) != "ram_copies"]
+        if not disc:
+            return True                         # nobody else has it on disc
+        if d.copy_type(ns.name) == "ram_copies":
+            return False                        # an empty RAM copy waits for a disc one
+        if not [n for n in disc if n not in ns.boot_down]:
+            return True                         # every other disc copy went down first
+        return ns.name < min(disc) and all(     # all of them here and waiting: smallest
+            n in ns.running and tab in ns.peer_waiting.get(n, ()) for n in disc)
+
+    def _waiting(self, ns):
+        return sorted(t for t, src in ns.loading.items() if src is None)
+
+    def _tell_waiting(self, ns):
+        now = self._waiting(ns)
+        if now != ns.told_waiting:
+            ns.told_waiting = now
+            for n in sorted(ns.running - {ns.name}):
+                gen_server.cast((SERVER, n), ("waiting", ns.name, now))
 
     def _loaded(self, ns, tab, records=None, w2w=()):
         r = ns.replicas[tab]
@@ -155,7 +181,7 @@ class Membership:
             self._persist_down(ns)
         info = {"defs": dict(ns.defs), "w2w": {t: ns.active(t) for t in ns.defs},
                 "db_nodes": list(ns.db_nodes), "running": sorted(ns.running - {node}),
-                "last": ns.last_commit}
+                "last": ns.last_commit, "waiting": self._waiting(ns)}
         gen_server.cast((SERVER, node), ("join_reply", ns.name,
                                          "inconsistent" if inconsistent else "ok", info))
 
@@ -168,6 +194,7 @@ class Membership:
                 self._leave(ns, node)              # a late answer from another island
                 return
             ns.peers[node] = info
+            ns.peer_waiting[node] = set(info["waiting"])
             ns.running.add(node)
             if node in ns.down_log:
                 ns.down_log.discard(node)
@@ -178,7 +205,7 @@ class Membership:
                     ns.defs[tab] = d
                     changed = True
                     if d.copy_type(ns.name) is not None and tab not in ns.replicas:
-                        ns.replicas[tab] = Replica(d)
+                        ns.replicas[tab] = new_replica(d, ns.name, ns.disk)
                 ns.w2w.setdefault(tab, set()).update(
                     n for n in info["w2w"][tab] if n != ns.name)
             if changed:
@@ -190,6 +217,7 @@ class Membership:
 
     def _node_gone(self, ns, node):
         ns.running.discard(node)
+        ns.peer_waiting.pop(node, None)
         for s in ns.w2w.values():
             s.discard(node)
         for tab, src in list(ns.loading.items()):

@@ -9,7 +9,8 @@ attribute names), which element is the key (``keypos``: a Python tuple
 index, 1 by default, which is Erlang's ``{keypos, 2}``, the first
 attribute), whether it is a ``set`` (one record per key) or a ``bag``
 (several distinct records per key), which attributes are indexed, and where
-its copies live: a ``{node: "ram_copies" | "disc_copies"}`` mapping.
+its copies live: a ``{node: "ram_copies" | "disc_copies" |
+"disc_only_copies"}`` mapping (a disc-only copy is ``disconly.py``'s).
 
 A :class:`Replica` is one node's copy of a table's records: a dict from key
 to record (set) or to a list of records (bag), plus one dict per index from
@@ -38,7 +39,7 @@ from .._values import ANY
 
 __all__ = ["TableDef", "Replica", "match", "run_select", "COPY_TYPES"]
 
-COPY_TYPES = ("ram_copies", "disc_copies")
+COPY_TYPES = ("ram_copies", "disc_copies", "disc_only_copies")
 TYPES = ("set", "bag")
 
 
@@ -98,7 +99,7 @@ class TableDef:
 
 
 def make_def(name, attributes=("key", "val"), type="set", index=(), ram_copies=(),
-             disc_copies=(), majority=False, keypos=1, record_name=None):
+             disc_copies=(), majority=False, keypos=1, record_name=None, disc_only_copies=()):
     """A checked :class:`TableDef` from create_table's options, or raise ValueError."""
     if type not in TYPES:
         raise ValueError(("bad_type", name, type))
@@ -108,7 +109,8 @@ def make_def(name, attributes=("key", "val"), type="set", index=(), ram_copies=(
     if not 1 <= keypos <= len(attributes):
         raise ValueError(("bad_type", name, ("keypos", keypos)))
     copies = {}
-    for kind, nodes in (("ram_copies", ram_copies), ("disc_copies", disc_copies)):
+    for kind, nodes in (("ram_copies", ram_copies), ("disc_copies", disc_copies),
+                        ("disc_only_copies", disc_only_copies)):
         for n in ([nodes] if isinstance(nodes, str) else nodes):
             if n in copies:
                 raise ValueError(("combine_error", name, n))

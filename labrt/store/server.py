@@ -46,6 +46,7 @@ from __future__ import annotations
 import labrt
 from labrt import Down, gen_server
 
+from .disconly import new_replica
 from .disk import SimDisk
 from .locks import TABLE, LockTable
 from .membership import Membership
@@ -93,6 +94,9 @@ class NodeStore:
         self.table_waiters: list = []       # [token, from_, tabs]
         self.joining: set = set()
         self.peers: dict = {}               # node -> its join answer (running set, last)
+        self.boot_down: set = set()         # nodes logged down before this start
+        self.peer_waiting: dict = {}        # node -> tables it waits to load
+        self.told_waiting: list = []
         self.booted = False
         self.stash: list = []               # requests for tables still loading
         self.unsynced_commits = 0
@@ -146,6 +150,7 @@ class StoreServer(Membership, SchemaOps, gen_server.GenServer):
             ns.defs[d["name"]] = def_from_data(d)
         down = disk.read("down")
         ns.down_log = set(down[-1]) if down else set()
+        ns.boot_down = set(ns.down_log)
         masters = disk.read("masters")
         ns.masters = dict(masters[-1]) if masters else {}
         self._rebuild(ns)
@@ -397,10 +402,12 @@ class StoreServer(Membership, SchemaOps, gen_server.GenServer):
         ns.defs[d.name] = d
         ns.w2w[d.name] = {n for n in d.nodes() if n in ns.running}
         if d.copy_type(ns.name) is not None:
-            ns.replicas[d.name] = Replica(d)
+            r = ns.replicas[d.name] = new_replica(d, ns.name, ns.disk)
             ns.loaded.add(d.name)
             if d.copy_type(ns.name) == "disc_copies":
                 ns.disk.replace(d.name + ".DCD", [])
+            elif d.copy_type(ns.name) == "disc_only_copies":
+                r.load([])
         self._persist_schema(ns)
         self._wake_waiters(ns)
         return ("atomic", "ok")
@@ -417,7 +424,7 @@ class StoreServer(Membership, SchemaOps, gen_server.GenServer):
                 r.defn = d
         self._persist_schema(ns)
         if node == ns.name:
-            ns.replicas[tab] = Replica(d)
+            ns.replicas[tab] = new_replica(d, ns.name, ns.disk)
             if ns.booted:
                 self._load(ns, tab)
         return ("atomic", "ok")
@@ -491,8 +498,15 @@ class StoreServer(Membership, SchemaOps, gen_server.GenServer):
             _, tab, records, w2w = msg
             if tab in ns.loading:
                 self._loaded(ns, tab, records, w2w)
+        elif kind == "waiting":                    # tables another node cannot load yet
+            _, node, tabs = msg
+            if node in ns.running:
+                ns.peer_waiting[node] = set(tabs)
+                if ns.booted:
+                    self._retry_waiting(ns)
         elif kind == "w2w_add":
             _, tab, node = msg
+            ns.peer_waiting.get(node, set()).discard(tab)
             if node in ns.running:
                 ns.w2w.setdefault(tab, set()).add(node)
                 if ns.booted:

@@ -184,7 +184,7 @@ def run_labrt() -> list[str]:
     w2 = _on(world, B, store.wait_for_tables, ["kv"], 5.0)
     out("master_nodes", [w1, w2, _on(world, B, read, 1), _on(world, B, read, 2),
                          _on(world, B, store.system_info, "running_db_nodes")])
-    schema_scenarios(out)
+    force_load_scenario(schema_scenarios(out), out)
     lines.append("=== end")
     return lines
 
@@ -230,7 +230,8 @@ def force_load_scenario(world, out):
     """b stops first, a writes and stops, b starts alone: tables wait; force_load_table."""
     on = functools.partial(_on, world)
     for name, kind in (("fl", "disc_copies"), ("fr", "ram_copies"), ("fo", "disc_only_copies")):
-        assert on(A, store.create_table, name, ("k", "v"), **{kind: [A, B]}) == ("atomic", "ok")
+        make = functools.partial(store.create_table, name, ("k", "v"), **{kind: [A, B]})
+        assert on(A, make) == ("atomic", "ok")
         on(A, store.dirty_write, (name, 1, "x"))
     for n in (B, A):                           # b stops first; a writes, then stops
         on(n, store.sync_log)

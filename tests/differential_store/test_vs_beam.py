@@ -29,7 +29,8 @@ def labrt_lines():
 
 
 @pytest.mark.parametrize("name", ["forms", "retries", "replication", "partition",
-                                  "master_nodes", "schema_ops", "not_active"])
+                                  "master_nodes", "schema_ops", "not_active",
+                                  "force_load"])
 def test_labrt_prints_what_the_beam_printed(labrt_lines, name):
     """labrt.store prints the recorded BEAM lines for this scenario, exactly."""
     want = _sections(harness.recorded())[name]
