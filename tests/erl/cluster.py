@@ -85,10 +85,16 @@ class Cluster:
         return p
 
     def ebin(self):
+        return self.ebin_of("labrt_agent.erl")
+
+    def ebin_of(self, source):
+        """A folder (one per cluster) with ``tests/erl/<source>`` compiled into it."""
         if self._ebin is None:
             self._ebin = tempfile.mkdtemp(prefix="labrt-agent-")
-            subprocess.run(["erlc", "-o", self._ebin, str(HERE / "labrt_agent.erl")],
-                           check=True, capture_output=True)
+        beam = Path(self._ebin) / (Path(source).stem + ".beam")
+        if not beam.exists():
+            subprocess.run(["erlc", "-o", self._ebin, str(HERE / source)], check=True,
+                           capture_output=True)
         return self._ebin
 
     def beam(self, short, cookie=None, eval=None):

@@ -1,0 +1,137 @@
+"""The labrt peer of the live differential tests: tests/erl/live_agent.erl in Python.
+
+A labrt node started as its own OS process runs this agent::
+
+    python -m labrt.node --sname b@localhost --cookie C --run tests.differential_live.agent:agent
+
+The scenario's main process, on node ``a``, sends ``(From, Command)`` to the
+registered process ``agent`` and gets ``("agent", Result)`` back; the
+commands and what they start are those of the Erlang agent, one for one
+(``start_srv``, ``go_exit``, ``idle``, ``start_kv``, ``call``, ``nodes``,
+``node``, ``send``, ``disconnect``, ``reset``), so a scenario cannot tell a
+labrt peer from a BEAM peer except by what the runtimes do.
+"""
+from __future__ import annotations
+
+import sys
+
+import labrt
+from labrt import ANY, Down, Pid, gen_server, receive, register, send, spawn, trap_exit
+
+
+async def srv(trap, agent):
+    trap_exit(trap)
+    send(agent, (labrt.self(), "trapping"))
+    acc = []
+    while True:
+        m = await receive()
+        if type(m) is tuple and len(m) == 2 and m[0] == "report":
+            send(m[1], ("srv_got", acc))
+            acc = []
+        elif type(m) is tuple and len(m) == 2 and m[0] == "ping":
+            send(m[1], ("pong", labrt.node()))
+        elif type(m) is tuple and len(m) == 2 and m[0] == "exit":
+            labrt.exit(m[1])
+        else:
+            acc.append(m)
+
+
+async def go_exit(reason):
+    await receive("go")
+    labrt.exit(reason)
+
+
+async def idle():
+    await receive("never_sent")
+
+
+def divide(x, y):
+    return x // y
+
+
+class KV(gen_server.GenServer):
+    """kv, the gen_server of the call scenarios (live_agent.erl's)."""
+
+    def init(self, state):
+        return ("ok", state)
+
+    def handle_call(self, req, from_, state):
+        if req == "ping":
+            return ("reply", ("pong", labrt.node()), state)
+        if req == "crash":
+            return ("reply", divide(1, 0), state)
+        if req == "count":
+            return ("reply", state, state)
+        if req == "drop_caller":
+            labrt.disconnect_node(labrt.node(from_[0]))
+            return ("noreply", state)
+        raise ValueError(f"kv: unknown call {req!r}")
+
+    def handle_cast(self, msg, state):
+        return ("noreply", state + 1 if msg == "incr" else state)
+
+
+async def run(cmd, me):
+    """One command: (reply, [pids started])."""
+    match cmd:
+        case ("start_srv", name, trap):
+            p = spawn(srv, trap, me)
+            await receive((p, "trapping"))
+            if name != "none":
+                register(name, p)
+            return p, [p]
+        case ("go_exit", reason):
+            p = spawn(go_exit, reason)
+            return p, [p]
+        case "idle":
+            p = spawn(idle)
+            return p, [p]
+        case "start_kv":
+            _ok, p = await gen_server.start(KV, 0, name="kv")
+            return p, [p]
+        case ("call", dest, req, t):
+            try:
+                return ("ok", await gen_server.call(dest, req, t / 1000)), []
+            except labrt.ProcessExit as e:
+                return ("exit", e.reason), []
+        case "nodes":
+            return sorted(labrt.nodes()), []
+        case "node":
+            return labrt.node(), []
+        case ("send", dest, msg):
+            send(dest, msg)
+            return "ok", []
+        case ("disconnect", node):
+            return labrt.disconnect_node(node), []
+    return ("error", ("unknown_command", cmd)), []
+
+
+async def agent():
+    me = labrt.self()
+    register("agent", me)
+    print("live_agent ready", flush=True)
+    started: list = []
+    while True:
+        m = await receive((ANY, ANY))
+        frm, cmd = m
+        if type(frm) is not Pid:
+            continue
+        if cmd == "reset":
+            refs = [labrt.monitor(p) for p in started]
+            for p in started:
+                labrt.exit(p, "kill")
+            for r in refs:
+                await receive(lambda d, r=r: type(d) is Down and d.ref == r)
+            for n in labrt.nodes():
+                if n != labrt.node(frm):
+                    labrt.disconnect_node(n)
+            started = []
+            send(frm, ("agent", "ok"))
+            continue
+        try:
+            reply, new = await run(cmd, me)
+        except Exception as e:                      # what the Erlang agent's catch gives
+            print(f"agent: {cmd!r} failed: {e!r}", file=sys.stderr, flush=True)
+            reply, new = ("error", e), []
+        started = new + started
+        send(frm, ("agent", reply))
