@@ -91,6 +91,7 @@ class ErlWorld:
         self._subs: list = []                  # monitor_nodes subscribers
         self._unlink_id = 0
         self._spawns: dict = {}                # spawn request ref -> (pid, link, ref)
+        self._dropped: set = set()             # connections disconnect_node closed
         self.nursery = None
         self.epmd_server = None
         self.outside = Pid(0, 0, None, self.creation)   # the sender of rt.send
@@ -275,6 +276,11 @@ class ErlWorld:
     def _op_for(self, sig):
         k, sender, target = sig.kind, sig.sender or self.outside, sig.target
         if k == "message":
+            msg = sig.payload
+            if type(msg) is tuple and len(msg) == 3 and msg[0] == "$system":
+                # labrt's system messages (gen_server.stop, labrt.sys) are
+                # OTP's {system, From, Request} on the wire.
+                sig = Signal("message", sig.sender, target, ("system",) + msg[1:])
             if type(target) is tuple:
                 return control.Op("reg_send", sender, target[0], sig.payload)
             if type(target) is Ref:
@@ -344,6 +350,11 @@ class ErlWorld:
             sig = Signal("message", None, op.target, SpawnReply(op.ref, op.payload, op.sender))
         else:
             return
+        if sig.kind == "message":
+            msg = sig.payload
+            if (type(msg) is tuple and len(msg) == 3 and msg[0] == "system"
+                    and type(msg[1]) is tuple and len(msg[1]) == 2 and type(msg[1][0]) is Pid):
+                sig.payload = ("$system",) + msg[1:]      # OTP's system message, labrt's name
         if _is_local(sig.target, self.name):
             rt._arrive(sig)
             rt._drain()
@@ -393,6 +404,9 @@ class ErlWorld:
     def _closed(self, conn, reason):
         if self.conns.get(conn.peer) is conn:
             del self.conns[conn.peer]
+        if conn in self._dropped:            # disconnect_node has done the rest
+            self._dropped.discard(conn)
+            return
         self._nodedown(conn.peer, reason)
 
     def _nodedown(self, peer, reason):
@@ -408,10 +422,16 @@ class ErlWorld:
         return self.conns.get(self.name_of(b))
 
     def disconnect(self, a, b, reason_a, reason_b) -> bool:
-        conn = self.conns.get(self.name_of(b))
+        peer = self.name_of(b)
+        conn = self.conns.get(peer)
         if conn is None:
             return False
+        # As on the BEAM, the node is gone from nodes() when disconnect_node
+        # returns, and its nodedowns are on their way; the socket closes after.
+        del self.conns[peer]
+        self._dropped.add(conn)
         conn.close(reason_a)
+        self._nodedown(peer, reason_a)
         return True
 
     def monitor_node(self, rt, p, name, flag) -> bool:
@@ -434,11 +454,9 @@ class ErlWorld:
     def monitor_nodes(self, rt, p, flag, with_reason) -> str:
         if flag:
             self._subs.append((p.pid, bool(with_reason)))
-        else:
-            for k, (pid, wr) in enumerate(self._subs):
-                if pid == p.pid and wr == bool(with_reason):
-                    del self._subs[k]
-                    break
+        else:           # OTP: ends every subscription it made with these options
+            self._subs[:] = [(pid, wr) for pid, wr in self._subs
+                             if not (pid == p.pid and wr == bool(with_reason))]
         return "ok"
 
     def spawn_request(self, rt, parent, name, fn, args, link, monitor):

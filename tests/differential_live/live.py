@@ -212,16 +212,32 @@ async def ask(node, cmd, timeout=5.0):
     return "agent_timeout" if m is TIMEOUT else m[1]
 
 
-async def _reset(roles):
+async def _reset(roles, log):
+    """Every peer: kill what it started, drop its connections; then settle.
+
+    A peer may connect back on its own just after (the BEAM's ``global``
+    talks to a node it has just seen), so the runner watches for 0.15 s and
+    disconnects again until nothing comes back."""
     for r in roles:
         got = await ask(nd(r), "reset")
         assert got == "ok", f"peer {r} did not reset: {got!r}"
-        labrt.disconnect_node(nd(r))
-    await sleep(0.05)
+    labrt.monitor_nodes(True)
+    for _ in range(5):
+        for n in labrt.nodes():
+            labrt.disconnect_node(n)
+        await sleep(0.15)
+        back = []
+        while (m := await receive(timeout=0)) is not TIMEOUT:
+            if type(m) is tuple and m[0] == "nodeup":
+                back.append(m[1])
+        if not back and not labrt.nodes():
+            break
+        log(f"runner: {back} connected again after the reset")
+    labrt.monitor_nodes(False)
 
 
-async def _runner(body, ctx, roles):
-    await _reset(roles)
+async def _runner(body, ctx, roles, log):
+    await _reset(roles, log)
     pid, ref = labrt.spawn_monitor(body, ctx)
     ctx.names[pid] = "main"
     msg = await receive(lambda m: isinstance(m, Down) and m.ref == ref, timeout=25.0)
@@ -238,5 +254,5 @@ def run_scenario(peers: Peers, body, log=None) -> list[str]:
     rt = Node(nd("a"), peers.cookie, epmd_port=peers.epmd_port, reports=None,
               log=logs.append)
     ctx = Ctx(peers)
-    rt.run_main(_runner, body, ctx, peers.roles)
+    rt.run_main(_runner, body, ctx, peers.roles, logs.append)
     return ctx.lines()

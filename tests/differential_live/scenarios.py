@@ -495,9 +495,20 @@ class SupMod:
 
 
 async def start_remote_child(node):
-    p = await ask(node, "idle")
-    link(p)
-    return ("ok", p)
+    """spawn_link(idle, node=node) live: b's agent starts it and the child links.
+
+    When ``node`` cannot be reached the simulated spawn_link gives a pid that
+    exits ``noconnection`` at once; here the start fails with that reason,
+    which the supervisor counts the same way (one more restart)."""
+    labrt.monitor_node(node, True)
+    send(("agent", node), (self(), "idle"))
+    m = await receive(lambda m: m == ("nodedown", node) or (
+        type(m) is tuple and len(m) == 2 and m[0] == "agent"), timeout=5.0)
+    labrt.monitor_node(node, False)
+    if m is TIMEOUT or m[0] == "nodedown":
+        return ("error", "noconnection")
+    link(m[1])
+    return ("ok", m[1])
 
 
 async def wait_child(sup, old):
