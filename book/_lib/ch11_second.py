@@ -45,7 +45,7 @@ order, which risk instance answered when.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import labrt
 from labrt import TIMEOUT
@@ -77,7 +77,6 @@ class Design:
     risks: tuple = (RISK1, RISK2)
     spread: bool = True             # round robin over the fronts (else: the first one up)
     retry: float | None = RETRY     # resend an unanswered purchase elsewhere after this
-    slow: tuple = ()                # ((a, b, latency), ...) set before the run
 
     def risk_order(self, node):
         """The risk instances a front asks, its own site's first."""
@@ -469,8 +468,6 @@ def run(hours=24, day=21, schedule="month", seed=1, total=2_500_000, tick=10.0,
         w.node(n, boot=risk_boot)
     w.node(BOM, boot=bo_master_boot)
     w.node(BUREAU, boot=c10.bureau_boot)
-    for a, b, latency in design.slow:
-        w.slow(a, b, latency)
     w.apply(faults)
     stats = {}
     span = t1 - t0
