@@ -642,9 +642,12 @@ cases(public, SYSTEM, PUBLISHED, "the published month", 1,
 # ---------------------------------------------------------------------------
 # For the notebook: run a design through a schedule and print the figures.
 
-def report(ns, schedule=None, seed=1, parts="system", name="the published month") -> dict:
-    """Run ``ns``'s design (a notebook's globals) and print the month's figures."""
+def report(ns, schedule=None, seed=1, parts="system", name=None) -> dict:
+    """Run ``ns``'s design (a notebook's globals) and print the month's figures
+    (``parts``: "tables", "server" or "system", as tasks 1, 2 and 3 run it)."""
     from ..core import Trial
+    if name is None:
+        name = "the published month" if schedule is None else "your schedule"
     schedule = PUBLISHED if schedule is None else schedule
     trial = Trial(SYSTEM, ns)
     try:
