@@ -33,6 +33,12 @@ table files (Mnesia's ``LATEST.LOG`` and ``.DCD``), and an append-only file
 with fsync says the same thing as the simulated disk, in the same words;
 SQLite would hide the buffer-versus-disk distinction the chapter is about
 inside its own WAL.  See ``notes/labrt-store.md``.
+
+What a power cut does to a real file cannot be shown by pulling a plug in
+a test, so :meth:`FileDisk.lose_unsynced` does what the cut would: it
+truncates every file this disk has appended to back to the length it had
+at its last fsync (a file found on opening counts as synced).  It is the
+real-file twin of :meth:`SimDisk.power_cut`, for tests and chapters.
 """
 from __future__ import annotations
 
@@ -113,6 +119,7 @@ class FileDisk:
         os.makedirs(self.dir, exist_ok=True)
         self._fh: dict = {}
         self._dirty: set = set()
+        self._synced: dict = {}             # name -> file length at its last fsync
         self.syncs = 0
 
     def _path(self, name):
@@ -124,6 +131,7 @@ class FileDisk:
         fh = self._fh.get(name)
         if fh is None:
             fh = self._fh[name] = open(self._path(name), "ab")
+            self._synced.setdefault(name, fh.tell())
         return fh
 
     def append(self, name, entry):
@@ -136,7 +144,9 @@ class FileDisk:
     def sync(self, name=None):
         for n in ([name] if name is not None else sorted(self._dirty)):
             if n in self._dirty:
-                os.fsync(self._handle(n).fileno())
+                fh = self._handle(n)
+                os.fsync(fh.fileno())
+                self._synced[n] = fh.tell()
                 self._dirty.discard(n)
                 self.syncs += 1
 
@@ -168,6 +178,7 @@ class FileDisk:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self._path(name))
+        self._synced[name] = os.path.getsize(self._path(name))
         fd = os.open(self.dir, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -177,6 +188,7 @@ class FileDisk:
 
     def delete(self, name):
         self._close(name)
+        self._synced.pop(name, None)
         try:
             os.remove(self._path(name))
         except FileNotFoundError:
@@ -196,6 +208,19 @@ class FileDisk:
 
     def power_cut(self) -> int:
         return 0                            # a real disk has had its own
+
+    def lose_unsynced(self) -> int:
+        """Truncate each file back to its last fsync, as a power cut would; bytes lost."""
+        lost = 0
+        for name in sorted(self._dirty):
+            path = self._path(name)
+            self._close(name)
+            size = os.path.getsize(path)
+            keep = self._synced.get(name, 0)
+            if size > keep:
+                os.truncate(path, keep)
+                lost += size - keep
+        return lost
 
     def close(self):
         for n in list(self._fh):
