@@ -24,6 +24,7 @@ import pytest
 from browserlib import HTML, ROOT, page_url, serve, toc_docnames
 
 LITE = HTML / "lite"
+EXERCISE_SITE = LITE / "files" / "exercises"
 TIMES: dict[str, float] = {}
 
 # JavaScript run in the JupyterLite page: the open notebook panel and its cells
@@ -40,6 +41,23 @@ window.__run = async (i) => {
   const cell = window.__codeCells()[i];
   panel.content.activeCellIndex = panel.content.widgets.indexOf(cell);
   await window.jupyterapp.commands.execute('notebook:run-cell');
+};
+window.__exec = async (code) => {
+  const session = window.__nb().context.sessionContext;
+  await session.ready;
+  return await new Promise((resolve) => {
+  const kernel = session.session.kernel;
+  const out = [];
+  const future = kernel.requestExecute({code});
+  future.onIOPub = (msg) => {
+    const t = msg.header.msg_type, c = msg.content;
+    if (t === 'stream') out.push({type: c.name, text: c.text});
+    else if (t === 'error') out.push({type: 'error', ename: c.ename, text: c.evalue});
+    else if (t === 'execute_result' || t === 'display_data')
+      out.push({type: t, text: (c.data && c.data['text/plain']) || ''});
+  };
+  future.done.then((reply) => resolve({status: reply.content.status, out}));
+  });
 };
 window.__out = (i) => {
   const c = window.__codeCells()[i];
@@ -138,8 +156,26 @@ def static_first_output(context, site, docname: str) -> str:
         page.close()
 
 
+def local_first_output(docname: str, static_first: str) -> str:
+    """What the first code cell prints in a local kernel. A book page shows it; a workbook
+    page is shown unexecuted, so for it this is the solution notebook's stored output of
+    the same cell (the exercise's first cell is the solution's, as it is given)."""
+    solution = ROOT / "solutions" / (docname.removeprefix("exercises/") + ".ipynb")
+    if not docname.startswith("exercises/") or not solution.is_file():
+        return static_first
+    cell = next(c for c in json.loads(solution.read_text(encoding="utf-8"))["cells"]
+                if c["cell_type"] == "code")
+    if "".join(cell["source"]) != code_sources(EXERCISE_SITE / f"{solution.name}")[0]:
+        return static_first
+    text = lambda t: "".join(t) if isinstance(t, list) else t  # noqa: E731
+    return "".join(text(o.get("text", "")) if o["output_type"] == "stream"
+                   else text(o.get("data", {}).get("text/plain", ""))
+                   for o in cell.get("outputs", []) if o.get("name") != "stderr")
+
+
 def check_first_cell(lite, docname: str, static_first: str, source: str | None = None) -> None:
     source = source or code_sources(LITE / "files" / f"{docname}.ipynb")[0]
+    static_first = local_first_output(docname, static_first)
     text = run_cell(lite, 0)
     errors = lite.evaluate("() => [...window.__nb().node.querySelectorAll('.jp-OutputArea-output')]"
                            ".filter(e => e.dataset.mimeType === 'application/vnd.jupyter.stderr'"
@@ -172,7 +208,8 @@ def test_page_has_a_working_button(lite_site, page):
 @pytest.mark.timeout(900)
 def test_buttons_run_first_cells_in_browser(context, lite_site):
     """Clicking a page's button opens JupyterLite, the kernel starts and the first code cell
-    shows what the static page shows (or says why it cannot run here); a second page's
+    shows what the static page shows (a workbook page, shown unexecuted: what its
+    solution notebook's same cell printed locally), or says why it cannot run here; a second page's
     button the same (warm cache, new kernel; both timed); then every other page's first
     cell runs in that second kernel (reused: cheap, one Pyodide start) and shows its
     static output. No request leaves the site."""
@@ -354,6 +391,56 @@ def test_fault_playground_partition_heal_crash_in_browser(context, lite_site):
     finally:
         lite.close()
     assert context.external[before:] == []
+
+
+def checked_pages() -> list[str]:
+    """The site's book pages that end with a check of their prose (`nums.check()`:
+    every number a sentence states is the one the code computed; part 2's pages)."""
+    return sorted(nb.stem for nb in (LITE / "files" / "book").glob("*.ipynb")
+                  if any("nums.check(" in src for src in code_sources(nb)))
+
+
+@pytest.mark.timeout(900)
+def test_pages_prose_checks_pass_in_browser(context, lite_site):
+    """Every page whose prose is checked against its runs (part 2), run cell by cell in
+    Pyodide: no cell fails except those that fail on the page too (the same exception),
+    and the check at its end passes, so the browser computes the numbers the page
+    states. One kernel, its namespace reset between pages. Slow (ch11 alone runs about a
+    minute in Pyodide), so only with LABRT_BROWSER_ALL_CELLS=1; the cheap guards of the
+    same are in test_lite_pages.py (the wheel carries the files the checks read; a cell
+    that cannot run keeps the definitions the next cells use)."""
+    if os.environ.get("LABRT_BROWSER_ALL_CELLS") != "1":
+        pytest.skip("runs every cell of part 2's pages in Pyodide (minutes): "
+                    "set LABRT_BROWSER_ALL_CELLS=1")
+    pages = checked_pages()
+    assert pages, "no page with a nums.check() cell in the site"
+    failures = {}
+    lite = open_notebook(context, lite_site, f"book/{pages[0]}.ipynb")
+    try:
+        for docname in pages:
+            t = time.monotonic()
+            site_nb = LITE / "files" / "book" / f"{docname}.ipynb"
+            stored = [c for c in json.loads((ROOT / "_build" / "jupyter_execute" / "book" /
+                                             f"{docname}.ipynb").read_text(encoding="utf-8"))["cells"]
+                      if c["cell_type"] == "code"]
+            assert lite.evaluate("() => window.__exec('%reset -f')")["status"] == "ok"
+            checked = None
+            for i, src in enumerate(code_sources(site_nb)):
+                result = lite.evaluate("(src) => window.__exec(src)", src)
+                errors = [o["ename"] for o in result["out"] if o["type"] == "error"]
+                expected = [o["ename"] for o in stored[i].get("outputs", [])
+                            if o["output_type"] == "error"]
+                if errors != expected:
+                    failures[(docname, i)] = [o["text"][:300] for o in result["out"]]
+                if "nums.check(" in src:
+                    checked = "".join(o["text"] for o in result["out"])
+            TIMES[f"{docname} (every cell, reused kernel)"] = time.monotonic() - t
+            if not (checked and "sentences agree with" in checked):
+                failures[(docname, "check")] = checked
+    finally:
+        lite.close()
+    assert failures == {}
+    assert context.external == []
 
 
 @pytest.mark.timeout(240)

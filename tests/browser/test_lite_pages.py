@@ -101,6 +101,37 @@ def test_lines_sharing_a_line_with_a_missing_call_do_not_run():
     assert changed == [0, 1] and "#     a = 1; plot_x(a)" in cell
 
 
+def test_a_cell_whose_output_is_a_figure_says_so():
+    """A cell that drew a matplotlib figure (through a helper: nothing in its text says
+    matplotlib) is rewritten; its list of marks above the call still runs."""
+    nb = notebook('marks = [(4 * 3600, "upgrade")]\ncompare.plot(a, b, marks)', "print(marks)")
+    nb["cells"][0]["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {
+        "image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 640x480 with 2 Axes>"}}]
+    out, changed = browser_cells(nb)
+    assert [i for i, _ in changed] == [0]
+    assert "#     compare.plot(a, b, marks)" in out["cells"][0]["source"]
+    assert out["cells"][1]["source"] == "print(marks)"
+
+
+def test_the_course_lib_wheel_carries_what_the_pages_checks_read(tmp_path):
+    """Every page source and Erlang snippet a page's check reads (`Numbers("<page>.md")`,
+    `BOOK / "<file>"`) is in the course-lib wheel, where `_lib.numbers.BOOK` points in
+    the browser (site-packages, the folder above `_lib`)."""
+    import re
+    import zipfile
+
+    import build
+    names = set(zipfile.ZipFile(build.course_lib_wheel(tmp_path)).namelist())
+    read = set()
+    for page in sorted((build.ROOT / "book").glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        read |= set(re.findall(r'Numbers\("([^"]+)"\)', text))
+        read |= set(re.findall(r'BOOK / "([^"]+)"', text))
+    assert read, "no page reads a source file: the pattern is stale"
+    assert sorted(read - names) == []
+    assert "_lib/numbers.py" in names
+
+
 def test_prompts_reset_and_kernel_is_pyodide():
     """Every code cell opens unrun, and the notebook names the Pyodide kernel."""
     nb, _ = browser_cells(notebook("x = 1"))

@@ -108,6 +108,15 @@ def _used(source: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def draws_figure(cell: dict) -> bool:
+    """Whether an executed cell's output is a matplotlib figure (an image with the
+    figure's repr): a call such as ch11's ``compare.plot(...)`` needs matplotlib even
+    when nothing in the cell's text says so (the helper imports it inside)."""
+    return any("image/png" in out.get("data", {}) and
+               "<Figure" in "".join(out["data"].get("text/plain", ""))
+               for out in cell.get("outputs", []))
+
+
 def reason(source: str) -> str | None:
     """Why a cell cannot run in the browser, or None."""
     for why, pattern in NEEDS:
@@ -249,7 +258,7 @@ def browser_cells(nb: dict) -> tuple[dict, list[tuple[int, str]]]:
             continue
         index += 1
         source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-        why = reason(source)
+        why = reason(source) or (NEEDS[0][0] if draws_figure(cell) else None)
         if why is None:
             inherited = sorted((_used(source) - _bound_any(source)) & blocked.keys())
             if inherited:
