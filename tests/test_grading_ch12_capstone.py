@@ -158,6 +158,9 @@ def test_a_lost_purchase_is_shown_with_its_run_and_a_picture():
     times = [e.time for e in shown.trace]
     assert times and options["max_events"] == 80
     assert max(times) - min(times) <= 6.0
+    assert case.trace                                   # the report's text of the window
+    assert all(min(times) - 0.001 <= float(line.split()[0]) <= max(times) + 0.001
+               for line in case.trace.splitlines() if line[:1].isdigit())
     svg = shown.trace.sequence_diagram(**options)
     again = shown.trace.sequence_diagram(**options)
     assert str(getattr(svg, "data", svg)) == str(getattr(again, "data", again))

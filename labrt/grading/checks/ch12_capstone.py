@@ -69,6 +69,7 @@ import labrt
 from labrt import TIMEOUT, now, receive, register, self, send, spawn, store
 from labrt.dist import Crash, FaultSchedule, Heal, Partition, Restart, Slow
 from labrt.grading.core import NotDone, describe_reason
+from labrt.trace import Trace
 
 from ..core import Fail, Task, public
 from ._kit import scenario
@@ -403,8 +404,42 @@ def _run(t, parts, schedule, seed):
     for i, (st, w) in enumerate(purchases):
         d, when = answers.get(i, (None, None))
         rows.append([round(st, 4), w, d, None if when is None else round(when - st, 4)])
-    return world, {"purchases": rows, "ledgers": box["ledgers"], "crashes": crashes,
-                   "events": [[round(e[0], 3), e[1]] for e in events], "end": end}
+    obs = {"purchases": rows, "ledgers": box["ledgers"], "crashes": crashes,
+           "events": [[round(e[0], 3), e[1]] for e in events], "end": end}
+    return world, obs, _moments(world, obs)
+
+
+class _View:
+    """A window of a run's trace, kept as a runtime of the trial: what a report prints
+    (and check() draws) under a failed measurement."""
+
+    def __init__(self, world, since, until):
+        self.trace = Trace(e for e in world.trace if since <= e.time <= until)
+
+
+def _moments(world, obs) -> dict:
+    """Windows of the run worth a picture, found from what happened (no expected value):
+    the first purchase left unanswered for 3 s, the first answered one that no ledger
+    holds, the first order a ledger holds twice. ``{what: (since, until, view)}``."""
+    rows, out = obs["purchases"], {}
+    slow = next((r for r in rows if r[3] is None or r[3] > DEADLINE), None)
+    if slow is not None:
+        out["failed"] = (slow[0] - 0.5, slow[0] + 2.5)
+    held, twice = set(), None
+    for _node, book in sorted(obs["ledgers"].items()):
+        seen = set()
+        for i, _d in book.get("rows", []):
+            if i in seen and twice is None:
+                twice = i
+            seen.add(i)
+        held |= seen
+    gone = next((r for i, r in enumerate(rows) if r[2] is not None and r[3] is not None
+                 and i not in held), None)
+    if gone is not None:
+        out["lost"] = (gone[0] - 0.5, gone[0] + gone[3] + 2.0)
+    if twice is not None and 0 <= twice < len(rows):
+        out["duplicated"] = (rows[twice][0] - 0.5, rows[twice][0] + 3.0)
+    return {k: (a, b, _View(world, a, b)) for k, (a, b) in out.items()}
 
 
 _CACHE: list = []
@@ -420,15 +455,19 @@ def _key(t, parts, schedule, seed):
 def month(t, parts, schedule, seed=1):
     """Run the condensed month: ``parts`` is "tables", "server" or "system"."""
     key, keep = _key(t, parts, schedule, seed)
-    for k, _keep, world, obs in _CACHE:
-        if k == key:
-            t.runtimes.append(world[SHOP])
-            return obs
-    world, obs = _run(t, parts, schedule, seed)
-    _CACHE.append((key, keep, world, obs))
-    del _CACHE[:-6]
+    found = next((entry for entry in _CACHE if entry[0] == key), None)
+    if found is None:
+        world, obs, moments = _run(t, parts, schedule, seed)
+        found = (key, keep, world, obs, moments)
+        _CACHE.append(found)
+        del _CACHE[:-6]
+    _key_, _keep, world, obs, moments = found
     t.runtimes.append(world[SHOP])
-    return obs
+    views = {}
+    for what, (since, until, view) in sorted(moments.items()):
+        views[what] = [len(t.runtimes), round(since, 3), round(until, 3)]
+        t.runtimes.append(view)
+    return {**obs, "views": views}
 
 
 # ---------------------------------------------------------------------------
@@ -541,7 +580,16 @@ def _ran(name, parts, schedule, seed, f) -> str:
 
 def _around(t0, t1=None) -> tuple:
     t1 = t0 if t1 is None else t1
-    return (True, {"since": max(0.0, t0 - 0.5), "until": t1 + 2.0, "max_events": 80})
+    return (0, {"since": max(0.0, t0 - 0.5), "until": t1 + 2.0, "max_events": 80})
+
+
+def _picture(obs, what, t0, t1=None):
+    """The scenario's window for ``what`` if it has one, else the run around t0..t1."""
+    views = obs.get("views") if isinstance(obs, dict) else None
+    v = views.get(what) if isinstance(views, dict) else None
+    if isinstance(v, list) and len(v) == 3 and type(v[0]) is int:
+        return (v[0], {"max_events": 80})
+    return _around(t0, t1)
 
 
 @month.judge
@@ -568,7 +616,7 @@ def _month(obs, parts, schedule, measure, name="the published month", seed=1):
                        "a decision may be given only once the purchase is durable: on a "
                        "disk (disc_copies, and synced: sync_transaction) on more than one "
                        f"site, so that no single failure (a power cut of a site) takes it "
-                       f"away. {ran}", diagram=_around(st, st + took))
+                       f"away. {ran}", diagram=_picture(obs, "lost", st, st + took))
     elif measure == "duplicated":
         if f["dups"]:
             i = f["dups"][0]
@@ -578,7 +626,7 @@ def _month(obs, parts, schedule, measure, name="the published month", seed=1):
                        "a client retries the same order id after a timeout, and so does "
                        "a fail-over: recording must be idempotent (key the record by the "
                        f"order id and look before you write, in one transaction). {ran}",
-                       diagram=_around(st, st + 3.0))
+                       diagram=_picture(obs, "duplicated", st, st + 3.0))
         if f["bad"]:
             raise Fail("ledger() returns (order_id, decision) pairs",
                        f"odd records from {sorted(f['bad'])}", ran)
@@ -593,7 +641,7 @@ def _month(obs, parts, schedule, measure, name="the published month", seed=1):
                        "when a server is down, cut off or slow, the purchases must go "
                        "elsewhere within the deadline, and every server must serve: after a "
                        "restart, and after its service process dies (supervise it). "
-                       f"{ran}", diagram=_around(st))
+                       f"{ran}", diagram=_picture(obs, "failed", st))
     elif measure == "p99":
         if f["p99"] > P99_TARGET:
             raise Fail(f"p99 decision latency of at most {P99_TARGET:g} s",
