@@ -146,13 +146,21 @@ def hourly() -> list:
     return _HOURLY
 
 
+_PREFIX: list = []
+
+
 def _cum(m: float) -> float:
     """Real purchases from 1 December 00:00 to month second ``m``."""
     counts = hourly()
+    if not _PREFIX:
+        total = 0
+        for c in counts:
+            _PREFIX.append(total)
+            total += c
+        _PREFIX.append(total)
     m = min(max(m, 0.0), 31 * DAY)
     h = int(m // HOUR)
-    whole = sum(counts[:h])
-    return whole + (counts[h] * (m - h * HOUR) / HOUR if h < len(counts) else 0.0)
+    return _PREFIX[h] + (counts[h] * (m - h * HOUR) / HOUR if h < len(counts) else 0.0)
 
 
 def at(day, hour, minute=0) -> float:
@@ -199,7 +207,21 @@ def describe_schedule(schedule) -> str:
     return "\n".join(lines)
 
 
+_TIMELINES: dict = {}
+
+
 def timeline(schedule, seed):
+    """The condensed month (computed once per schedule and seed; see :func:`_timeline`)."""
+    key = (repr(schedule), seed)
+    if key not in _TIMELINES:
+        if len(_TIMELINES) > 16:
+            _TIMELINES.clear()
+        _TIMELINES[key] = _timeline(schedule, seed)
+    purchases, events, end = _TIMELINES[key]
+    return list(purchases), list(events), end
+
+
+def _timeline(schedule, seed):
     """The condensed month: ``(purchases, events, end)``.
 
     ``purchases``: ``[(sim_time, weight)]`` in order (the index is the order id);
