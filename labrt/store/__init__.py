@@ -27,11 +27,12 @@ have two stores.
    older transaction's lock it is restarted and runs again (wait-die).
 
 Reading order: ``replica`` (tables, records, patterns), ``locks``
-(wait-die), ``disk`` (what is synced), ``server`` (the per-node process:
-locks, commits, the log, other nodes), ``membership`` (start, join, load), ``tx`` (transactions and
-dirty operations), ``api`` (schema, tables, events, backups), ``schema``
-(deleting tables and copies, forcing a load).  The design
-note is ``notes/labrt-store.md``.
+(wait-die), ``disk`` (what is synced), ``disconly`` (a table that is its
+file), ``log`` (commits applied, the log), ``server`` (the per-node
+process: locks, commits, other nodes), ``membership`` (start, join, load,
+one island), ``schema`` (deleting tables and copies, forcing a load),
+``tx`` (transactions and dirty operations), ``api`` (schema, tables,
+events, backups).  The design note is ``notes/labrt-store.md``.
 """
 from .api import (
     add_table_copy, backup, boot, cluster, create_disk_schema, create_schema, create_table,

@@ -49,6 +49,7 @@ from labrt import Down, gen_server
 from .disconly import new_replica
 from .disk import SimDisk
 from .locks import TABLE, LockTable
+from .log import TransactionLog
 from .membership import Membership
 from .replica import Replica, TableDef, def_from_data, match, run_select
 from .schema import SchemaOps
@@ -57,7 +58,7 @@ __all__ = ["SERVER", "SLOT", "NodeStore", "StoreServer"]
 
 SERVER = "labrt_store"
 SLOT = "labrt.store"
-LOG = "LATEST.LOG"
+LOG = "LATEST.LOG"                 # as log.py
 
 
 class NodeStore:
@@ -122,12 +123,13 @@ def _new_tid(ns):
     return (labrt.now(), ns.rt.node, ns.serial)
 
 
-class StoreServer(Membership, SchemaOps, gen_server.GenServer):
+class StoreServer(Membership, SchemaOps, TransactionLog, gen_server.GenServer):
     """The callbacks; the state is the node's :class:`NodeStore`.
 
     Starting, joining and loading tables live in :class:`Membership`
     (``membership.py``); deleting tables and copies in :class:`SchemaOps`
-    (``schema.py``)."""
+    (``schema.py``); applying commits and the log in :class:`TransactionLog`
+    (``log.py``)."""
 
     # -- start -------------------------------------------------------------
     def init(self, opts):
@@ -181,47 +183,6 @@ class StoreServer(Membership, SchemaOps, gen_server.GenServer):
     def _persist_schema(self, ns):
         ns.disk.replace("schema", [{"db_nodes": list(ns.db_nodes),
                                     "tables": [d.as_data() for _, d in sorted(ns.defs.items())]}])
-
-    # -- the log -----------------------------------------------------------
-    def _apply(self, ns, tid, ops, sync=False):
-        """Apply a commit's operations here; log those on disc copies."""
-        logged = []
-        for tab, op in ops:
-            r = ns.replicas.get(tab)
-            if r is None:
-                continue
-            r.apply(op)
-            if ns.defs[tab].copy_type(ns.name) == "disc_copies":
-                logged.append((tab, op))
-        ns.stats["commits"] += 1
-        if type(tid[0]) is float and tid > ns.last_commit:
-            ns.last_commit = tid
-        if logged:
-            ns.disk.append(LOG, ("commit", tid, logged))
-            ns.log_count += 1
-            ns.unsynced_commits += 1
-            if sync:
-                self._sync(ns)
-            elif ns.sync_interval and not ns.sync_timer:
-                # The OS writes its buffers back a while after they fill; a
-                # timer only while something is unsynced, so an idle world stops.
-                ns.sync_timer = True
-                labrt.send_after(ns.sync_interval, labrt.self(), ("$store", "sync_tick"))
-            if ns.log_count >= ns.dump_threshold:
-                self._dump(ns)
-
-    def _sync(self, ns):
-        ns.disk.sync(LOG)
-        ns.unsynced_commits = 0
-
-    def _dump(self, ns):
-        for tab, r in sorted(ns.replicas.items()):
-            if ns.defs[tab].copy_type(ns.name) == "disc_copies" and tab not in ns.loading:
-                ns.disk.replace(tab + ".DCD", list(r.records()))
-        ns.disk.replace(LOG, [])
-        ns.log_count = 0
-        ns.unsynced_commits = 0
-        ns.stats["dumps"] += 1
 
     # -- locks -------------------------------------------------------------
     def _watch(self, ns, tid, coord):
