@@ -13,11 +13,12 @@ partitions the network and crashes nodes for a simulated hour.
 Mnesia leaves the repair of a partition to an operator, and so does this
 run: an *operator* process on a fourth node (outside the schema, never
 partitioned) looks every few seconds for nodes that are up but not merged
-(each side's ``running_db_nodes``) although connected again, keeps the
-island that committed last (``_islands``), and restarts, one per round, a
-node outside it that is connected to it, which then
-load the table from the island that was kept.  This is what
-``set_master_nodes`` plus a restart does by hand.
+(each side's ``running_db_nodes``), keeps the island that committed last
+(``_islands``; on a tie the larger), names it as every node's master for
+the table (decided again each round, so a choice made early in a split
+does not linger), and restarts, one per round, a node outside it that is
+connected to it again, which then loads the table from the island that was
+kept.  This is what ``set_master_nodes`` plus a restart does by hand.
 
 In Mnesia's default mode both islands accept writes, so the writes
 acknowledged on the island that is restarted are lost and the checker
