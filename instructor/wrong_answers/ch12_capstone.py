@@ -2,9 +2,10 @@
 format): each is the reference answer with one plausible mistake, written as a
 replacement so that the mistake is easy to see. The ones marked ``public=False`` pass
 the published month and fail a hidden one: a power cut of every server, a supervisor
-killed twice in a few seconds, b the only server left, a slow link while the client
-sticks to a server that answers (the published month's client has moved off a by the
-time a is slow, so only a hidden month shows that retries are recorded twice)."""
+killed two or three times in a few seconds, b the only server left, the web's links to
+every server slower than a fast client's timeout (the published month's client has moved
+off a by the time a is slow, so only a hidden month shows that retries are recorded
+twice)."""
 TABLES = '''
 async def setup():
     await store.create_table("purchases", attributes=("order", "decision"),
@@ -148,6 +149,10 @@ WRONG = [
          says=AVAILABILITY, public=False, caught_by="hidden month 1",
          code=_w(SERVER, "intensity=5", "intensity=1")),
 
+    dict(task="capstone_server", label="the supervisor allows two restarts in 10 s",
+         says=AVAILABILITY, public=False, caught_by="the peak day",
+         code=_w(SERVER, "intensity=5", "intensity=2")),
+
     # ---- Task 3: the whole system ------------------------------------------------------
     dict(task="capstone", label="no fail-over: the client only ever asks a",
          says=AVAILABILITY, code=_w(CLIENT, "n = (first + k) % len(SERVERS)", "n = 0")),
@@ -160,7 +165,7 @@ WRONG = [
          code=_w(CLIENT, '("buy", order_id, amount, me)', '("buy", order_id * 10 + k, amount, me)')
          .replace("and m[1] == order_id", "and m[1] // 10 == order_id")),
     dict(task="capstone", label="record is not idempotent (a fresh record for every request)",
-         says="duplicated purchases", public=False, caught_by="the peak day", code=FRESH_KEY),
+         says="duplicated purchases", public=False, caught_by="hidden month 1", code=FRESH_KEY),
     dict(task="capstone", label="tables only on site 1 (disc_copies on a and b)",
          says=AVAILABILITY,
          code=_w(TABLES, "disc_copies=list(SERVERS)", 'disc_copies=["a@dc1", "b@dc1"]')),
