@@ -10,6 +10,6 @@ Layers, bottom up: :mod:`.etf` (the external term format), :mod:`.epmd`
 (the processes a peer expects: net_kernel, rex) and :mod:`.node` (the node
 itself, which the core sees as its world).
 """
-from .node import ErlWorld, Node, spawn
+from .node import ErlWorld, Node, connect_all, spawn
 
-__all__ = ["ErlWorld", "Node", "spawn"]
+__all__ = ["ErlWorld", "Node", "connect_all", "spawn"]

@@ -51,6 +51,11 @@ from .connection import TICK, Connection
 __all__ = ["ErlWorld", "Node"]
 
 
+#: The registered name labrt nodes send their node lists to (see _peers_heard).
+PEERS_NAME = "$labrt_peers"
+MAX_PEERS = 1000
+
+
 def _split(name):
     if type(name) is not str or name.count("@") != 1 or not all(name.split("@")):
         raise BadArg(f"a node name looks like 'name@host', got {name!r}")
@@ -92,6 +97,7 @@ class ErlWorld:
         self._unlink_id = 0
         self._spawns: dict = {}                # spawn request ref -> (pid, link, ref)
         self._dropped: set = set()             # connections disconnect_node closed
+        self.connect_all = True                # Erlang's -connect_all (item 102)
         self.nursery = None
         self.epmd_server = None
         self.outside = Pid(0, 0, None, self.creation)   # the sender of rt.send
@@ -261,7 +267,32 @@ class ErlWorld:
             self._tell(pid, ("nodeup", peer, {}) if with_reason else ("nodeup", peer))
         for sig in self._pending.pop(peer, []):
             self._send(conn, sig)
+        others = sorted(n for n in self.conns if n != peer)
+        conn.send(control.Op("reg_send", self.outside, PEERS_NAME, ("nodes", others)))
         await conn.run()
+
+    # -- transitive connections between labrt nodes (OTP's connect_all) ------------
+    def _peers_heard(self, conn, payload):
+        """A labrt peer's list of its other nodes: connect to the ones we lack.
+
+        On the BEAM, ``global`` does this after every new connection (item
+        102).  labrt nodes do not speak global's protocol; they send each
+        other this one message instead, to a name no Erlang node registers
+        (so a BEAM peer drops it, and never sends one).  The list is
+        untrusted: only well-formed node names, at most ``MAX_PEERS`` of them.
+        """
+        if not (type(payload) is tuple and len(payload) == 2 and payload[0] == "nodes"
+                and type(payload[1]) is list and len(payload[1]) <= MAX_PEERS):
+            self.log(f"labrt.erl: ignored a malformed node list from {conn.peer}")
+            return
+        if not self.connect_all:
+            return
+        for name in payload[1]:
+            if (type(name) is not str or name.count("@") != 1 or not all(name.split("@"))
+                    or name == self.name or name in self.conns or name in self._pending):
+                continue
+            self._pending[name] = []
+            self._spawn_task(self._connect, name)
 
     # -- signals out: a signal becomes a control message ------------------------
     def _send(self, conn, sig):
@@ -319,6 +350,9 @@ class ErlWorld:
         if k == "send":
             sig = Signal("message", op.sender, op.target, op.payload)
         elif k == "reg_send":
+            if op.target == PEERS_NAME:
+                self._peers_heard(conn, op.payload)
+                return
             sig = Signal("message", op.sender, (op.target,) + me, op.payload)
         elif k == "alias_send":
             sig = Signal("message", op.sender, op.target, op.payload)
@@ -521,6 +555,25 @@ class _Addressed:
 
     def __init__(self, node, op):
         self.node, self.op = node, op
+
+
+def connect_all(flag=None) -> bool:
+    """Whether this real node connects to the nodes its peers know (item 102).
+
+    On by default, as Erlang's ``-connect_all true``; ``connect_all(False)``
+    turns it off (a node then connects only where its processes send), and
+    it returns the setting it had.  Called from a process of the node.
+    """
+    from .._core import _me
+    world = _me().rt.world
+    if not isinstance(world, ErlWorld):
+        raise BadArg("connect_all is a setting of a real node (labrt.erl.Node)")
+    old = world.connect_all
+    if flag is not None:
+        if type(flag) is not bool:
+            raise BadArg(f"connect_all: the flag must be True or False, got {flag!r}")
+        world.connect_all = flag
+    return old
 
 
 async def spawn(node: str, fn, *args, link: bool = False, monitor: bool = False,

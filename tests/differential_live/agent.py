@@ -8,7 +8,8 @@ The scenario's main process, on node ``a``, sends ``(From, Command)`` to the
 registered process ``agent`` and gets ``("agent", Result)`` back; the
 commands and what they start are those of the Erlang agent, one for one
 (``start_srv``, ``go_exit``, ``idle``, ``start_kv``, ``call``, ``nodes``,
-``node``, ``send``, ``disconnect``, ``reset``), so a scenario cannot tell a
+``node``, ``send``, ``disconnect``, ``reset``, and ``arm``, which turns
+transitive connections back on after a reset), so a scenario cannot tell a
 labrt peer from a BEAM peer except by what the runtimes do.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import sys
 
 import labrt
+import labrt.erl
 from labrt import ANY, Down, Pid, gen_server, receive, register, send, spawn, trap_exit
 
 
@@ -116,15 +118,25 @@ async def agent():
         frm, cmd = m
         if type(frm) is not Pid:
             continue
-        if cmd == "reset":
+        if cmd == "arm":                            # the scenario may start
+            labrt.erl.connect_all(True)
+            send(frm, ("agent", "ok"))
+            continue
+        if cmd in ("reset", "reset_again"):
+            # No transitive connections until "arm": the runner's own contacts
+            # must not connect the peers to each other again.
+            labrt.erl.connect_all(False)
             refs = [labrt.monitor(p) for p in started]
             for p in started:
                 labrt.exit(p, "kill")
             for r in refs:
                 await receive(lambda d, r=r: type(d) is Down and d.ref == r)
-            for n in labrt.nodes():
-                if n != labrt.node(frm):
-                    labrt.disconnect_node(n)
+            for _ in range(2 if cmd == "reset" else 1):
+                for n in labrt.nodes():
+                    if n != labrt.node(frm):
+                        labrt.disconnect_node(n)
+                if cmd == "reset":      # and again once a connection in flight is up
+                    await labrt.sleep(0.1)
             started = []
             send(frm, ("agent", "ok"))
             continue

@@ -213,14 +213,25 @@ async def ask(node, cmd, timeout=5.0):
 
 
 async def _reset(roles, log):
-    """Every peer: kill what it started, drop its connections; then settle.
+    """Every peer: kill what it started, drop its other connections; then settle.
 
-    A peer may connect back on its own just after (the BEAM's ``global``
-    talks to a node it has just seen), so the runner watches for 0.15 s and
-    disconnects again until nothing comes back."""
-    for r in roles:
-        got = await ask(nd(r), "reset")
+    labrt peers pass their node lists on (item 102, as the BEAM's ``global``
+    does), so the runner's own contacts could connect the peers to each other
+    again: ``reset`` turns that off on the peer until ``arm``.  Round one
+    resets every peer; round two drops what round one's contacts made; then
+    each peer is armed alone (a connected to it only, so no list carries
+    another peer) and disconnected.  Finally the runner watches 0.15 s for a
+    peer connecting back, and disconnects again if one did."""
+    for r, cmd in [(r, "reset") for r in roles] + [(r, "reset_again") for r in roles]:
+        got = await ask(nd(r), cmd)
         assert got == "ok", f"peer {r} did not reset: {got!r}"
+    for n in labrt.nodes():
+        labrt.disconnect_node(n)
+    for r in roles:
+        await sleep(0.02)
+        got = await ask(nd(r), "arm")
+        assert got == "ok", f"peer {r} did not arm: {got!r}"
+        labrt.disconnect_node(nd(r))
     labrt.monitor_nodes(True)
     for _ in range(5):
         for n in labrt.nodes():

@@ -23,6 +23,10 @@ start() ->
 
 agent(Started) ->
     receive
+        {From, reset_again} when is_pid(From) ->
+            [erlang:disconnect_node(N) || N <- nodes(), N =/= node(From)],
+            From ! {agent, ok},
+            agent(Started);
         {From, reset} when is_pid(From) ->
             Refs = [erlang:monitor(process, P) || P <- Started],
             [exit(P, kill) || P <- Started],
@@ -30,6 +34,9 @@ agent(Started) ->
             [erlang:disconnect_node(N) || N <- nodes(), N =/= node(From)],
             From ! {agent, ok},
             agent([]);
+        {From, arm} when is_pid(From) ->          % (labrt's agent: connect_all on)
+            From ! {agent, ok},
+            agent(Started);
         {From, Cmd} when is_pid(From) ->
             {Reply, New} = try run(Cmd, From) catch C:R -> {{C, R}, []} end,
             From ! {agent, Reply},
