@@ -27,7 +27,7 @@ How can a plain function such as ``register`` stop in the middle of a
 coroutine step?  A coroutine can only suspend where it ``await``\\ s, and
 ``register`` is not awaited.  So each process's coroutine steps run on a
 *greenlet* of their own (a stack that can be switched to and from, in one
-thread), and the hook in ``labrt._core._me()`` (the function every
+thread), and the hook in ``labrt.kernel.core._me()`` (the function every
 operation calls first) switches back to this kernel, which decides who goes
 next.  Exactly one greenlet runs at a time and every switch is an explicit
 call, so runs are deterministic by construction.  We preferred greenlets to
@@ -59,10 +59,10 @@ from __future__ import annotations
 import sys
 from collections import deque
 
-from .. import _core
+from ..kernel import core as _core
 from . import _footprint
-from .._values import LabrtError, Pid, _Killed
-from ..trace import show
+from ..kernel.values import LabrtError, Pid, _Killed
+from ..kernel.trace import show
 
 _greenlet = None             # imported when the first schedule-mode run starts
 
@@ -101,7 +101,7 @@ def _num(pid):
 
 
 class ScheduleKernel:
-    """A kernel (see _sim.py for the interface) driven by a chooser, one action at a time."""
+    """A kernel (see labrt/kernel/sim.py for the interface) driven by a chooser, one action at a time."""
 
     def __init__(self, rt, max_steps=2000, race_timers=False):
         global _greenlet

@@ -16,8 +16,8 @@ from __future__ import annotations
 import random
 from collections import deque
 
-from . import _core
-from ._values import Deadlock, _Killed
+from . import core as _core
+from .values import Deadlock, _Killed
 
 
 class SimKernel:
@@ -35,7 +35,7 @@ class SimKernel:
         self.ready.append(p)
 
     def wake(self, p, value):
-        self.ready.append(p)        # first: the one step that can fail (see _core)
+        self.ready.append(p)        # first: the one step that can fail (see core)
         p.wake_value = value
 
     @staticmethod

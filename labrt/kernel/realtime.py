@@ -24,8 +24,8 @@ import math
 import outcome
 import trio
 
-from . import _core
-from ._values import Deadlock, _Killed
+from . import core as _core
+from .values import Deadlock, _Killed
 
 
 class TrioKernel:
@@ -176,7 +176,7 @@ class TrioKernel:
             procs = list(rt.procs.values())
             if (procs and all(p.status == "waiting" for p in procs)
                     and rt.next_timer() is None):
-                from ._sim import deadlock_report
+                from .sim import deadlock_report
                 raise Deadlock(deadlock_report(rt))
             await trio.sleep(0.01)
 

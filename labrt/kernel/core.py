@@ -11,7 +11,7 @@ trace.  Everything Erlang specifies about signals lives here, in one place, so
 that both kernels share it:
 
 * Everything one process does to another (a message, a link, an exit
-  signal, a monitor, a DOWN) is a *signal* (``_signals.py``): it leaves its
+  signal, a monitor, a DOWN) is a *signal* (``signals.py``): it leaves its
   sender through :meth:`Runtime._post` and takes effect at the receiver in
   :meth:`Runtime._arrive`.  On one node with no transit in between, ``_post``
   is ``_arrive``: delivery is immediate and in order, so the only guarantee
@@ -20,7 +20,7 @@ that both kernels share it:
   node of a ``labrt.dist.World`` goes over its simulated network instead; a
   ``Runtime.transit`` (the race explorer) may hold every signal.  A message
   to a live local process skips the ``Signal`` object and goes straight into
-  the mailbox (``_api.send``): the same effect, on the hot path.
+  the mailbox (``api.send``): the same effect, on the hot path.
 * When a process ends, it first gives up its name, then sends an exit signal
   along each link and a DOWN to each monitor.  What an exit signal does to
   its receiver is decided in one function, :meth:`Runtime._exit_signal`,
@@ -46,11 +46,11 @@ of its own ``RecursionError``, and everyone else carries on.
 
 A *kernel* decides where time and concurrency come from.  It only has to
 start a process, suspend it until someone wakes it with a value, wake it, and
-drop a process that was killed.  ``_sim.py`` does this with a run queue and a
-virtual clock; ``_trio.py`` does it with trio tasks and the wall clock.
+drop a process that was killed.  ``sim.py`` does this with a run queue and a
+virtual clock; ``realtime.py`` does it with trio tasks and the wall clock.
 
 The functions a process calls (``spawn``, ``send``, ``receive``, ...) live
-in ``_api.py``: they find the process that calls them and forward here.
+in ``api.py``: they find the process that calls them and forward here.
 """
 from __future__ import annotations
 
@@ -64,15 +64,15 @@ import types
 from collections import deque
 from dataclasses import dataclass
 
-from ._values import (
+from .values import (
     ANY, LOCAL_NODE, TIMEOUT, BadArg, BadTimeout, CannotSend, Down, Exit,
     LabrtError, NoProc, NotInProcess, Pid, ProcessExit, Ref, _Killed,  # noqa: F401
     format_reason,
 )  # (the kernels use _core.LabrtError and _core.NotInProcess)
-from ._match import (  # noqa: F401  (re-exported: _api, the kernels, labrt.erl use them)
+from .match import (  # noqa: F401  (re-exported: api, the kernels, labrt.erl use them)
     _IMMUTABLE, _MATCH_ANY, _NEVER, compile_clauses, describe_clauses, isolate,
 )
-from ._signals import Signal
+from .signals import Signal
 from .trace import Event, Trace
 
 # ---------------------------------------------------------------------------
@@ -237,7 +237,7 @@ class Runtime:
     """
 
     #: None, or an object with ``post(rt, sig)`` that holds every signal until
-    #: it calls ``rt._arrive(sig)`` (see ``_signals.py``; the race explorer).
+    #: it calls ``rt._arrive(sig)`` (see ``signals.py``; the race explorer).
     _transit = None
     #: None, or ``preempt(p)``, called by every operation a process makes when it
     #: runs outside the default kernel's fast path (the explorer's schedule mode).
@@ -280,10 +280,10 @@ class Runtime:
         self.reports: list[str] = []
         self._report_sink = reports
         if kernel == "sim":
-            from ._sim import SimKernel
+            from .sim import SimKernel
             self.kernel = SimKernel(self, seed)
         elif kernel == "trio":
-            from ._trio import TrioKernel
+            from .realtime import TrioKernel
             self.kernel = TrioKernel(self, seed)
         else:
             raise ValueError(f"unknown kernel {kernel!r}: use 'sim' or 'trio'")
@@ -531,7 +531,7 @@ class Runtime:
 
     # -- signals: the one way out (_post) and the one way in (_arrive) ----------
     def _post(self, sig):
-        """Send ``sig`` on its way: see ``_signals.py`` for who holds it in between."""
+        """Send ``sig`` on its way: see ``signals.py`` for who holds it in between."""
         t = self._transit
         if t is not None:
             t.post(self, sig)
@@ -632,7 +632,7 @@ class Runtime:
         if type(request) not in _IMMUTABLE:
             request = isolate(request)         # the envelope itself is immutable
         msg = (kind, (p.pid, tag), request)
-        if tp.waiting is True:                 # send(tp.pid, msg), as in _api.send
+        if tp.waiting is True:                 # send(tp.pid, msg), as in api.send
             self.kernel.wake(tp, msg)
             tp.waiting = None
             if tp.timer is not None:
@@ -1155,7 +1155,7 @@ class Runtime:
             return result
         if isinstance(reason, BaseException) and not isinstance(reason, ProcessExit):
             raise reason
-        from ._values import Exited
+        from .values import Exited
         raise Exited(reason)
 
 

@@ -101,10 +101,10 @@ from dataclasses import dataclass
 
 import labrt
 from labrt import TIMEOUT, BadArg, BadTimeout, Down, Exit, Pid, ProcessExit
-from labrt import _core
-from labrt import code as _code
-from labrt._core import _IMMUTABLE, EXITED
-from labrt.trace import is_clean
+from labrt.kernel import core as _core
+from labrt.otp import code as _code
+from labrt.kernel.core import _IMMUTABLE, EXITED
+from labrt.kernel.trace import is_clean
 
 __all__ = [
     "DEFAULT_TIMEOUT", "GenServer", "Tag", "Throw", "call", "cast", "reply", "start",

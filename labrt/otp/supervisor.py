@@ -49,12 +49,13 @@ import inspect
 import math
 from dataclasses import dataclass, fields, replace
 
-from . import (
-    TIMEOUT, Down, Exit, Pid, ProcessExit, cancel_timer, code, error_report, exit,
-    format_reason, gen_server, is_alive, make_ref, monitor, now, receive, send_after,
+from .. import (
+    TIMEOUT, Down, Exit, Pid, ProcessExit, cancel_timer, error_report, exit,
+    format_reason, is_alive, make_ref, monitor, now, receive, send_after,
     trap_exit, unlink,
 )
-from . import self as _self
+from .. import self as _self
+from . import code, gen_server
 
 __all__ = [
     "ChildSpec", "SupFlags", "ChildState", "InvalidSpec", "Supervisor",
