@@ -56,10 +56,12 @@ wrong.
 """
 from __future__ import annotations
 
+import contextvars
 import sys
 from collections import deque
 
 from ..kernel import core as _core
+from ..kernel import process as _process
 from . import _footprint
 from ..kernel.values import LabrtError, Pid, _Killed
 from ..kernel.trace import show
@@ -256,8 +258,8 @@ class ScheduleKernel:
     def _resume(self, st, value=None):
         if st.g is None:
             g = st.g = _greenlet.greenlet(self._body, parent=self.main)
-            ctx = _core.contextvars.Context()
-            ctx.run(_core._task_process.set, st.p)
+            ctx = contextvars.Context()
+            ctx.run(_process._task_process.set, st.p)
             g.gr_context = ctx
             g.switch(st, value)
         else:

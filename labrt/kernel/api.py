@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import types
 
-from . import core as _core
+from . import process as _process
 from .core import (
     EXITED, RUNNABLE, WAITING, _IMMUTABLE, _MATCH_ANY, _NEVER, ProcessInfo,
     MAX_TIMEOUT, Runtime, _check_timeout, _me, _Raise, compile_clauses, isolate,
@@ -63,7 +63,7 @@ def send(dest, msg):
     name that is not registered raises :class:`BadArg`.  The message is
     copied unless it is immutable, so the receiver cannot change your data.
     """
-    p = _core._running
+    p = _process._running
     if p is None:
         p = _me()
     rt = p.rt

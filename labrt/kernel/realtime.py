@@ -25,6 +25,7 @@ import outcome
 import trio
 
 from . import core as _core
+from . import process as _process
 from .values import Deadlock, _Killed
 
 
@@ -78,7 +79,7 @@ class TrioKernel:
             self.nursery.start_soon(self._task, p, name=f"{p.pid} {p.function}")
 
     async def _task(self, p):
-        _core._task_process.set(p)
+        _process._task_process.set(p)
         p.task = trio.lowlevel.current_task()
         if p.status == "runnable":
             p.status = "running"

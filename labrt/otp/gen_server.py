@@ -101,7 +101,7 @@ from dataclasses import dataclass
 
 import labrt
 from labrt import TIMEOUT, BadArg, BadTimeout, Down, Exit, Pid, ProcessExit
-from labrt.kernel import core as _core
+from labrt.kernel import process as _process
 from labrt.otp import code as _code
 from labrt.kernel.core import _IMMUTABLE, EXITED
 from labrt.kernel.trace import is_clean
@@ -266,7 +266,7 @@ async def call(server, request, timeout=DEFAULT_TIMEOUT):
     ``"timeout"``, ``"calling_self"``, ``("nodedown", node)`` for a server on
     a node that cannot be reached, or the server's exit reason.
     """
-    p = _core._running
+    p = _process._running
     if p is not None and p.rt._inline:
         # The hot path: a live server on this node, nothing traced or held in
         # transit.  The same steps as _call (monitor, alias, send; the wait;
