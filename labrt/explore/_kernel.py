@@ -27,7 +27,7 @@ How can a plain function such as ``register`` stop in the middle of a
 coroutine step?  A coroutine can only suspend where it ``await``\\ s, and
 ``register`` is not awaited.  So each process's coroutine steps run on a
 *greenlet* of their own (a stack that can be switched to and from, in one
-thread), and the hook in ``labrt.kernel.core._me()`` (the function every
+thread), and the hook in ``labrt.kernel.process._me()`` (the function every
 operation calls first) switches back to this kernel, which decides who goes
 next.  Exactly one greenlet runs at a time and every switch is an explicit
 call, so runs are deterministic by construction.  We preferred greenlets to
