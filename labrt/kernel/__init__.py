@@ -10,8 +10,13 @@ exist (``tests/test_runtime_api.py`` checks the imports).  Bottom up:
   (the copy that gives each process its own data, as Erlang's heaps do).
 * ``signals``: one ``Signal`` for everything a process does to another
   (message, link, exit, monitor, DOWN), so a network can hold it in transit.
-* ``core``: the runtime: processes, mailboxes, links, monitors, names,
-  timers, and the table of what an exit signal does (the semantics).
+* ``process``: which process is running, what the runtime keeps for each
+  one, and how it survives a process that runs out of stack.
+* ``core``: the runtime (one class, ``Runtime``): its tables, the clock and
+  timers, spawning, sending, the one way out for a signal and the one way
+  in; with ``exits`` (what an exit signal does, how a process ends: the
+  semantics table), ``operations`` (link, monitor, register, timers) and
+  ``outside`` (what a notebook cell or a test calls) as its parts.
 * ``sim`` and ``realtime``: the two kernels underneath a runtime: a seeded
   run queue on a virtual clock, and trio tasks on the wall clock.
 * ``api``: the functions a process calls (``spawn``, ``send``, ``receive``
