@@ -28,7 +28,7 @@ Import from ``labrt`` itself and from the public modules: the paths students
 have always used keep working, as aliases of the modules' new homes (see
 ``MOVED`` below): ``from labrt import gen_server, supervisor, sys, code``,
 ``import labrt.trace``, ``labrt.widgets``, ``labrt.supervision_tree``,
-``python -m labrt.node``.
+``python -m labrt.node``; ``labrt.gen_server`` works even before an import.
 """
 import importlib as _importlib
 import importlib.util as _importlib_util
@@ -70,6 +70,9 @@ class _Aliases:
     ``python -m labrt.node`` works too (runpy asks for the code).
     """
 
+    def __init__(self):
+        self._specs = {}                          # new path -> the module's own spec
+
     def find_spec(self, name, path=None, target=None):
         if name not in MOVED:
             return None
@@ -77,15 +80,24 @@ class _Aliases:
 
     def create_module(self, spec):
         module = _importlib.import_module(MOVED[spec.name])
-        self._real_spec = module.__spec__       # the import system overwrites it
+        self._specs[module.__name__] = module.__spec__
         return module
 
     def exec_module(self, module):
-        module.__spec__ = self._real_spec
+        # The import system has just set __spec__ to the alias's: put the
+        # module's own back (its __name__ was never touched).
+        module.__spec__ = self._specs[module.__name__]
 
     def get_code(self, name):                    # for ``python -m OLD.PATH``
         real = _importlib_util.find_spec(MOVED[name])
         return real.loader.get_code(MOVED[name])
+
+
+def __getattr__(name):
+    """``labrt.gen_server`` (or another old path) without importing it first."""
+    if f"labrt.{name}" in MOVED:
+        return _importlib.import_module(f"labrt.{name}")
+    raise AttributeError(f"module 'labrt' has no attribute {name!r}")
 
 
 if not any(isinstance(f, _Aliases) for f in _sys.meta_path):

@@ -836,7 +836,20 @@ def test_old_module_paths_are_aliases():
     assert (gen_server.__name__, supervisor.__name__, lsys.__name__, c.__name__) == (
         "labrt.otp.gen_server", "labrt.otp.supervisor", "labrt.otp.sys", "labrt.otp.code")
     assert labrt.trace.__spec__.name == "labrt.kernel.trace"
+    assert labrt.supervision_tree is labrt.draw.supervision_tree    # attribute, no import needed
     assert callable(labrt.node)            # the function node(); python -m labrt.node is the CLI
+    with pytest.raises(AttributeError):
+        labrt.no_such_module
+
+
+def test_python_m_labrt_node_still_runs():
+    """``python -m labrt.node`` (now labrt/erl/cli.py) starts the command line as before."""
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "labrt.node", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: python -m labrt.node")
 
 
 # ---------------------------------------------------------------------------
