@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from labrt import _svg as S
-from labrt._seqdiagram import MIN_READABLE_PX, abbreviate
+from labrt.draw import svg as S
+from labrt.draw.seqdiagram import MIN_READABLE_PX, abbreviate
 from labrt.trace import Event, Trace
 
 SVG = "{http://www.w3.org/2000/svg}"

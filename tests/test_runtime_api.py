@@ -743,54 +743,113 @@ def test_killed_before_start_leaves_no_warning(run_on):
 
 
 # ---------------------------------------------------------------------------
-# Layering: the core imports nothing above it
+# Layering: the folders are the layers, and each imports only those below it
 
-# module -> the labrt modules it may import (relative or absolute)
+# kernel module -> the labrt modules it may import (relative or absolute)
 ALLOWED = {
-    "_values.py": set(),
-    "_signals.py": set(),
-    "_match.py": {"_values"},
-    "_core.py": {"_values", "_match", "_signals", "trace", "_sim", "_trio"},
-    "_sim.py": {"_core", "_values"},
+    "values.py": set(),
+    "signals.py": set(),
+    "match.py": {"kernel.values"},
+    "process.py": {"kernel.values"},
+    "exits.py": {"kernel.process", "kernel.signals", "kernel.values"},
+    "operations.py": {"kernel.match", "kernel.process", "kernel.signals", "kernel.values"},
+    "outside.py": {"kernel.process", "kernel.values"},
+    "core.py": {"kernel.values", "kernel.match", "kernel.signals", "kernel.trace",
+                "kernel.sim", "kernel.realtime", "kernel.process", "kernel.exits",
+                "kernel.operations", "kernel.outside"},
+    "sim.py": {"kernel.core", "kernel.process", "kernel.values"},
+}
+# layer -> the layers its modules may import ("labrt": the public names)
+LAYERS = {
+    "kernel": {"kernel"},
+    "otp": {"kernel", "otp", "labrt"},
 }
 
 
-def _labrt_imports(path: pathlib.Path) -> set[str]:
+def _labrt_imports(path: pathlib.Path, package: str = "") -> set[str]:
+    """The labrt modules ``path`` imports, as paths under labrt ("kernel.core");
+    ``package`` is the file's own package under labrt ("kernel")."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    here = package.split(".") if package else []
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level > 0:
+                base = here[:len(here) - (node.level - 1)]
                 if node.module:
-                    found.add(node.module.split(".")[0])
+                    found.add(".".join(base + node.module.split(".")))
+                elif not base:                    # from .. import spawn: the public names
+                    found.update("labrt" if a.name in labrt.__all__ else a.name for a in node.names)
                 else:
-                    found.update(a.name for a in node.names)
+                    found.update(".".join(base + [a.name]) for a in node.names)
             elif node.module and node.module.split(".")[0] == "labrt":
                 parts = node.module.split(".")
-                found.update([parts[1]] if len(parts) > 1 else [a.name for a in node.names])
+                found.update([".".join(parts[1:])] if len(parts) > 1 else ["labrt"])
         elif isinstance(node, ast.Import):
             for a in node.names:
                 parts = a.name.split(".")
                 if parts[0] == "labrt":
-                    found.add(parts[1] if len(parts) > 1 else "labrt")
+                    found.add(".".join(parts[1:]) if len(parts) > 1 else "labrt")
     return found
 
 
 @pytest.mark.parametrize("module", sorted(ALLOWED))
 def test_core_modules_import_nothing_above_them(module):
-    """labrt/_values.py, _core.py and _sim.py import only the layers below them (no behaviours)."""
-    found = _labrt_imports(LABRT / module)
+    """labrt/kernel/values.py, process.py, core.py and sim.py import only the modules below them."""
+    found = _labrt_imports(LABRT / "kernel" / module, "kernel")
     assert found <= ALLOWED[module], f"{module} imports {sorted(found - ALLOWED[module])}"
     assert not any(w in name for name in found
                    for w in ("gen_server", "supervisor", "application", "behaviour"))
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_layers_import_only_the_layers_below(layer):
+    """Every module in labrt/kernel and labrt/otp imports only its own layer and those below."""
+    bad = {}
+    for path in sorted((LABRT / layer).glob("*.py")):
+        found = {name.split(".")[0] for name in _labrt_imports(path, layer)}
+        if path.name == "trace.py":
+            found.discard("draw")          # Trace.diagram() loads the drawing lazily
+        if found - LAYERS[layer]:
+            bad[path.name] = sorted(found - LAYERS[layer])
+    assert not bad, f"labrt/{layer} reaches up: {bad}"
 
 
 def test_layering_check_can_fail(tmp_path):
     """The import scanner sees relative, absolute and lazy imports."""
     src = tmp_path / "m.py"
     src.write_text("from . import gen_server\nimport labrt.supervisor\n"
-                   "def f():\n    from .app import x\n")
-    assert _labrt_imports(src) == {"gen_server", "supervisor", "app"}
+                   "def f():\n    from .app import x\n    from ..draw import svg\n")
+    assert _labrt_imports(src) == {"gen_server", "supervisor", "app", "draw"}
+    assert _labrt_imports(src, "kernel") == {"kernel.gen_server", "supervisor", "kernel.app",
+                                             "draw"}
+
+
+def test_old_module_paths_are_aliases():
+    """The paths students use (labrt.gen_server, labrt.trace, ...) are the moved modules themselves."""
+    import importlib
+    for old, new in labrt.MOVED.items():
+        if old in ("labrt.widgets", "labrt.node"):
+            continue                       # ipywidgets; importing labrt.node would hide node()
+        assert importlib.import_module(old) is importlib.import_module(new), old
+    from labrt import code as c, gen_server, supervisor, sys as lsys
+    assert (gen_server.__name__, supervisor.__name__, lsys.__name__, c.__name__) == (
+        "labrt.otp.gen_server", "labrt.otp.supervisor", "labrt.otp.sys", "labrt.otp.code")
+    assert labrt.trace.__spec__.name == "labrt.kernel.trace"
+    assert labrt.supervision_tree is labrt.draw.supervision_tree    # attribute, no import needed
+    assert callable(labrt.node)            # the function node(); python -m labrt.node is the CLI
+    with pytest.raises(AttributeError):
+        labrt.no_such_module
+
+
+def test_python_m_labrt_node_still_runs():
+    """``python -m labrt.node`` (now labrt/erl/cli.py) starts the command line as before."""
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "labrt.node", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: python -m labrt.node")
 
 
 # ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._values import Pid, Ref
+from ..kernel.values import Pid, Ref
 from . import etf
 
 PASS_THROUGH = 112

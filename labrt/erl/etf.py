@@ -54,7 +54,7 @@ import struct
 import zlib
 from dataclasses import dataclass, fields, is_dataclass
 
-from .._values import Down, Exit, Pid, Ref
+from ..kernel.values import Down, Exit, Pid, Ref
 
 VERSION = 131
 
@@ -518,7 +518,7 @@ def _decode(r: _Reader, depth: int):
 
 
 def _call_tag(ref):
-    from ..gen_server import Tag            # the OTP layer, above this codec's imports
+    from ..otp.gen_server import Tag            # the OTP layer, above this codec's imports
     return Tag(ref, ref)
 
 
@@ -695,7 +695,7 @@ def _enc(out: bytearray, x, nodes, records, depth):
 
 
 def _tag_type():
-    from ..gen_server import Tag
+    from ..otp.gen_server import Tag
     return Tag
 
 

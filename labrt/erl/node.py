@@ -40,10 +40,10 @@ import sys
 
 import trio
 
-from .. import _api as api
-from .._core import Runtime, isolate
-from .._signals import Signal
-from .._values import BadArg, Pid, Ref
+from ..kernel import api
+from ..kernel.core import Runtime, isolate
+from ..kernel.signals import Signal
+from ..kernel.values import BadArg, Pid, Ref
 from ..dist.world import _tell, connection_lost, signal_undeliverable
 from . import control, epmd, etf, handshake, system
 from .connection import TICK, Connection
@@ -586,7 +586,7 @@ async def spawn(node: str, fn, *args, link: bool = False, monitor: bool = False,
     ``link=True`` the new process is linked to the caller, atomically, as
     ``spawn_link`` does: a supervisor can start a child on another node.
     """
-    from .._core import _me
+    from ..kernel.core import _me
     p = _me()
     world = p.rt.world
     if not isinstance(world, ErlWorld):

@@ -19,7 +19,7 @@ name from the network is only ever a key in a dict the program wrote.
 """
 from __future__ import annotations
 
-from .. import _api as api
+from ..kernel import api
 from ..dist.api import node as this_node
 
 

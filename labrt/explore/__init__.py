@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import inspect
 
-from .._values import format_reason
+from ..kernel.values import format_reason
 
 from ._kernel import ScheduleError
 from ._report import Counterexample, Coverage, Schedule, replay, schedule_of

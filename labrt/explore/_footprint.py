@@ -32,7 +32,7 @@ of a process writes only its own parts and, if it had one, the registry.
 """
 from __future__ import annotations
 
-from .._values import Pid, Ref
+from ..kernel.values import Pid, Ref
 
 EVERYTHING = (frozenset(), frozenset({"*"}))
 _PARTS = ("mbox", "life", "trap", "links", "monitors", "watchers")

@@ -27,7 +27,7 @@ How can a plain function such as ``register`` stop in the middle of a
 coroutine step?  A coroutine can only suspend where it ``await``\\ s, and
 ``register`` is not awaited.  So each process's coroutine steps run on a
 *greenlet* of their own (a stack that can be switched to and from, in one
-thread), and the hook in ``labrt._core._me()`` (the function every
+thread), and the hook in ``labrt.kernel.process._me()`` (the function every
 operation calls first) switches back to this kernel, which decides who goes
 next.  Exactly one greenlet runs at a time and every switch is an explicit
 call, so runs are deterministic by construction.  We preferred greenlets to
@@ -56,13 +56,15 @@ wrong.
 """
 from __future__ import annotations
 
+import contextvars
 import sys
 from collections import deque
 
-from .. import _core
+from ..kernel import core as _core
+from ..kernel import process as _process
 from . import _footprint
-from .._values import LabrtError, Pid, _Killed
-from ..trace import show
+from ..kernel.values import LabrtError, Pid, _Killed
+from ..kernel.trace import show
 
 _greenlet = None             # imported when the first schedule-mode run starts
 
@@ -101,7 +103,7 @@ def _num(pid):
 
 
 class ScheduleKernel:
-    """A kernel (see _sim.py for the interface) driven by a chooser, one action at a time."""
+    """A kernel (see labrt/kernel/sim.py for the interface) driven by a chooser, one action at a time."""
 
     def __init__(self, rt, max_steps=2000, race_timers=False):
         global _greenlet
@@ -256,8 +258,8 @@ class ScheduleKernel:
     def _resume(self, st, value=None):
         if st.g is None:
             g = st.g = _greenlet.greenlet(self._body, parent=self.main)
-            ctx = _core.contextvars.Context()
-            ctx.run(_core._task_process.set, st.p)
+            ctx = contextvars.Context()
+            ctx.run(_process._task_process.set, st.p)
             g.gr_context = ctx
             g.switch(st, value)
         else:

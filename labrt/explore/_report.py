@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ..trace import Event, Term, Trace, show
+from ..kernel.trace import Event, Term, Trace, show
 from ._kernel import ScheduleError
 from ._run import execute
 

@@ -32,10 +32,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import _core, _values
-from .._values import Pid
-from .._sim import deadlock_report
-from ..trace import Trace, _plain, show
+from ..kernel import core as _core, values as _values
+from ..kernel.values import Pid
+from ..kernel.sim import deadlock_report
+from ..kernel.trace import Trace, _plain, show
 from ._kernel import ScheduleError, ScheduleKernel
 
 

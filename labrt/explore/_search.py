@@ -64,7 +64,7 @@ def judge(run, check, crashes_ok=False):
     if not run.finished:
         return "the scenario never finished: " + run.deadlock
     if not normal(run.reason):
-        from .._values import format_reason
+        from ..kernel.values import format_reason
         return f"the scenario ended abnormally: {format_reason(run.reason)}"
     if check is None:
         return None

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 import labrt
-from labrt.trace import show
+from labrt.kernel.trace import show
 
 from .guard import wall_clock_limit
 
@@ -270,7 +270,7 @@ class Play:
             head = (f"deadlock from t={last:g}: no process can run and no timer is pending, "
                     "but these processes are still waiting:")
             try:
-                from labrt._sim import deadlock_report
+                from labrt.kernel.sim import deadlock_report
                 return "\n".join([head] + deadlock_report(rt).splitlines()[1:])
             except Exception:           # pragma: no cover - the report is a nicety
                 return head

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 
-from labrt.trace import Trace
+from labrt.kernel.trace import Trace
 
 from .core import Case, CaseResult, Fail, NotDone, Task, TaskResult, Trial, _failed, run_case
 from .guard import wall_clock_limit

@@ -47,7 +47,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from labrt.trace import line_of, show
+from labrt.kernel.trace import line_of, show
 
 #: Nesting depth and number of values an observation may have.
 MAX_DEPTH = 40

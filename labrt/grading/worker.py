@@ -155,7 +155,7 @@ def run_cell(code: str, filename: str, ns: dict, limit: float) -> str:
     """Execute one cell; return "" or a one-line description of what went wrong."""
     from .core import where
     from .guard import wall_clock_limit
-    from labrt.trace import show
+    from labrt.kernel.trace import show
 
     lines = code.splitlines(keepends=True)
     linecache.cache[filename] = (len(code), None, lines, filename)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import types
 
-from . import _core
-from ._core import (
+from . import process as _process
+from .core import (
     EXITED, RUNNABLE, WAITING, _IMMUTABLE, _MATCH_ANY, _NEVER, ProcessInfo,
     MAX_TIMEOUT, Runtime, _check_timeout, _me, _Raise, compile_clauses, isolate,
 )
-from ._values import TIMEOUT, BadTimeout, Pid, ProcessExit, Ref, _Killed
+from .values import TIMEOUT, BadTimeout, Pid, ProcessExit, Ref, _Killed
 
 
 def spawn(fn, *args, node=None) -> Pid:
@@ -63,7 +63,7 @@ def send(dest, msg):
     name that is not registered raises :class:`BadArg`.  The message is
     copied unless it is immutable, so the receiver cannot change your data.
     """
-    p = _core._running
+    p = _process._running
     if p is None:
         p = _me()
     rt = p.rt
@@ -76,7 +76,7 @@ def send(dest, msg):
                 msg = isolate(msg)
             if q.waiting is True:
                 rt.kernel.wake(q, msg)      # the call first, then plain stores
-                q.waiting = None            # (see "Running out of stack" in _core)
+                q.waiting = None            # (see "Running out of stack" in core)
                 if q.timer is not None:
                     q.timer[4] = False
                     q.timer = None

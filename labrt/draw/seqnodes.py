@@ -1,7 +1,7 @@
 """Nodes in a sequence diagram: bands, the network's own events, faults as periods.
 
 A trace of a :class:`labrt.dist.World` is a trace of several process tables
-on one clock.  :class:`~labrt._seqdiagram.SequenceDiagram` draws it with the
+on one clock.  :class:`~labrt.draw.seqdiagram.SequenceDiagram` draws it with the
 same rows and arrows as a one-node trace, and this module adds what a
 reader of a distributed run needs to see, in four layers:
 
@@ -41,12 +41,12 @@ from __future__ import annotations
 
 import re
 
-from . import _svg as S
-from ._netmarks import (AMBER, BAND_FILLS, BAND_STROKE, DOWN_FILL, FONT, GREEN, GREY, HALO,
+from . import svg as S
+from .netmarks import (AMBER, BAND_FILLS, BAND_STROKE, DOWN_FILL, FONT, GREEN, GREY, HALO,
                         INK, LEGEND, RED, TEAL, WALL_FILL, cross, fault_text, glyph, hatch)
-from .trace import OUTSIDE, Term, _read_value, show
+from ..kernel.trace import OUTSIDE, Term, _read_value, show
 
-OTHERS = "others"     # (as in _seqdiagram, which imports this module)
+OTHERS = "others"     # (as in seqdiagram, which imports this module)
 
 NET_KINDS = ("nodeup", "nodedown", "fault", "lost")
 WORLD_KINDS = ("nodeup", "nodedown", "fault")      # events with no process
@@ -157,7 +157,7 @@ class NodeLayer:
             return False
         if kernel_message(e.data) is not None:
             return True
-        from ._seqdiagram import notification
+        from .seqdiagram import notification
         note = notification(e.data)
         return bool(note) and note[1] == "noconnection"
 
@@ -383,7 +383,7 @@ class NodeLayer:
         return S.tag("g", "".join(parts), data_kind=e.kind)
 
     def tooltip(self, e) -> str:
-        from .trace import line_of
+        from ..kernel.trace import line_of
         text = line_of(e)
         lost = self.lost_of.get(e.seq)
         if lost is not None:
@@ -397,7 +397,7 @@ class NodeLayer:
         if e.kind == "exit_signal":
             return _data(e.data) == "noconnection"
         if e.kind == "send":
-            from ._seqdiagram import notification
+            from .seqdiagram import notification
             note = notification(e.data)
             return bool(note) and note[1] == "noconnection"
         return False
@@ -460,7 +460,7 @@ class NodeLayer:
             x0 = dst.x + (24 if x0 >= dst.x else -24)
         e = row.event
         label = d._label(row)
-        from ._seqdiagram import notification
+        from .seqdiagram import notification
         note = notification(e.data) if e.kind == "send" else None
         bad = e.kind == "exit_signal" or (note is not None) or (
             kernel_message(e.data) is not None and _data(e.data)[0] == "nodedown")
@@ -497,7 +497,7 @@ class NodeLayer:
         if short:
             anchor = "start" if direction > 0 else "end"
             room = d._room(src, direction) - 56
-            from ._seqdiagram import abbreviate
+            from .seqdiagram import abbreviate
             out.append(S.text(end + direction * 9, y + 4, abbreviate(label, room, FONT),
                               text_anchor=anchor, fill=RED, font_weight="bold",
                               **HALO))
@@ -516,7 +516,7 @@ class NodeLayer:
         end = src.x + side * 40
         out = [S.line(src.x, row.y, end, row.y, stroke=TEAL, stroke_width=1.2)]
         out.append(d._head(end, row.y, side, TEAL, "open"))
-        from ._seqdiagram import abbreviate
+        from .seqdiagram import abbreviate
         room = d._room(src, side) - 48
         out.append(S.text(end + side * 6, row.y + 4, abbreviate(label, room, FONT),
                           text_anchor="start" if side > 0 else "end", fill=TEAL, **HALO))

@@ -18,7 +18,7 @@ import copy
 import types
 from dataclasses import fields, is_dataclass
 
-from ._values import ANY, TIMEOUT, CannotSend, Down, Exit, Pid, Ref
+from .values import ANY, TIMEOUT, CannotSend, Down, Exit, Pid, Ref
 
 # ---------------------------------------------------------------------------
 # Selective receive: clauses compile to one predicate.

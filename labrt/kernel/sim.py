@@ -16,8 +16,9 @@ from __future__ import annotations
 import random
 from collections import deque
 
-from . import _core
-from ._values import Deadlock, _Killed
+from . import core as _core
+from . import process as _process
+from .values import Deadlock, _Killed
 
 
 class SimKernel:
@@ -35,7 +36,7 @@ class SimKernel:
         self.ready.append(p)
 
     def wake(self, p, value):
-        self.ready.append(p)        # first: the one step that can fail (see _core)
+        self.ready.append(p)        # first: the one step that can fail (see core)
         p.wake_value = value
 
     @staticmethod
@@ -45,14 +46,14 @@ class SimKernel:
     def discard(self, p):
         coro = p.coro
         p.coro = None
-        if coro is not None and _core._running is not p:
+        if coro is not None and _process._running is not p:
             coro.close()            # a killed process runs no more code
 
     def timer_added(self, when):
         pass
 
     def outside(self, fn):
-        if _core._running is not None:
+        if _process._running is not None:
             raise _core.NotInProcess(
                 "Runtime methods drive a runtime from outside; inside a process "
                 "use spawn/send/exit directly")
@@ -77,7 +78,7 @@ class SimKernel:
             value = p.wake_value
             p.wake_value = None
             p.status = "running"
-            _core._running = p
+            _process._running = p
             try:
                 coro.send(value)
             except StopIteration as e:
@@ -87,13 +88,13 @@ class SimKernel:
             except BaseException as e:
                 p.rt.finish(p, e)
             finally:
-                _core._running = None
+                _process._running = None
             if p.status == "running":       # it awaited something foreign
-                _core._running = p
+                _process._running = p
                 try:
                     p.coro.close()
                 finally:
-                    _core._running = None
+                    _process._running = None
                 p.rt.finish(p, _core.LabrtError(
                     f"process {p.pid} ({p.function}) awaited something that is not "
                     "a labrt operation; on the simulated kernel a process may only "
@@ -101,8 +102,8 @@ class SimKernel:
 
     def run(self, until=None, stop=None):
         """Run until idle, or until the clock reaches ``until``, or ``stop()``."""
-        saved = _core._running
-        _core._running = None
+        saved = _process._running
+        _process._running = None
         try:
             rt = self.rt
             while True:
@@ -117,7 +118,7 @@ class SimKernel:
             if until is not None and until > self.clock:
                 self.clock = until
         finally:
-            _core._running = saved
+            _process._running = saved
 
     def run_main(self, fn, args, rt=None):
         rt = rt or self.rt

@@ -40,8 +40,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import LabrtError, Pid, ProcessExit, supervisor
-from . import _svg as S
+from .. import LabrtError, Pid, ProcessExit
+from ..otp import supervisor
+from . import svg as S
 
 __all__ = ["Node", "SupervisionTree", "walk", "snapshot"]
 
@@ -130,7 +131,7 @@ async def walk(sup, title=None, max_children=12) -> "SupervisionTree":
 
     Call it from inside a process, on either kernel.
     """
-    from . import now, process_info, whereis
+    from .. import now, process_info, whereis
     pid = whereis(sup) if isinstance(sup, str) else sup
     info = process_info(pid) if isinstance(pid, Pid) else None
     if info is None:

@@ -23,9 +23,9 @@ takes effect.  Whatever holds a signal in between is a *transit*:
 
 One exception keeps the hot path fast: a message to a live local process
 with no transit and no trace is put in the mailbox inline, without building a
-``Signal`` (``labrt._api.send``).  It is the same effect, at the same moment.
+``Signal`` (``labrt.kernel.api.send``).  It is the same effect, at the same moment.
 
-This module is the bottom layer beside ``_values``: it imports nothing else.
+This module is the bottom layer beside ``values``: it imports nothing else.
 """
 from __future__ import annotations
 

@@ -24,8 +24,9 @@ import math
 import outcome
 import trio
 
-from . import _core
-from ._values import Deadlock, _Killed
+from . import core as _core
+from . import process as _process
+from .values import Deadlock, _Killed
 
 
 class TrioKernel:
@@ -78,7 +79,7 @@ class TrioKernel:
             self.nursery.start_soon(self._task, p, name=f"{p.pid} {p.function}")
 
     async def _task(self, p):
-        _core._task_process.set(p)
+        _process._task_process.set(p)
         p.task = trio.lowlevel.current_task()
         if p.status == "runnable":
             p.status = "running"
@@ -176,7 +177,7 @@ class TrioKernel:
             procs = list(rt.procs.values())
             if (procs and all(p.status == "waiting" for p in procs)
                     and rt.next_timer() is None):
-                from ._sim import deadlock_report
+                from .sim import deadlock_report
                 raise Deadlock(deadlock_report(rt))
             await trio.sleep(0.01)
 

@@ -19,7 +19,7 @@ failed ``gen_server.call``.
 """
 from __future__ import annotations
 
-from labrt.gen_server import DEFAULT_TIMEOUT, _DefaultTimeout, _call
+from labrt.otp.gen_server import DEFAULT_TIMEOUT, _DefaultTimeout, _call
 
 __all__ = [
     "CallbackFailed", "change_code", "get_state", "get_status", "replace_state",
@@ -92,5 +92,5 @@ async def get_status(server, timeout=DEFAULT_TIMEOUT):
 
 async def terminate(server, reason, timeout=None) -> str:
     """Stop the server with ``reason`` (its terminate runs).  Same as ``gen_server.stop``."""
-    from labrt.gen_server import stop
+    from labrt.otp.gen_server import stop
     return await stop(server, reason, timeout)

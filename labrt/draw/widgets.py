@@ -38,10 +38,12 @@ import html
 import ipywidgets as W
 
 import labrt
-from labrt import Exit, receive, spawn_link, supervision_tree, supervisor, trap_exit
-from labrt import sys as lsys
-from labrt.supervision_tree import Node, SupervisionTree
-from labrt.supervisor import ChildSpec, SupFlags
+from labrt import Exit, receive, spawn_link, trap_exit
+from labrt.draw import supervision_tree
+from labrt.otp import supervisor
+from labrt.otp import sys as lsys
+from labrt.draw.supervision_tree import Node, SupervisionTree
+from labrt.otp.supervisor import ChildSpec, SupFlags
 
 __all__ = ["SupervisorPlayground"]
 

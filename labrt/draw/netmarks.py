@@ -1,6 +1,6 @@
 """The marks of the network in labrt's pictures: colours, crosses, hatching, words.
 
-The sequence diagram's node layer (``labrt._seqnodes``), the cluster picture
+The sequence diagram's node layer (``labrt.draw.seqnodes``), the cluster picture
 (``labrt.dist.draw``) and the fault playground's timeline
 (``labrt.dist.widget``) draw the same things (a lost message, a cut link, a
 node that is down) and must draw them alike, so the marks live here once:
@@ -19,8 +19,8 @@ deterministic.
 """
 from __future__ import annotations
 
-from . import _svg as S
-from .trace import show
+from . import svg as S
+from ..kernel.trace import show
 
 TEAL = "#00695c"       # messages between nodes (6.3:1 on white)
 GREEN = "#2e6b30"

@@ -43,7 +43,7 @@ and the HTML wrapper scrolls sideways (class ``labrt-diagram``) on a phone.
 
 A trace of several nodes (a :class:`labrt.dist.World`'s, or any trace given
 ``nodes=``) is drawn with the same rows, plus a band per node, the network's
-events and its faults as shaded periods: see :mod:`labrt._seqnodes`, which
+events and its faults as shaded periods: see :mod:`labrt.draw.seqnodes`, which
 the steps below consult through ``self.layer`` (None for one node, so a
 one-node chart is drawn exactly as without it).
 
@@ -56,9 +56,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import _seqnodes as N
-from . import _svg as S
-from .trace import KINDS, OUTSIDE, Term, _plain, is_clean, line_of, show
+from . import seqnodes as N
+from . import svg as S
+from ..kernel.trace import KINDS, OUTSIDE, Term, _plain, is_clean, line_of, show
 
 OTHERS = "others"
 
@@ -139,7 +139,7 @@ def notification(message) -> tuple[str, object] | None:
     if name in ("Exit", "Down") and hasattr(message, "reason") and hasattr(message, "pid"):
         return name.upper(), message.reason
     if isinstance(message, Term):
-        from .trace import _read_value
+        from ..kernel.trace import _read_value
         for label, pattern in (("EXIT", _EXIT_TEXT), ("DOWN", _DOWN_TEXT)):
             m = pattern.match(message)
             if m:
@@ -167,7 +167,7 @@ class SequenceDiagram:
                  kinds=None, max_events=None, nodes=None):
         self.title = title
         # Several nodes (or node names given): lifelines in bands per node, the
-        # network's events and faults drawn too (labrt._seqnodes). None: one node.
+        # network's events and faults drawn too (labrt.draw.seqnodes). None: one node.
         self.layer = N.layer_for(trace, nodes)
         self._pick_events(trace, processes, kinds, max_events)
         self._make_columns(trace, names)

@@ -344,7 +344,7 @@ class Trace(list):
     def sequence_diagram(self, title=None, processes=None, names=None,
                          kinds=None, max_events=None, nodes=None):
         """Draw this trace as a message sequence chart; see
-        :class:`labrt._seqdiagram.SequenceDiagram`.
+        :class:`labrt.draw.seqdiagram.SequenceDiagram`.
 
         title      -- shown above the chart (and used as its accessible name)
         processes  -- the pids (or registered names) that get a lifeline, in
@@ -355,7 +355,7 @@ class Trace(list):
         nodes      -- node names by index (a list, a dict or a ``World``), for
                       a trace of several nodes: lifelines are grouped by node
         """
-        from ._seqdiagram import SequenceDiagram  # drawing code loads lazily
+        from ..draw.seqdiagram import SequenceDiagram  # drawing code loads lazily
         return SequenceDiagram(self, title=title, processes=processes, names=names,
                                kinds=kinds, max_events=max_events, nodes=nodes)
 
