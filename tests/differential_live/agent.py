@@ -131,12 +131,12 @@ async def agent():
                 labrt.exit(p, "kill")
             for r in refs:
                 await receive(lambda d, r=r: type(d) is Down and d.ref == r)
-            for _ in range(2 if cmd == "reset" else 1):
+            for round_ in range(2 if cmd == "reset" else 1):
+                if round_:              # again once a connection in flight is up
+                    await labrt.sleep(0.05)
                 for n in labrt.nodes():
                     if n != labrt.node(frm):
                         labrt.disconnect_node(n)
-                if cmd == "reset":      # and again once a connection in flight is up
-                    await labrt.sleep(0.1)
             started = []
             send(frm, ("agent", "ok"))
             continue

@@ -50,7 +50,7 @@ from tests.differential_dist import harness
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "erl"))
-from cluster import Cluster, _listening  # noqa: E402
+from cluster import Cluster, _listening, _marked as marked  # noqa: E402
 
 HOST = "localhost"
 PEERS = ("b", "c")
@@ -117,8 +117,9 @@ class Peers:
         assert kind in ("beam", "labrt"), kind
         self.kind = kind
         self.roles = roles
-        self.cluster = Cluster(real_epmd=(kind == "beam"))
+        self.cluster = Cluster(real_epmd=(kind == "beam"), strict=True)
         self.procs: dict[str, subprocess.Popen] = {}
+        self.dirty = set(roles)            # peers a scenario may have left connected
         self.starts = 0
 
     @property
@@ -220,7 +221,7 @@ async def _reset(roles, log):
     again: ``reset`` turns that off on the peer until ``arm``.  Round one
     resets every peer; round two drops what round one's contacts made; then
     each peer is armed alone (a connected to it only, so no list carries
-    another peer) and disconnected.  Finally the runner watches 0.15 s for a
+    another peer) and disconnected.  Finally the runner watches 0.05 s for a
     peer connecting back, and disconnects again if one did."""
     for r, cmd in [(r, "reset") for r in roles] + [(r, "reset_again") for r in roles]:
         got = await ask(nd(r), cmd)
@@ -236,7 +237,7 @@ async def _reset(roles, log):
     for _ in range(5):
         for n in labrt.nodes():
             labrt.disconnect_node(n)
-        await sleep(0.15)
+        await sleep(0.05)
         back = []
         while (m := await receive(timeout=0)) is not TIMEOUT:
             if type(m) is tuple and m[0] == "nodeup":
@@ -258,12 +259,19 @@ async def _runner(body, ctx, roles, log):
         ctx.log("a", "exit", msg.reason)
 
 
-def run_scenario(peers: Peers, body, log=None) -> list[str]:
-    """Run one live twin on a fresh node a; return its lines."""
+def run_scenario(peers: Peers, body, log=None, roles=None) -> list[str]:
+    """Run one live twin on a fresh node a; return its lines.
+
+    ``roles`` are the peers the scenario uses (all when None); the peers the
+    previous scenario used are reset too, the others are as they were left:
+    up, connected to nothing."""
     peers.revive()
+    roles = tuple(peers.roles if roles is None else roles)
+    touch = tuple(r for r in peers.roles if r in roles or r in peers.dirty)
+    peers.dirty = set(roles)
     logs = [] if log is None else log
     rt = Node(nd("a"), peers.cookie, epmd_port=peers.epmd_port, reports=None,
               log=logs.append)
     ctx = Ctx(peers)
-    rt.run_main(_runner, body, ctx, peers.roles, logs.append)
+    rt.run_main(_runner, body, ctx, touch, logs.append)
     return ctx.lines()

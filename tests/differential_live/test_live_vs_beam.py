@@ -59,6 +59,20 @@ def test_live(peers, name, request):
     if why:
         request.applymarker(pytest.mark.xfail(reason=why, strict=True))
     logs = []
-    lines = live.run_scenario(peers, SCENARIOS[name], log=logs)
+    lines = live.run_scenario(peers, SCENARIOS[name], log=logs, roles=ROLES[name])
     assert lines == expected(name), "\n".join(
         ["labrt:"] + lines + ["beam:"] + expected(name) + ["node a's log:"] + logs)
+
+
+def test_a_process_left_behind_fails_the_run():
+    """The leftover check finds a marked OS process the cluster did not stop itself."""
+    import subprocess
+    import sys
+
+    c = live.Cluster(real_epmd=False, strict=True)
+    with pytest.raises(AssertionError, match="left behind"):
+        with c:
+            # a grandchild the cluster never saw: only the marker in its environment
+            subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                             env=c.env, start_new_session=True)
+    assert not live.marked(c.token)

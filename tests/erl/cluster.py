@@ -48,6 +48,13 @@ def _marked(token):
     return out
 
 
+def _cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return "?"
+
+
 def _listening(port, limit=10.0):
     t0 = time.monotonic()
     while time.monotonic() - t0 < limit:
@@ -62,11 +69,12 @@ def _listening(port, limit=10.0):
 class Cluster:
     """``with Cluster() as c: c.beam("b"); c.labrt("c", script)``."""
 
-    def __init__(self, cookie="labrt-test-cookie", real_epmd=True):
+    def __init__(self, cookie="labrt-test-cookie", real_epmd=True, strict=False):
         self.cookie = cookie
         self.token = secrets.token_hex(8)
         self.epmd_port = free_port()
         self.real_epmd = real_epmd
+        self.strict = strict       # a marked process it did not start itself fails the exit
         self.procs: list[subprocess.Popen] = []
         self.env = {**os.environ, "ERL_EPMD_PORT": str(self.epmd_port), MARKER: self.token,
                     "PYTHONPATH": str(REPO)}
@@ -152,7 +160,11 @@ class Cluster:
             p.wait()
         t0 = time.monotonic()
         left = _marked(self.token)
-        while left and time.monotonic() - t0 < 5:
+        while self.strict and left and time.monotonic() - t0 < 1:   # groups' members dying
+            time.sleep(0.05)
+            left = _marked(self.token)
+        strays = [(pid, _cmdline(pid)) for pid in left]
+        while left and time.monotonic() - t0 < 6:
             for pid in left:
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -164,4 +176,7 @@ class Cluster:
             shutil.rmtree(self._ebin, ignore_errors=True)
         if left and exc[0] is None:
             raise AssertionError(f"OS processes left behind by the cluster: {left}")
+        if self.strict and strays and exc[0] is None:
+            raise AssertionError("OS processes left behind (killed now), not started by "
+                                 f"the cluster: {strays}")
         return False
