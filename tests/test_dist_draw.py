@@ -10,7 +10,7 @@ import pytest
 
 import labrt
 from labrt import receive, register, send, sleep, trap_exit
-from labrt._seqdiagram import MIN_READABLE_PX
+from labrt.draw.seqdiagram import MIN_READABLE_PX
 from labrt.dist import FaultSchedule, Heal, Partition, World, draw
 from labrt.trace import Trace
 

@@ -10,7 +10,7 @@ from labrt import (
     Down, Exit, exit, gen_server, link, monitor, receive, register, self, send,
     spawn, spawn_link, trap_exit, unlink,
 )
-from labrt._signals import KINDS, Signal
+from labrt.kernel.signals import KINDS, Signal
 
 
 class PassThrough:

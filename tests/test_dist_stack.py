@@ -1,6 +1,6 @@
 """Running out of stack in the middle of a remote operation leaves the world whole.
 
-The core's rule (see "Running out of stack" in labrt/_core.py) covers the
+The core's rule (see "Running out of stack" in labrt/kernel/process.py) covers the
 network too: a process that hits the recursion limit inside a remote send,
 spawn, link or monitor dies of its own RecursionError, and every node, every
 channel and every other process is as if the operation had either happened
@@ -69,7 +69,7 @@ def _whole(w):
                     bad.append("a wire entry does not start with its time")
                     break
                 head = q.pop(0)
-                if type(head) is not labrt._signals.Signal:
+                if type(head) is not labrt.kernel.signals.Signal:
                     del q[:2]
     return bad
 

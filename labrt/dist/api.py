@@ -7,8 +7,8 @@ Erlang node does: ``node()`` is ``"nonode@nohost"`` and ``nodes()`` is empty.
 """
 from __future__ import annotations
 
-from .._core import _me
-from .._values import LOCAL_NODE, BadArg, Pid
+from ..kernel.core import _me
+from ..kernel.values import LOCAL_NODE, BadArg, Pid
 
 __all__ = ["connect_node", "disconnect_node", "monitor_node", "monitor_nodes",
            "node", "nodes"]

@@ -16,8 +16,8 @@ of its own.
 """
 from __future__ import annotations
 
-from .._core import EXITED
-from .._values import BadArg
+from ..kernel.core import EXITED
+from ..kernel.values import BadArg
 from .net import Latency, check_node_name
 
 __all__ = ["Faults"]

@@ -32,15 +32,15 @@ is 12 units and the SVG keeps the course's min-width rule (never under
 11 px on screen; the HTML box scrolls sideways on a phone).
 
 :func:`sequence_diagram` is ``world.trace.sequence_diagram(nodes=world)``:
-the trace drawn with a band per node (see ``labrt._seqnodes``).
+the trace drawn with a band per node (see ``labrt.draw.seqnodes``).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from .. import _svg as S
-from .._core import EXITED
+from ..draw import svg as S
+from ..kernel.core import EXITED
 
 __all__ = ["ClusterPicture", "ClusterState", "LinkView", "NodeView", "cluster",
            "sequence_diagram", "snapshot"]
@@ -327,7 +327,7 @@ class ClusterPicture:
         else:
             parts.append(S.tag("rect", x=x, y=y, width=w, height=h, rx=6, fill=DOWN_FILL,
                                stroke="#8c8c8c", stroke_width=1.2, stroke_dasharray="4 3"))
-            from .._netmarks import hatch
+            from ..draw.netmarks import hatch
             parts.append(hatch(x, y, w, h, 14, "#9a9a9a"))
         colour = INK if n.up else GREY
         parts.append(S.text(x + 12, y + 18, S.fit(n.name, w - 24, FONT, True),

@@ -40,9 +40,9 @@ import math
 import re
 from collections import deque
 
-from .._core import EXITED, _roomy
-from .._signals import Signal
-from .._values import BadArg
+from ..kernel.core import EXITED, _roomy
+from ..kernel.signals import Signal
+from ..kernel.values import BadArg
 
 __all__ = ["Net", "Latency", "check_node_name"]
 
@@ -180,7 +180,7 @@ class Net:
         self.conns: dict = {}                 # (a, b) with a < b -> Conn
         # Channels a message can take with no decision to make: connection up,
         # direction not cut, no loss, fixed latency.  The fast path for
-        # messages (labrt._api.send -> Net.message) looks only here, in the
+        # messages (labrt.kernel.api.send -> Net.message) looks only here, in the
         # copy each node keeps by destination (``rt._wires``).
         self.plain: dict = {}                 # (src, dst) -> _Channel
         self.kernel = world.kernel

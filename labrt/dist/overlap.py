@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import itertools
 
-from .._signals import Signal
+from ..kernel.signals import Signal
 
 __all__ = ["Overlap"]
 

@@ -41,10 +41,10 @@ import ipywidgets as W
 import labrt
 from labrt import receive, register, send, sleep
 
-from .._netmarks import fault_text, hatch
-from .. import _svg as S
-from ..trace import line_of, show
-from ..widgets import STATIC_NOTE
+from ..draw.netmarks import fault_text, hatch
+from ..draw import svg as S
+from ..kernel.trace import line_of, show
+from ..draw.widgets import STATIC_NOTE
 from . import draw
 from .api import monitor_nodes
 from .faults import Crash, FaultSchedule, Heal, Partition, Restart

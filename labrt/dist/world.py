@@ -42,11 +42,11 @@ import heapq
 import itertools
 import random
 
-from .._core import EXITED, Runtime, isolate
-from .._signals import Signal
-from .._sim import SimKernel
-from .._values import BadArg, Pid, ProcessExit
-from ..trace import Trace
+from ..kernel.core import EXITED, Runtime, isolate
+from ..kernel.signals import Signal
+from ..kernel.sim import SimKernel
+from ..kernel.values import BadArg, Pid, ProcessExit
+from ..kernel.trace import Trace
 from .chaos import Faults
 from .net import Conn, Net, check_node_name
 from .overlap import Overlap
@@ -223,7 +223,7 @@ class World(Faults):
 
     def _ev(self, kind, pid, other, data):
         if self.tracing:
-            from ..trace import Event
+            from ..kernel.trace import Event
             t = self.trace
             t.append(Event(len(t), self.now, kind, pid, other, data))
 

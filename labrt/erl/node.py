@@ -564,7 +564,7 @@ def connect_all(flag=None) -> bool:
     turns it off (a node then connects only where its processes send), and
     it returns the setting it had.  Called from a process of the node.
     """
-    from .._core import _me
+    from ..kernel.core import _me
     world = _me().rt.world
     if not isinstance(world, ErlWorld):
         raise BadArg("connect_all is a setting of a real node (labrt.erl.Node)")

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .._values import ANY
+from ..kernel.values import ANY
 
 __all__ = ["TableDef", "Replica", "match", "run_select", "COPY_TYPES"]
 
