@@ -20,6 +20,9 @@ HTML := $(BUILD)/html
 BOOK_FLAGS ?=
 # pytest arguments; `make test PYTEST_ARGS="-k links"` narrows the run.
 PYTEST_ARGS ?=
+# The tests run in this many pytest-xdist workers (`make test TEST_JOBS=0`: one process).
+# --dist loadfile keeps each test file, and so each notebook's cells, on one worker, in order.
+TEST_JOBS ?= 2
 # Notebook checks: every .ipynb under these folders runs under nbval in `make test`.
 # NBVAL_MODE is --nbval-lax (cells must run without error) or --nbval (outputs must
 # also match the stored ones), plus nbval options. The solutions run strictly. The
@@ -32,7 +35,7 @@ NBVAL_MODE ?= --nbval --nbval-current-env --nbval-cell-timeout=120
 NBVAL_NOTEBOOKS = $(shell find $(NBVAL_DIRS) -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
 
 # What `make lock` resolves; requirements.txt is its pip freeze.
-LOCK_PKGS := 'jupyter-book>=1,<2' myst-nb ipywidgets simpy trio nbval pytest pytest-timeout \
+LOCK_PKGS := 'jupyter-book>=1,<2' myst-nb ipywidgets simpy trio nbval pytest pytest-timeout pytest-xdist \
 	hypothesis matplotlib pykka playwright nbformat nbclient ipykernel jupyterlab jupytext
 
 .PHONY: help venv book test bench lab lock clean distclean exercises lite public
@@ -84,7 +87,7 @@ book: $(STAMP) $(BUILD)/.page-deps
 
 test: book
 	@set +e; \
-	PYTHONPATH=$(CURDIR)/book $(VPY) -m pytest $(NBVAL_MODE) tests $(NBVAL_NOTEBOOKS) \
+	PYTHONPATH=$(CURDIR)/book $(VPY) -m pytest -n $(TEST_JOBS) --dist loadfile $(NBVAL_MODE) tests $(NBVAL_NOTEBOOKS) \
 	  $$(find $(BUILD)/jupyter_execute/book -name '*.ipynb' 2>/dev/null | sort) $(PYTEST_ARGS); \
 	rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
