@@ -215,3 +215,29 @@ def test_distribution_over_tls_and_peers_without_the_cas_certificate_are_refused
         for cert in ("rogue", None):
             assert results[cert][0] == ("nodedown", "nt@localhost"), results[cert]
             assert any("cannot connect" in l for l in results[cert][1])
+
+
+def test_transitive_connections_and_connect_all_false():
+    """Meeting one node of a cluster connects to the others; not with connect_all(False)."""
+    import labrt.erl
+    with Cluster(real_epmd=False) as c:
+        c.env["LABRT_PEERS"] = ",".join(NAMES[:2])
+        for n in NAMES[:2]:
+            c.labrt(n.split("@")[0], "--run", "labrt.erl.demo:replica")
+
+        def seen(flag):
+            rt = Node("client@localhost", c.cookie, epmd_port=c.epmd_port, reports=None,
+                      log=lambda line: None)
+
+            async def main():
+                labrt.erl.connect_all(flag)
+                for _ in range(100):          # the two replicas meet on their own
+                    await gen_server.call(("kv", NAMES[0]), "table")
+                    await labrt.sleep(0.05)
+                    if flag is False or len(labrt.nodes()) == 2:
+                        break
+                await labrt.sleep(0.3)
+                return sorted(labrt.nodes())
+            return rt.run_main(main)
+        assert seen(True) == NAMES[:2]
+        assert seen(False) == NAMES[:1]

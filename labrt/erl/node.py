@@ -25,6 +25,12 @@ How the pieces fit
   ``noconnection``, monitors fire DOWN ``noconnection``, ``monitor_node``
   and ``monitor_nodes`` subscribers hear ``nodedown``.
 
+* On every new connection the node sends the peer the names of its other
+  nodes (to ``$labrt_peers``, a name no Erlang node registers), and connects
+  to the nodes a peer names that it lacks: the transitive connections that
+  ``global`` makes between BEAM nodes (item 102), between labrt nodes only.
+  ``connect_all(False)`` turns it off, as Erlang's ``-connect_all false``.
+
 What a peer can make this node do is bounded: it can send messages to
 processes and names, link, monitor and send exit signals (what any Erlang
 node can do to another), but code runs only if the node's program offered
