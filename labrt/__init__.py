@@ -35,11 +35,9 @@ import importlib.util as _importlib_util
 import sys as _sys
 
 # Old module path -> where the module lives now.  An old path is an alias, not
-# a copy: ``labrt.gen_server is labrt.otp.gen_server``.  The public ones stay.
-# The private ones (underscored) are kept only until every branch has been
-# through /work/relayout.py; new code must not use them.
+# a copy: ``labrt.gen_server is labrt.otp.gen_server``.  Only the public paths
+# are kept; the private ones (``labrt._core`` and the like) moved for good.
 MOVED = {
-    # public
     "labrt.gen_server": "labrt.otp.gen_server",
     "labrt.supervisor": "labrt.otp.supervisor",
     "labrt.sys": "labrt.otp.sys",
@@ -48,18 +46,6 @@ MOVED = {
     "labrt.supervision_tree": "labrt.draw.supervision_tree",
     "labrt.widgets": "labrt.draw.widgets",
     "labrt.node": "labrt.erl.cli",
-    # private, transitional
-    "labrt._values": "labrt.kernel.values",
-    "labrt._match": "labrt.kernel.match",
-    "labrt._signals": "labrt.kernel.signals",
-    "labrt._core": "labrt.kernel.core",
-    "labrt._sim": "labrt.kernel.sim",
-    "labrt._trio": "labrt.kernel.realtime",
-    "labrt._api": "labrt.kernel.api",
-    "labrt._svg": "labrt.draw.svg",
-    "labrt._seqdiagram": "labrt.draw.seqdiagram",
-    "labrt._seqnodes": "labrt.draw.seqnodes",
-    "labrt._netmarks": "labrt.draw.netmarks",
 }
 
 
