@@ -266,6 +266,9 @@ def run_scenario(peers: Peers, body, log=None, roles=None) -> list[str]:
     previous scenario used are reset too, the others are as they were left:
     up, connected to nothing."""
     peers.revive()
+    t0 = time.monotonic()       # the last scenario's a: EPMD must have let its name go
+    while "a" in peers.cluster.names() and time.monotonic() - t0 < 5:
+        time.sleep(0.01)
     roles = tuple(peers.roles if roles is None else roles)
     touch = tuple(r for r in peers.roles if r in roles or r in peers.dirty)
     peers.dirty = set(roles)
