@@ -23,6 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import extras  # noqa: E402
 import machine  # noqa: E402
 import registry  # noqa: E402
 import report  # noqa: E402
@@ -178,6 +179,10 @@ def main(argv=None):
         (out / "results.json").write_text(json.dumps(doc, indent=1) + "\n")
         (out / "results.md").write_text(text)
         print(f"wrote {out / 'results.md'} and {out / 'results.json'}")
+        if not args.only and not args.metrics:      # a full run: the store and checker too
+            if extras.main((["--quick"] if args.quick else []) + ["--out", str(out)]):
+                print("FAILED: the store or checker figures (bench/extras.py)")
+                return 1
     errors = [f"{s}/{m}" for s, cells_ in results.items() for m, c in cells_.items() if "error" in c]
     if errors:
         print("FAILED workloads: " + ", ".join(errors))

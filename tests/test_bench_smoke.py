@@ -81,3 +81,31 @@ def test_report_has_targets_table(quick_run):
         else:
             sys.modules["registry"] = saved
     assert len(verdicts) == len(report.targets({})) >= 10, out[-3000:]
+
+
+def _load_extras():
+    spec = importlib.util.spec_from_file_location("bench_extras", ROOT / "bench" / "extras.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_extras_replace_only_their_own_section(tmp_path):
+    """bench/extras.py rewrites the text between its markers and keeps the rest of results.md."""
+    extras = _load_extras()
+    target = tmp_path / "results.md"
+    target.write_text("# labrt benchmark results\n\nrun.py's figures\n")
+    extras.write_into(target, f"{extras.BEGIN}\nfirst\n{extras.END}\n")
+    extras.write_into(target, f"{extras.BEGIN}\nsecond\n{extras.END}\n")
+    text = target.read_text()
+    assert text.count(extras.BEGIN) == 1 and "second" in text and "first" not in text
+    assert text.startswith("# labrt benchmark results\n\nrun.py's figures\n")
+
+
+def test_extras_quick_prints_the_store_and_checker_figures(tmp_path):
+    """A quick run of bench/extras.py prints both sections with their figures and no error."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "extras.py"), "--quick",
+                           "--no-write"], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "store transactions/s, 3 replicas:" in proc.stdout
+    assert "key-value, 10,000 ops" in proc.stdout and "ERROR" not in proc.stdout
