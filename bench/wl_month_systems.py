@@ -1,0 +1,94 @@
+"""The month of Klarna through chapter 10's and chapter 11's systems, in bench/results.md.
+
+    .venv/bin/python bench/wl_month_systems.py          # figures of the committed month
+    .venv/bin/python bench/wl_month_systems.py --run    # run both months now (minutes)
+
+``bench/wl_month.py`` measures a three-node stand-in for the month; the book's
+pages show the month through the two real systems (``book/_lib/ch10_first.py``,
+``book/_lib/ch11_second.py``), run once by ``python -m book._lib.month`` into
+``book/_data/month.json``.  That run is also this workload's measurement: the
+file holds each system's wall time, CPU time and simulated events (process
+steps on the simulated kernel), so without ``--run`` this script only reads it
+and writes the figures into results.md between two marker lines, as
+``bench/extras.py`` does for its own section.  With ``--run`` it runs both
+months again (each in its own process, side by side) into a scratch file and
+reports those figures instead; the committed file is left alone.
+
+The target is issue 15's: a month in under 60 s of wall time on this machine.
+The figures are wall time on a shared machine, so the load average at the
+time of the run is printed beside them, and CPU time (what the run would take
+on a core of its own) too.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "book"))
+
+from _lib import month  # noqa: E402
+
+BEGIN = "<!-- the month through both systems: written by bench/wl_month_systems.py -->"
+END = "<!-- end of bench/wl_month_systems.py -->"
+TARGET_S = 60.0
+
+
+def section(data, source):
+    """The Markdown between the markers."""
+    lines = [BEGIN, "", "## A month of Klarna through the book's two systems", "",
+             f"December's {data['first']['purchases']:,} purchases and the month's faults "
+             "(`ch10_first.month_faults()`) through chapter 10's first system and chapter 11's "
+             f"second, every purchase a request through the system ({source}; "
+             f"made on {data['generated']}, load average {data.get('load_average', 0):.1f}, "
+             "both systems running side by side, one process each).", "",
+             "| system | wall time | CPU time | simulated events | events per wall second | target | |",
+             "|---|---|---|---|---|---|---|"]
+    for which in ("first", "second"):
+        s = data[which]
+        ok = "ok" if s["wall_s"] < TARGET_S else "**FAIL**"
+        lines.append(f"| {which} | {s['wall_s']:.1f} s | {s['cpu_s']:.1f} s | {s['events']:,} "
+                     f"| {s['events_per_s']:,.0f} | < {TARGET_S:.0f} s | {ok} |")
+    lines += ["", "Simulated events are process steps: each time a process of the world runs "
+              "until it waits again.", "", END, ""]
+    return "\n".join(lines)
+
+
+def write_into(results_md: Path, text: str) -> None:
+    """Replace the marked section of results.md with ``text`` (or append it)."""
+    old = results_md.read_text() if results_md.exists() else ""
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1].lstrip("\n")
+        new = head + text + ("\n" + tail if tail else "")
+    else:
+        new = old.rstrip("\n") + "\n\n" + text
+    results_md.write_text(new)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--run", action="store_true", help="run both months now (minutes)")
+    p.add_argument("--no-write", action="store_true", help="print only")
+    p.add_argument("--out", default=str(HERE), help="folder holding results.md")
+    args = p.parse_args(argv)
+    if args.run:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = month.generate(Path(tmp) / "month.json")
+        source = "run by `bench/wl_month_systems.py --run`"
+    else:
+        data = month.load()
+        source = f"measured by `{month.COMMAND}`, read from `book/_data/month.json`"
+    text = section(data, source)
+    print(text)
+    if not args.no_write:
+        target = Path(args.out) / "results.md"
+        write_into(target, text)
+        print(f"wrote the month's figures into {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The month's plot for chapter 11 (kept apart from :mod:`month`, whose source is hashed).
+
+:func:`plot` draws what ``book/_data/month.json`` holds: the failed purchases
+per day of December for both systems, bar beside bar, and each system's
+minutes of downtime against the 99.99 % budget.  It reads only the loaded
+file's dict, so changing the picture never makes the committed month stale.
+"""
+from __future__ import annotations
+
+
+def per_day(hourly):
+    """Sum an hourly list into days."""
+    return [sum(hourly[i:i + 24]) for i in range(0, len(hourly), 24)]
+
+
+def plot(data):
+    """Failed purchases per day of December, both systems, and the month's downtime."""
+    import matplotlib.pyplot as plt
+
+    try:
+        from .ch11_compare import FIRST_COLOUR, SECOND_COLOUR
+    except ImportError:
+        from ch11_compare import FIRST_COLOUR, SECOND_COLOUR
+    a, b = data["first"], data["second"]
+    days = list(range(1, len(a["failed_per_hour"]) // 24 + 1))
+    with plt.style.context("default"):
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(8, 2.8), width_ratios=(3, 1))
+        w = 0.4
+        ax.bar([d - w / 2 for d in days], per_day(a["failed_per_hour"]), w,
+               color=FIRST_COLOUR, label="first system")
+        ax.bar([d + w / 2 for d in days], per_day(b["failed_per_hour"]), w,
+               color=SECOND_COLOUR, label="second system")
+        ax.set_xlabel("day of December", fontsize=8)
+        ax.set_ylabel("failed purchases", fontsize=8)
+        ax.set_xlim(0.3, days[-1] + 0.7)
+        ax.legend(fontsize=8, frameon=False)
+        ax.tick_params(labelsize=7)
+        mins = [a["downtime_min"], b["downtime_min"]]
+        bx.bar([0, 1], mins, color=[FIRST_COLOUR, SECOND_COLOUR], width=0.6)
+        bx.axhline(a["budget_min"], color="#333333", lw=1, ls="--")
+        bx.text(1.45, a["budget_min"], "99.99 %\nbudget", fontsize=7, va="center")
+        for j, v in enumerate(mins):
+            bx.text(j, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
+        bx.set_xticks([0, 1], ["first", "second"], fontsize=8)
+        bx.set_title("downtime (min)", fontsize=9)
+        bx.set_ylim(0, max(mins + [a["budget_min"]]) * 1.25)
+        bx.tick_params(axis="y", labelsize=7)
+        for x in (ax, bx):
+            x.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+class _Figures:
+    """A loaded system's figures, shaped like a run for :mod:`ch11_compare`'s table."""
+
+    def __init__(self, figures):
+        self.figures = figures
+        self.books_lag_s = figures.get("books_lag_s")
+
+    def summary(self):
+        return dict(self.figures)
+
+
+def rows(data):
+    """The comparison table's rows for the month: chapter 11's rows, and the budget."""
+    try:
+        from . import ch11_compare as compare
+    except ImportError:
+        import ch11_compare as compare
+    a, b = data["first"], data["second"]
+    out = compare.rows(_Figures(a), _Figures(b))
+    out += [("downtime, minutes", f"{a['downtime_min']:.2f}", f"{b['downtime_min']:.2f}"),
+            (f"share of the {a['budget_min']:.2f}-minute budget",
+             f"{100 * a['budget_share']:.0f} %", f"{100 * b['budget_share']:.0f} %")]
+    return out
+
+
+def table(data):
+    """The month's comparison as aligned text."""
+    lines = [f"{'':32s} {'first':>12s} {'second':>12s}"]
+    lines += [f"{k:32s} {x:>12s} {y:>12s}" for k, x, y in rows(data)]
+    return "\n".join(lines)
+
+
+def provenance(data, which=("first", "second")):
+    """How the file was made: the command, when, and each run's wall and CPU time."""
+    lines = [f"run by `{data['command']}` on {data['generated']} (Python {data['python']})"]
+    for w in which:
+        s = data[w]
+        lines.append(f"  {w} system: {s['wall_s']:.1f} s wall, {s['cpu_s']:.1f} s CPU, "
+                     f"{s['events']:,} process steps ({s['events_per_s']:,.0f} per wall second)")
+    return "\n".join(lines)
