@@ -131,6 +131,14 @@ def _check_flags(flags: int, peer: str):
     return flags
 
 
+class SimultaneousConnect(HandshakeError):
+    """Two nodes connected to each other at once; the other connection goes on.
+
+    The rule is the ERTS User's Guide's: the connection started by the node
+    with the greater name wins (status ``nok`` to the smaller's attempt,
+    ``ok_simultaneous`` to the greater's)."""
+
+
 async def initiate(stream, name: str, creation: int, cookie: str):
     """Shake hands as the connecting side; return ``(peer name, peer flags, peer creation)``."""
     with trio.fail_after(TIMEOUT):
@@ -139,6 +147,9 @@ async def initiate(stream, name: str, creation: int, cookie: str):
         if status[:1] != b"s":
             raise HandshakeError("the peer did not answer with a status")
         text = status[1:].decode("latin-1")
+        if text == "nok":
+            raise SimultaneousConnect(f"{name} and the peer connected at once; "
+                                      "the peer's connection goes on")
         if text not in ("ok", "ok_simultaneous"):
             raise HandshakeError(f"the peer refused the connection: {text}")
         flags, challenge_b, peer_creation, peer = _parse_challenge(await _recv(stream))
@@ -158,12 +169,22 @@ async def initiate(stream, name: str, creation: int, cookie: str):
     return peer, flags, peer_creation
 
 
-async def accept(stream, name: str, creation: int, cookie: str):
-    """Shake hands as the listening side; return ``(peer name, peer flags, peer creation)``."""
+async def accept(stream, name: str, creation: int, cookie: str, status=None):
+    """Shake hands as the listening side; return ``(peer name, peer flags, peer creation)``.
+
+    ``status(peer)`` gives the status to answer (``ok`` when None):
+    ``nok`` or ``ok_simultaneous`` when this node is itself connecting to the
+    peer (a simultaneous connect); on ``nok`` this raises
+    :class:`SimultaneousConnect`, as the peer's attempt yields to ours.
+    """
     with trio.fail_after(TIMEOUT):
         flags, peer_creation, peer = _parse_name(await _recv(stream))
         flags = _check_flags(flags, peer)
-        await _send(stream, b"sok")
+        answer = "ok" if status is None else status(peer)
+        await _send(stream, b"s" + answer.encode("latin-1"))
+        if answer == "nok":
+            raise SimultaneousConnect(f"{peer} and this node connected at once; "
+                                      "this node's connection goes on")
         challenge_b = secrets.randbits(32)
         raw = name.encode("utf-8")
         await _send(stream, struct.pack(">cQIIH", b"N", OURS, challenge_b, creation, len(raw)) + raw)

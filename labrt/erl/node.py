@@ -189,7 +189,10 @@ class ErlWorld:
             if self.tls is not None:
                 stream = await self.tls.server(stream)
             peer, flags, creation = await handshake.accept(
-                stream, self.name, self.creation, self.cookie)
+                stream, self.name, self.creation, self.cookie, status=self._status)
+        except handshake.SimultaneousConnect:
+            await trio.aclose_forcefully(stream)
+            return
         except (handshake.HandshakeError, trio.TooSlowError, trio.BrokenResourceError,
                 OSError, ssl.SSLError) as e:
             self.log(f"labrt.erl: refused a connection on {self.name}: {e}")
@@ -200,6 +203,12 @@ class ErlWorld:
             await trio.aclose_forcefully(stream)
             return
         await self._serve_connection(stream, peer, creation)
+
+    def _status(self, peer):
+        """The handshake status for ``peer``: a simultaneous connect goes to the greater name."""
+        if peer in self._pending and peer not in self.conns:
+            return "nok" if self.name > peer else "ok_simultaneous"
+        return "ok"
 
     # -- connecting ------------------------------------------------------------
     def post(self, rt, sig):
@@ -245,10 +254,17 @@ class ErlWorld:
                 stream, self.name, self.creation, self.cookie)
             if got != peer:
                 raise handshake.HandshakeError(f"{peer} answered as {got}")
+        except handshake.SimultaneousConnect:
+            return                             # the peer's connection brings the pending
         except (OSError, epmd.EpmdError, handshake.HandshakeError, trio.TooSlowError,
                 trio.BrokenResourceError, ssl.SSLError) as e:
+            if peer in self.conns:             # its own connection to us got there first
+                return
             self.log(f"labrt.erl: cannot connect {self.name} to {peer}: {e}")
             self._unreachable(peer)
+            return
+        if peer in self.conns:                 # ok_simultaneous: the peer's one is up
+            await trio.aclose_forcefully(stream)
             return
         await self._serve_connection(stream, peer, creation)
 
