@@ -28,7 +28,7 @@ load_hidden(HIDDEN_DIR)
 #: three wrong answers that pass every public check, and every hidden case fails on one.
 GENERALISED = {"ch01-never-stop", "ch03-processes", "ch04-links", "ch05-supervisors",
                "ch06-behaviours", "ch07-upgrades", "ch08-nodes", "ch09-cap", "ch10-first-system",
-               "ch11-growing-up"}
+               "ch11-growing-up", "ch12-capstone"}
 
 
 def _entries():

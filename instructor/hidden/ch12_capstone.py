@@ -8,11 +8,14 @@ sees, each with its own seed (other amounts, other instants, other network draws
   each way: a client that times out sooner sends each purchase to several servers);
 * hidden month 2 (seed 3): c down, and a down as well while c is away (only b
   serves); a dies and b dies 20 s later; the web's links to a and b slow (1 s each
-  way, longer than the course client's timeout); a short cut between the web and a,
-  then the service killed on b and c;
-* the peak day (seed 4): a down for half an hour on 21 December, a power cut of
-  site 1 followed by c (everything down for 15 s at the evening peak), the
-  service killed three times in 4 s everywhere and the web cut off from c.
+  way, longer than the course client's timeout) and to c, the server a fast client
+  uses by then, 0.5 s each way (its retries reach every server, so a record that is
+  not idempotent shows); a short cut between the web and a, then the service killed
+  on b and c;
+* the peak day (seed 4): a down for half an hour on 21 December, the web's links to
+  site 1 slow at noon (0.5 s each way: a fast client on b retries on c), a power cut
+  of site 1 followed by c (everything down for 15 s at the evening peak; c comes back
+  alone), the service killed three times in 4 s everywhere and the web cut off from c.
 """
 from labrt.grading import hidden
 from labrt.grading.checks.ch12_capstone import (SERVER, SERVERS, SHOP, SYSTEM, TABLES, MEASURES,
@@ -34,12 +37,14 @@ MONTH2 = [
                 [300, "restart", [C]]]],
     [8, 13, 0, [[0, "crash", [A]], [20, "crash", [B]], [200, "restart", [A]],
                 [400, "restart", [B]]]],
-    [15, 20, 0, [[0, "slow", SHOP, A, 1.0], [0, "slow", SHOP, B, 1.0],
-                 [180, "unslow", SHOP, A], [180, "unslow", SHOP, B]]],
+    [15, 20, 0, [[0, "slow", SHOP, A, 1.0], [0, "slow", SHOP, B, 1.0], [0, "slow", SHOP, C, 0.5],
+                 [180, "unslow", SHOP, A], [180, "unslow", SHOP, B], [180, "unslow", SHOP, C]]],
     [22, 18, 0, [[0, "partition", [SHOP], [A]], [30, "heal"], [60, "kill", [B, C]]]],
 ]
 PEAK = [
     [21, 9, 0, [[0, "crash", [A]], [1800, "restart", [A]]]],
+    [21, 12, 0, [[0, "slow", SHOP, A, 0.5], [0, "slow", SHOP, B, 0.5],
+                 [60, "unslow", SHOP, A], [60, "unslow", SHOP, B]]],
     [21, 19, 0, [[0, "crash", [A, B]], [30, "crash", [C]], [45, "restart", [C]],
                  [150, "restart", [A, B]]]],
     [21, 21, 0, [[0, "kill", [A, B, C]], [2, "kill", [A, B, C]], [4, "kill", [A, B, C]],

@@ -2,10 +2,11 @@
 format): each is the reference answer with one plausible mistake, written as a
 replacement so that the mistake is easy to see. The ones marked ``public=False`` pass
 the published month and fail a hidden one: a power cut of every server, a supervisor
-killed two or three times in a few seconds, b the only server left, the web's links to
-every server slower than a fast client's timeout (the published month's client has moved
-off a by the time a is slow, so only a hidden month shows that retries are recorded
-twice)."""
+killed two or three times in a few seconds, b the only server left, c the only server
+restarted after a total outage (a server that waits for every replica never serves), the
+web's links to the server a fast client uses slower than its timeout (the published month's
+client has moved off a by the time a is slow, so only a hidden month shows that retries are
+recorded twice)."""
 TABLES = '''
 async def setup():
     await store.create_table("purchases", attributes=("order", "decision"),
@@ -152,6 +153,13 @@ WRONG = [
     dict(task="capstone_server", label="the supervisor allows two restarts in 10 s",
          says=AVAILABILITY, public=False, caught_by="the peak day",
          code=_w(SERVER, "intensity=5", "intensity=2")),
+    dict(task="capstone_server", label="the server serves only once every replica is running (a lone survivor waits)",
+         says=AVAILABILITY, public=False, caught_by="the peak day",
+         code=_w(SERVER, '''    await store.start()
+''', '''    await store.start()
+    while len(store.system_info("running_db_nodes")) < len(SERVERS):
+        await receive(timeout=1.0)
+''')),
 
     # ---- Task 3: the whole system ------------------------------------------------------
     dict(task="capstone", label="no fail-over: the client only ever asks a",
