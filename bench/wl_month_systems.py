@@ -44,15 +44,19 @@ def section(data, source):
              f"second, every purchase a request through the system ({source}; "
              f"made on {data['generated']}, load average {data.get('load_average', 0):.1f}, "
              "both systems running side by side, one process each).", "",
-             "| system | wall time | CPU time | simulated events | events per wall second | target | |",
-             "|---|---|---|---|---|---|---|"]
+             "| system | wall time | CPU time | simulated events | per wall second | per CPU second "
+             "| target | |",
+             "|---|---|---|---|---|---|---|---|"]
     for which in ("first", "second"):
         s = data[which]
         ok = "ok" if s["wall_s"] < TARGET_S else "**FAIL**"
         lines.append(f"| {which} | {s['wall_s']:.1f} s | {s['cpu_s']:.1f} s | {s['events']:,} "
-                     f"| {s['events_per_s']:,.0f} | < {TARGET_S:.0f} s | {ok} |")
+                     f"| {s['events_per_s']:,.0f} | {s['events'] / s['cpu_s']:,.0f} "
+                     f"| < {TARGET_S:.0f} s | {ok} |")
     lines += ["", "Simulated events are process steps: each time a process of the world runs "
-              "until it waits again.", "", END, ""]
+              "until it waits again (counting them costs a few per cent). Wall time is the "
+              "shared machine's at that load; CPU time is about what a core of its own would "
+              "take, and it is over the target for both systems too.", "", END, ""]
     return "\n".join(lines)
 
 
