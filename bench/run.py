@@ -183,6 +183,8 @@ def main(argv=None):
             if extras.main((["--quick"] if args.quick else []) + ["--out", str(out)]):
                 print("FAILED: the store or checker figures (bench/extras.py)")
                 return 1
+            import wl_month_systems     # the book's month, from its generator's file
+            wl_month_systems.main(["--out", str(out)])
     errors = [f"{s}/{m}" for s, cells_ in results.items() for m, c in cells_.items() if "error" in c]
     if errors:
         print("FAILED workloads: " + ", ".join(errors))
