@@ -164,3 +164,21 @@ def test_a_lost_purchase_is_shown_with_its_run_and_a_picture():
     svg = shown.trace.sequence_diagram(**options)
     again = shown.trace.sequence_diagram(**options)
     assert str(getattr(svg, "data", svg)) == str(getattr(again, "data", again))
+
+
+def test_every_hidden_month_makes_retries_reach_a_second_server():
+    """Each hidden month slows the web's link to some server beyond a fast client's
+    0.3 s timeout (so a record that is not idempotent duplicates there), and the peak day
+    brings c back alone after a total outage (a server waiting for every replica idles)."""
+    runs = _hidden_runs()
+    for name, (schedule, _seed) in runs.items():
+        slow = [f for *_when, faults in schedule for f in faults if f[1] == "slow"]
+        assert any(f[2] == cap.SHOP and 2 * f[4] > 0.3 for f in slow), name
+    down = set()
+    for _t, kind, args, _m in cap.timeline(runs["the peak day"][0], 4)[1]:
+        if kind == "restart" and args[0] == [cap.C] and {cap.A, cap.B} <= down:
+            break
+        down = down | set(args[0]) if kind == "crash" else (
+            down - set(args[0]) if kind == "restart" else down)
+    else:
+        raise AssertionError("the peak day never restarts c alone while a and b are down")
