@@ -83,7 +83,11 @@ def main(argv=None) -> int:
             data = month.generate(Path(tmp) / "month.json")
         source = "run by `bench/wl_month_systems.py --run`"
     else:
-        data = month.load()
+        try:
+            data = month.load()
+        except month.StaleMonth as e:
+            print(f"the month's figures are not written: {e}")
+            return 1
         source = f"measured by `{month.COMMAND}`, read from `book/_data/month.json`"
     text = section(data, source)
     print(text)

@@ -51,6 +51,17 @@ def test_both_systems_ran_the_whole_month(data):
         assert s["budget_min"] == pytest.approx(c10.BUDGET_MIN)
 
 
+def test_comments_and_docstrings_do_not_make_the_month_stale(tmp_path):
+    """Rewording a docstring or a comment keeps the hash; the code is what counts."""
+    for name in month.SOURCES:
+        shutil.copy(month.HERE / name, tmp_path / name)
+    src = (tmp_path / "ch10_first.py").read_text()
+    src = src.replace('"""Klarna\'s first system', '"""Klarna\'s FIRST system, reworded', 1)
+    (tmp_path / "ch10_first.py").write_text(src + "\n# a comment\n")
+    assert src != (month.HERE / "ch10_first.py").read_text()
+    assert month.source_hash(tmp_path) == month.source_hash()
+
+
 @pytest.mark.parametrize("which", ["first", "second"])
 def test_a_fresh_window_fails_as_the_same_hours_did_inside_the_month(data, which):
     """Hours of December run alone fail hour by hour as they did inside the month run."""

@@ -15,8 +15,9 @@ same runs a page would make, nothing coarser) and writes their figures to
 ``book/_data/month.json``.  The pages only read that file.
 
 Stale figures are the danger of a cached result, so the file carries the
-SHA-256 of the source files that produced it (:data:`SOURCES`: the traffic
-model, the two systems and this module).  :func:`load` recomputes the hash
+SHA-256 of the code of the source files that produced it (:data:`SOURCES`:
+the traffic model, the two systems and this module; comments and docstrings
+do not count).  :func:`load` recomputes the hash
 and raises :class:`StaleMonth`, naming the command, when any of them changed
 since: a page can show the month only as the current code runs it.  (labrt
 itself is not hashed: its tests pin its behaviour, and hashing it would make
@@ -31,6 +32,7 @@ wrapping the simulated kernel's ``start`` and ``wake`` while the run lasts).
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -58,12 +60,27 @@ class StaleMonth(RuntimeError):
     """The committed month was produced by other sources than the current ones."""
 
 
+def _code(text):
+    """A module's code without its comments, docstrings and layout (``ast.unparse``)."""
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
 def source_hash(folder=HERE):
-    """SHA-256 over :data:`SOURCES` (name and bytes of each, in order)."""
+    """SHA-256 over the code of :data:`SOURCES` (name and code of each, in order).
+
+    Comments, docstrings and line breaks do not count: rewording a module's
+    essay does not make the month stale, changing a statement does."""
     h = hashlib.sha256()
     for name in SOURCES:
         h.update(name.encode() + b"\0")
-        h.update((pathlib.Path(folder) / name).read_bytes())
+        h.update(_code((pathlib.Path(folder) / name).read_text(encoding="utf-8")).encode())
         h.update(b"\0")
     return h.hexdigest()
 
