@@ -1,9 +1,12 @@
-"""The month's plot for chapter 11 (kept apart from :mod:`month`, whose source is hashed).
+"""What the pages show of the month (kept apart from :mod:`month`, whose code is hashed).
 
-:func:`plot` draws what ``book/_data/month.json`` holds: the failed purchases
-per day of December for both systems, bar beside bar, and each system's
-minutes of downtime against the 99.99 % budget.  It reads only the loaded
-file's dict, so changing the picture never makes the committed month stale.
+Everything here reads only the dict :func:`month.load` returned, so changing
+how the month is shown never makes the committed month stale:
+:func:`provenance` (the command, when it ran, each run's wall and CPU time
+and simulated events), :func:`table` (chapter 11's comparison rows from
+:mod:`ch11_compare`, plus the month's downtime against the 99.99 % budget),
+and :func:`plot` (the failed purchases per day of December for both systems,
+bar beside bar, and each system's minutes of downtime against the budget).
 """
 from __future__ import annotations
 
