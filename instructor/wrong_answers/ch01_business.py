@@ -58,12 +58,12 @@ _PEAK_P99 = '''
 def peak_p99(traffic, servers, service_time, seed):
     start = traffic.peak_hour()
     arrivals = traffic.arrivals(start, start + HOUR, seed)
-    return float(np.percentile(waits(arrivals, servers, service_time), 99))
+    return percentile(waits(arrivals, servers, service_time), 99)
 '''
 
 _START = '''
     start = traffic.peak_hour()
-    peak_rate = float(np.mean(traffic.rate(np.arange(start, start + HOUR, MINUTE) + 30.0)))
+    peak_rate = statistics.fmean(traffic.rate(start + m * MINUTE + 30.0) for m in range(60))
     n = max(1, math.floor(peak_rate * service_time))
 '''
 
@@ -113,8 +113,8 @@ def cost_of_average(traffic, service_time, patience, seeds):
         bad.append(len({bad_minutes}))
         lost_enough.append(len(lost(arrivals, enough, service_time, patience)))
     return {{"average_servers": few, "peak_servers": enough,
-            "lost": float(np.mean(lost_few)), "lost_at_peak": float(np.mean(lost_enough)),
-            "bad_minutes": float(np.mean(bad))}}
+            "lost": statistics.fmean(lost_few), "lost_at_peak": statistics.fmean(lost_enough),
+            "bad_minutes": statistics.fmean(bad)}}
 '''
 
 
@@ -218,7 +218,7 @@ def waits(arrivals, servers, service_time):
 def peak_p99(traffic, servers, service_time, seed):
     start = traffic.peak_hour() // DAY * DAY
     arrivals = traffic.arrivals(start, start + HOUR, seed)
-    return float(np.percentile(waits(arrivals, servers, service_time), 99))
+    return percentile(waits(arrivals, servers, service_time), 99)
 '''),
     dict(task="capacity", label="servers_needed bounds the mean wait, not the 99th percentile",
          says="over the bound", code='''
@@ -226,8 +226,8 @@ def servers_needed(traffic, service_time, bound, seeds):
     start = traffic.peak_hour()
     n = 1
     while True:
-        means = [np.mean(waits(traffic.arrivals(start, start + HOUR, s), n, service_time))
-                 for s in seeds]
+        means = [statistics.fmean(waits(traffic.arrivals(start, start + HOUR, s), n,
+                                        service_time)) for s in seeds]
         if max(means) <= bound:
             return n
         n += 1

@@ -54,7 +54,8 @@ def _traffic(t: Trial, fields):
 
 
 def _number(x):
-    """A float for an int/float (numpy scalars included); None for anything else."""
+    """A float for an int/float (or anything float() takes, a numpy scalar say); None for
+    anything else."""
     try:
         if isinstance(x, bool):
             return None
@@ -322,7 +323,7 @@ def _p99_table(obs, traffic, service_time, servers, seeds, wants):
                            f"{w:g} s", f"it returned {show(got)}",
                            "simulate the purchases that arrive in the hour that starts at "
                            "traffic.peak_hour(), with traffic.arrivals(start, start + HOUR, "
-                           "seed), and take np.percentile(waits, 99)")
+                           "seed), and take percentile(waits, 99)")
 
 
 @scenario
