@@ -53,9 +53,10 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 # jupyter-cache re-runs a page only when the page's own code changes, not when the code
-# it imports does. So when labrt, the book's helper modules or the environment change,
+# it imports does. So when labrt, the book's helper modules, the results they read
+# (book/_data) or the environment change,
 # drop the cache and Sphinx's saved state: every page executes again.
-PAGE_DEPS = $(shell find labrt book/_lib -name '*.py' 2>/dev/null)
+PAGE_DEPS = $(shell find labrt book/_lib -name '*.py' 2>/dev/null) $(wildcard book/_data/*.json)
 $(BUILD)/.page-deps: $(PAGE_DEPS) $(STAMP)
 	rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees
 	mkdir -p $(BUILD) && touch $@

@@ -160,6 +160,9 @@ def course_lib_wheel(wheels: Path) -> Path:
     files.setdefault("_lib/__init__.py", b"")
     files |= {p.name: p.read_bytes() for p in sorted(BOOK_SOURCES.glob("*.md"))}
     files |= {f"erlang/{p.name}": p.read_bytes() for p in sorted((BOOK_SOURCES / "erlang").glob("*.erl"))}
+    # Results the pages read rather than compute (the month of chapters 10-11: minutes of
+    # CPU, run by `python -m book._lib.month`), beside _lib as in the book folder.
+    files |= {f"_data/{p.name}": p.read_bytes() for p in sorted((BOOK_SOURCES / "_data").glob("*.json"))}
     files[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {COURSE_LIB}\n"
                                  "Version: 0.1.0\n").encode()
     files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: build.py\n"
