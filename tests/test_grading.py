@@ -21,6 +21,7 @@ from labrt.grading import (TASKS, CheckFailed, Fail, NotDone, Task, check, load_
 from labrt.grading import assign
 from labrt.grading import notebook as nbio
 from labrt.grading.core import run_case
+from labrt.grading import guard
 from labrt.grading.guard import WallClockExceeded, wall_clock_limit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,12 +67,44 @@ def test_guard_stops_a_busy_loop():
 
 
 def test_guard_interrupts_a_blocking_sleep():
-    """time.sleep is interrupted too (SIGALRM in the main thread)."""
+    """time.sleep uses no CPU: the wall-clock backstop (BACKSTOP x the limit) interrupts it."""
     start = time.monotonic()
-    with pytest.raises(WallClockExceeded):
-        with wall_clock_limit(0.2):
+    with pytest.raises(WallClockExceeded, match="wall-clock"):
+        with wall_clock_limit(0.1):
             time.sleep(30)
-    assert time.monotonic() - start < 1.5
+    took = time.monotonic() - start
+    assert 0.1 * guard.BACKSTOP - 0.05 <= took < 0.1 * guard.BACKSTOP + 2
+
+
+def test_guard_counts_cpu_time_not_waiting():
+    """Blocking for longer than the limit (but less than the backstop) is not stopped:
+    the limit is CPU seconds, so a busy machine does not change a verdict."""
+    with wall_clock_limit(0.2) as state:
+        time.sleep(0.5)
+    assert not state.fired
+
+
+def test_guard_counts_cpu_time_outside_the_main_thread_too():
+    """The watchdog thread reads the checked thread's CPU clock: a sleeping thread is not
+    stopped at the limit, a spinning one is."""
+    outcome = []
+
+    def body(spin):
+        try:
+            with wall_clock_limit(0.2):
+                end = time.monotonic() + 0.6
+                while time.monotonic() < end:
+                    if not spin:
+                        time.sleep(0.01)
+            outcome.append("finished")
+        except WallClockExceeded:
+            outcome.append("stopped")
+
+    for spin in (False, True):
+        worker = threading.Thread(target=body, args=(spin,))
+        worker.start()
+        worker.join(10)
+    assert outcome == ["finished", "stopped"]
 
 
 def test_guard_leaves_nothing_behind():

@@ -33,7 +33,8 @@ from labrt.kernel.trace import show
 
 from .guard import wall_clock_limit
 
-#: Default wall-clock limit for one case, in seconds.
+#: Default time limit for one case, in seconds of CPU time (see guard.py: a backstop of
+#: ten times as many wall-clock seconds stops code that blocks).
 CASE_LIMIT = 3.0
 #: Default virtual-time limit for one run of the student's processes, in seconds.
 VIRTUAL_LIMIT = 1000.0
@@ -444,7 +445,7 @@ def run_case(case: Case, ns: dict) -> CaseResult:
         exc = e
     if guard is not None and guard.fired:
         return CaseResult(points=0, status="timeout", **base,
-                          expected=f"the check finishes within {case.limit:g} s of real time",
+                          expected=f"the check finishes within {case.limit:g} s of CPU time",
                           observed=f"it was still running after {case.limit:g} s and was stopped",
                           hint="look for a loop that never awaits anything (a process "
                                "gives up control only at `await receive(...)` or "

@@ -1,16 +1,26 @@
-"""A wall-clock limit for code we do not trust to return.
+"""A time limit for code we do not trust to return.
 
 Student code runs on the simulated kernel, whose clock is virtual: a process
 that loops without awaiting anything, or two processes that send each other
 messages forever at the same virtual instant, never let the kernel notice
-that "time is up". So every check also runs under a limit in *real* seconds.
+that "time is up". So every check also runs under a limit in real seconds.
 
-How it works: when the limit passes, :class:`WallClockExceeded` is raised in
+Which seconds: the limit counts the *CPU time* the code uses, not the time on
+the wall. A runaway loop burns CPU, so it is stopped as soon as it has had
+its seconds; but a correct answer graded on a busy machine (a class graded
+on a laptop, two test workers on two cores) gets the same seconds of work as
+on an idle one, so the same submission always gets the same verdict. Code
+that blocks without computing (``time.sleep``, a socket read) uses no CPU:
+a second limit of :data:`BACKSTOP` times as many seconds on the wall stops it.
+
+How it works: when a limit passes, :class:`WallClockExceeded` is raised in
 the thread that runs the check. On POSIX, in the main thread (a Jupyter
-cell, pytest, the grading worker), a ``SIGALRM`` timer raises it; it also
-interrupts ``time.sleep`` and similar blocking calls. Elsewhere a watchdog
-thread injects it with ``PyThreadState_SetAsyncExc``, which reaches Python
-code only (not a blocking C call).
+cell, pytest, the grading worker), a ``SIGPROF`` timer (process CPU time)
+and a ``SIGALRM`` timer (the backstop) raise it; the signal also interrupts
+``time.sleep`` and similar blocking calls. Elsewhere a watchdog thread reads
+the checked thread's CPU clock and injects the exception with
+``PyThreadState_SetAsyncExc``, which reaches Python code only (not a
+blocking C call).
 
 The exception is a ``BaseException``: ``except Exception`` in student code
 does not swallow it. The simulated kernel does catch it (it turns any
@@ -26,13 +36,17 @@ import ctypes
 import signal
 import sys
 import threading
+import time
 from contextlib import contextmanager
 
 REPEAT = 0.05  # seconds between repeated interruptions once the limit has passed
+BACKSTOP = 10  # the wall-clock limit, as a multiple of the CPU-time limit
+POLL = 0.02    # seconds between the watchdog thread's looks at the CPU clock
 
 
 class WallClockExceeded(BaseException):
-    """The guarded code ran for longer than its wall-clock limit."""
+    """The guarded code ran for longer than its time limit (CPU seconds, or the
+    wall-clock backstop for code that blocks)."""
 
 
 class _State:
@@ -52,7 +66,8 @@ def _use_signal() -> bool:
 
 @contextmanager
 def wall_clock_limit(seconds: float):
-    """Run the block with a limit of ``seconds`` of real time.
+    """Run the block with a limit of ``seconds`` of CPU time (and, for code that
+    blocks without computing, ``BACKSTOP * seconds`` on the wall).
 
     Yields a state object whose ``fired`` attribute tells afterwards whether
     the limit was reached. Nested uses keep the outer limit only.
@@ -79,20 +94,27 @@ def wall_clock_limit(seconds: float):
 
 @contextmanager
 def _signal_guard(state):
-    def on_alarm(signum, frame):
+    def on_limit(signum, frame):
         if not state.active:
             return
         state.fired = True
         signal.setitimer(signal.ITIMER_REAL, REPEAT)   # again, until disarmed
-        raise WallClockExceeded(f"still running after {state.seconds:g} s of wall-clock time")
+        if signum == signal.SIGPROF:
+            raise WallClockExceeded(f"still running after {state.seconds:g} s of CPU time")
+        raise WallClockExceeded(f"still running after {state.seconds * BACKSTOP:g} s of "
+                                f"wall-clock time (blocked, not computing)")
 
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, state.seconds)
+    old_alarm = signal.signal(signal.SIGALRM, on_limit)
+    old_prof = signal.signal(signal.SIGPROF, on_limit)
+    signal.setitimer(signal.ITIMER_PROF, state.seconds)
+    signal.setitimer(signal.ITIMER_REAL, state.seconds * BACKSTOP)
     try:
         yield
     finally:
-        _disarm(lambda: (signal.setitimer(signal.ITIMER_REAL, 0),
-                         signal.signal(signal.SIGALRM, old)), state)
+        _disarm(lambda: (signal.setitimer(signal.ITIMER_PROF, 0),
+                         signal.setitimer(signal.ITIMER_REAL, 0),
+                         signal.signal(signal.SIGPROF, old_prof),
+                         signal.signal(signal.SIGALRM, old_alarm)), state)
 
 
 def _disarm(action, state):
@@ -110,16 +132,28 @@ def _disarm(action, state):
 def _thread_guard(state):
     target = threading.get_ident()
     stop = threading.Event()
+    try:
+        clock = time.pthread_getcpuclockid(target)      # the checked thread's CPU time
+    except (AttributeError, OSError):
+        clock = None                                     # no per-thread clock: wall time
+    cpu0 = time.clock_gettime(clock) if clock is not None else None
+    wall0 = time.monotonic()
+
+    def over():
+        if time.monotonic() - wall0 >= state.seconds * (BACKSTOP if clock is not None else 1):
+            return True
+        return clock is not None and time.clock_gettime(clock) - cpu0 >= state.seconds
 
     def watch():
-        delay = state.seconds
-        while not stop.wait(delay):
+        while not stop.wait(POLL):
             if not state.active:
                 return
-            state.fired = True
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(target), ctypes.py_object(WallClockExceeded))
-            delay = REPEAT
+            if state.fired or over():
+                state.fired = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(target), ctypes.py_object(WallClockExceeded))
+                if stop.wait(REPEAT):
+                    return
 
     watcher = threading.Thread(target=watch, name="labrt-grading-guard", daemon=True)
     watcher.start()

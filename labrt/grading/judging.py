@@ -124,7 +124,7 @@ def observe_one(task: Task, request: dict, ns: dict, ship_traces: bool = True):
         exc = e
     if guard is not None and guard.fired:
         reply = {"status": "timeout",
-                 "expected": f"the check finishes within {limit:g} s of real time",
+                 "expected": f"the check finishes within {limit:g} s of CPU time",
                  "observed": f"it was still running after {limit:g} s and was stopped",
                  **_TIMEOUT}
     elif exc is not None:
