@@ -53,6 +53,10 @@ two(Dir, Code) ->
     [ok = peer:call(P, store_scenarios, sub, []) || P <- [Pa, Pb]],
     C = peer:call(Pa, store_scenarios, start_kv, [[A, B]]),
     W = peer:call(Pa, store_scenarios, tw, [1, both]),
+    %% A plain transaction does not wait until b has applied the write (a
+    %% sync_transaction would): on a busy machine an immediate dirty read on b
+    %% can still see [] (a CI run did). Let b apply it; labrt's b has it at once.
+    timer:sleep(300),
     out(replication, [C, W, peer:call(Pb, store_scenarios, read, [1]),
                       peer:call(Pb, mnesia, table_info, [kv, disc_copies])]),
     peer:call(Pa, erlang, disconnect_node, [B]), timer:sleep(500),
