@@ -55,11 +55,11 @@ async def idle():
     await receive("never_sent")
 
 
-async def drain(t, n):
-    """Wait for n messages (5 s at most each), let stragglers land, log all sorted."""
+async def drain(t, n, each=5.0):
+    """Wait for n messages (``each`` seconds at most each), let stragglers land, log all sorted."""
     got = []
     for _ in range(n):
-        m = await receive(timeout=5.0)
+        m = await receive(timeout=each)
         if m is TIMEOUT:
             break
         got.append(m)

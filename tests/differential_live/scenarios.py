@@ -12,6 +12,7 @@ import labrt
 from labrt import (ANY, TIMEOUT, demonitor, gen_server, link, monitor, receive, register,
                    self, send, sleep, spawn, supervisor, trap_exit, whereis)
 
+from tests.differential_dist import helpers
 from tests.differential_dist.helpers import idle, next_, t_, ta
 
 
@@ -36,19 +37,7 @@ async def drain(t, n):
     """helpers.drain with 2 s (not 5) for each awaited message: on loopback a
     nodeup, nodedown, EXIT or DOWN takes milliseconds, and a scenario that
     expects one message more than the BEAM sends waits this long."""
-    got = []
-    for _ in range(n):
-        m = await receive(timeout=2.0)
-        if m is TIMEOUT:
-            break
-        got.append(m)
-    await sleep(0.1)
-    while (m := await receive(timeout=0)) is not TIMEOUT:
-        got.append(m)
-    if not got:
-        t.log("a", "drained", "nothing")
-    else:
-        t.log_sorted([["a", "drained", m] for m in got])
+    await helpers.drain(t, n, each=2.0)
 
 
 async def wait_nodes(expected):
