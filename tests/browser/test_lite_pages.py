@@ -49,14 +49,28 @@ def test_a_cell_using_a_missing_name_says_so_too():
     assert cells[2] == "load = 3\nprint(load)"
 
 
+def figure_cell(source: str, output: str = "png") -> dict:
+    """A notebook of one executed cell whose output is a matplotlib figure ("png") or an
+    SVG chart ("svg", as labrt.draw.chart draws)."""
+    nb = notebook(source)
+    data = ({"image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 640x480 with 2 Axes>"}
+            if output == "png" else
+            {"image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg'></svg>",
+             "text/plain": "<labrt.draw.chart.Chart object>"})
+    nb["cells"][0]["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": data}]
+    return nb
+
+
 def test_definitions_without_calls_still_run():
-    """Above a plot, a literal list and a function that needs nothing missing still run,
-    so the next cell (not rewritten) can use them (ch10's events above its plot)."""
-    cells, changed = rewritten(
-        'import math\nmarks = [(4 * 3600, "a"), (9 * 3600, "b")]\n'
-        "def hours(m):\n    return [t / 3600 for t, _ in m]\n"
-        "first.plot_day(peak, marks)",
-        "print(len(marks), hours(marks), math.pi > 3)")
+    """Above a matplotlib plot, a literal list and a function that needs nothing missing
+    still run, so the next cell (not rewritten) can use them."""
+    nb = figure_cell('import math\nmarks = [(4 * 3600, "a"), (9 * 3600, "b")]\n'
+                     "def hours(m):\n    return [t / 3600 for t, _ in m]\n"
+                     "first.plot_day(peak, marks)")
+    nb["cells"].append(notebook("print(len(marks), hours(marks), math.pi > 3)")["cells"][0])
+    out, changed = browser_cells(nb)
+    cells = [c["source"] for c in out["cells"]]
+    changed = [i for i, _ in changed]
     assert changed == [0] and cells[0].startswith(PART_MARK)
     assert "\nmarks = [" in cells[0] and "\ndef hours(m):" in cells[0]
     assert "#     first.plot_day(peak, marks)" in cells[0]
@@ -96,21 +110,55 @@ def test_a_cell_that_does_not_parse_is_commented_out_whole():
 
 
 def test_lines_sharing_a_line_with_a_missing_call_do_not_run():
-    """`a = 1; plot_x(a)` is one line: it is commented out with the call."""
-    (cell, after), changed = rewritten("a = 1; plot_x(a)", "print(a)")
-    assert changed == [0, 1] and "#     a = 1; plot_x(a)" in cell
+    """`a = 1; np.sum(a)` is one line: it is commented out with the call."""
+    (cell, after), changed = rewritten("a = 1; np.sum(a)", "print(a)")
+    assert changed == [0, 1] and "#     a = 1; np.sum(a)" in cell
 
 
 def test_a_cell_whose_output_is_a_figure_says_so():
     """A cell that drew a matplotlib figure (through a helper: nothing in its text says
     matplotlib) is rewritten; its list of marks above the call still runs."""
-    nb = notebook('marks = [(4 * 3600, "upgrade")]\ncompare.plot(a, b, marks)', "print(marks)")
-    nb["cells"][0]["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {
-        "image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 640x480 with 2 Axes>"}}]
+    nb = figure_cell('marks = [(4 * 3600, "upgrade")]\ncompare.plot(a, b, marks)')
+    nb["cells"].append(notebook("print(marks)")["cells"][0])
     out, changed = browser_cells(nb)
     assert [i for i, _ in changed] == [0]
     assert "#     compare.plot(a, b, marks)" in out["cells"][0]["source"]
     assert out["cells"][1]["source"] == "print(marks)"
+
+
+def test_an_svg_chart_cell_runs_as_it_is():
+    """A figure drawn as SVG (labrt.draw.chart, no matplotlib) runs in the browser: the
+    same plot call with an SVG output is left as it is, and so are the cells after it."""
+    nb = figure_cell('marks = [(4 * 3600, "a")]\nplots.plot_day(peak, marks)', output="svg")
+    nb["cells"].append(notebook("print(marks)")["cells"][0])
+    out, changed = browser_cells(nb)
+    assert changed == []
+    assert out["cells"][0]["source"] == 'marks = [(4 * 3600, "a")]\nplots.plot_day(peak, marks)'
+
+
+def test_a_lib_module_importing_numpy_on_load_is_missing(tmp_path):
+    """A book/_lib module that imports numpy at its top level (or imports such a module
+    when it loads) cannot be imported in the browser; one that imports matplotlib only
+    inside a function can."""
+    import pages
+    (tmp_path / "heavy.py").write_text("import numpy as np\n")
+    (tmp_path / "uses_heavy.py").write_text("try:\n    from . import heavy\nexcept ImportError:\n    import heavy\n")
+    (tmp_path / "lazy.py").write_text("def plot():\n    import matplotlib.pyplot as plt\n")
+    (tmp_path / "plain.py").write_text("from _lib import lazy\nimport math\n")
+    assert pages.numpy_modules(tmp_path) == ["heavy", "uses_heavy"]
+
+
+def test_importing_a_numpy_module_from_lib_is_rewritten():
+    """`from _lib import <module that loads numpy>` says why it cannot run, and a later
+    cell using the name says so too; other _lib imports in that cell still run."""
+    import pages
+    if not pages.NUMPY_MODULES:
+        return          # no such module in book/_lib any more: nothing to rewrite
+    mod = pages.NUMPY_MODULES[0]
+    cells, changed = rewritten(f"from _lib import {mod} as t\nfrom _lib import ch01_availability",
+                               "print(t)", "print(ch01_availability)")
+    assert changed == [0, 1] and cells[2] == "print(ch01_availability)"
+    assert "\nfrom _lib import ch01_availability\n" in cells[0]
 
 
 def test_the_course_lib_wheel_carries_what_the_pages_checks_read(tmp_path):

@@ -9,6 +9,11 @@ traceback the reader cannot do anything about:
 
 * numpy and matplotlib exist for Pyodide only as Pyodide's own builds, which come from a
   CDN or a GitHub release, not from a package registry; the offline site has neither.
+  The book's figures are drawn as SVG by ``labrt.draw.chart`` and run; what still needs
+  numpy or matplotlib is found from the code, not from a list of pages: a cell that
+  names them, imports a ``book/_lib`` module that imports them when it loads
+  (:func:`numpy_modules`), or whose saved output is a matplotlib figure (a helper that
+  imports matplotlib inside a function: nothing in the cell's text says so).
 * Pyodide has no threads (``threading.Thread.start`` raises), no trio kernel (no
   epoll/kqueue, no sockets) and no real Erlang nodes; labrt.explore needs greenlet, which
   Pyodide 314 does not ship.
@@ -37,11 +42,57 @@ from __future__ import annotations
 import ast
 import copy
 import re
+from pathlib import Path
+
+LIB = Path(__file__).resolve().parents[3] / "book" / "_lib"
+
+
+def numpy_modules(lib: Path = LIB) -> list[str]:
+    """The ``book/_lib`` modules that import numpy or matplotlib when they load (at their
+    top level, not inside a function), or import such a module so: importing one fails
+    in the browser. A module that imports matplotlib inside a plot function loads fine;
+    a cell calling that function is found by :func:`draws_figure` instead."""
+    loads: dict[str, set[str]] = {}      # module -> first parts of what it imports on load
+    for path in sorted(lib.glob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        found: set[str] = set()
+        todo = list(tree.body)
+        while todo:                # module level, including its if/try blocks
+            node = todo.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if isinstance(node, ast.Import):
+                found |= {_first(a.name) for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                mod = _first(node.module or "")
+                found |= {mod} if mod else {_first(a.name) for a in node.names}
+            todo += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]
+        loads[path.stem] = found
+    blocked = {"numpy", "matplotlib"}
+    while True:                    # ... or a module that imports one of those on load
+        more = {m for m, found in loads.items() if m not in blocked and found & blocked}
+        if not more:
+            return sorted(blocked - {"numpy", "matplotlib"})
+        blocked |= more
+
+
+def _first(name: str) -> str:
+    """A module name's first part, inside _lib: `_lib.ch01_traffic.x` -> `ch01_traffic`."""
+    name = name.removeprefix("_lib.") if name != "_lib" else ""
+    return name.split(".")[0]
+
+
+NUMPY_MODULES = numpy_modules()        # ['ch01_traffic'] until its numpy goes
+_LIBS = "|".join(NUMPY_MODULES) or "(?!)"
 
 # (reason shown to the reader, pattern over a cell's source)
 NEEDS = [
     ("numpy and matplotlib, which have no offline build for Pyodide",
-     re.compile(r"\bimport numpy\b|\bnumpy\.|\bnp\.|matplotlib|\bplot_\w+\(|ch01_traffic")),
+     re.compile(r"\bimport numpy\b|\bnumpy\.|\bnp\.|matplotlib|"
+                rf"\b_lib\.({_LIBS})\b|\bfrom _lib import .*\b({_LIBS})\b")),
     ("threads, which Pyodide does not have", re.compile(r"threading\.Thread\b")),
     ("the trio kernel, which does not run in Pyodide (no sockets, no epoll)",
      re.compile(r"\bimport trio\b|kernel\s*=\s*[\"']trio")),
@@ -56,7 +107,14 @@ PART_MARK = "# In your browser part of this cell cannot run:"
 
 # modules a rewritten cell imports that are missing in the browser: what it imports from
 # them is missing too (a plain `import time` in such a cell is not: Pyodide has time)
-MISSING = re.compile(r"^(numpy|matplotlib|trio|greenlet|labrt\.explore|labrt\.erl|_lib\.ch01_traffic)\b")
+MISSING = re.compile(r"^(numpy|matplotlib|trio|greenlet|labrt\.explore|labrt\.erl"
+                     rf"|_lib\.({_LIBS}))\b")
+
+
+def _missing_from(module: str, name: str) -> bool:
+    """Whether ``from module import name`` imports something the browser lacks
+    (``from _lib import ch01_traffic``, ``from labrt import explore``)."""
+    return bool(MISSING.match(module) or MISSING.match(f"{module}.{name}"))
 
 
 def _bound(source: str) -> set[str]:
@@ -70,10 +128,8 @@ def _bound(source: str) -> set[str]:
         if isinstance(node, ast.Import):
             names |= {(a.asname or a.name).split(".")[0] for a in node.names
                       if MISSING.match(a.name)}
-        elif isinstance(node, ast.ImportFrom):
-            if node.module and (MISSING.match(node.module) or
-                                (node.module == "labrt" and any(a.name == "explore" for a in node.names))):
-                names |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {a.asname or a.name for a in node.names if _missing_from(node.module, a.name)}
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -166,8 +222,8 @@ def _defines_only(stmt: ast.stmt, segment: str, blocked: set[str]) -> bool:
     if isinstance(stmt, ast.Import):
         return not any(MISSING.match(a.name) for a in stmt.names)
     if isinstance(stmt, ast.ImportFrom):
-        return (stmt.level == 0 and bool(stmt.module) and not MISSING.match(stmt.module)
-                and not (stmt.module == "labrt" and any(a.name == "explore" for a in stmt.names)))
+        return (stmt.level == 0 and bool(stmt.module)
+                and not any(_missing_from(stmt.module, a.name) for a in stmt.names))
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return not any(_calls(n) for n in _runs_now(stmt))
     if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
