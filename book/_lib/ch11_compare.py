@@ -7,8 +7,20 @@ in the units the prose uses; :func:`plot` draws the day: failed purchases per
 minute, one strip per system on the same time axis with the day's events marked, and
 below them three bars each (availability, 99th-percentile latency, acknowledged
 purchases lost).
+
+The peak day runs both systems for 24 simulated hours: seconds in a local kernel, about
+a minute in the browser (Pyodide).  So the browser version of the book shows the runs
+its site was built with (:func:`save` and :func:`load_saved`: each run's figures,
+failed-purchase times and books lag, as JSON) unless the reader asks to run them there;
+the page itself always runs them.
 """
 from __future__ import annotations
+
+import json
+from pathlib import Path
+
+#: Where the browser version keeps saved runs (beside _lib, as book/_data is)
+SAVED = Path(__file__).resolve().parent.parent / "_data"
 
 FIRST_COLOUR, SECOND_COLOUR = "#c0392b", "#2471a3"
 
@@ -92,3 +104,37 @@ def plot(first, second, marks=()):
             ax.spines[["top", "right"]].set_visible(False)
     plt.close(fig)
     return fig
+
+
+class SavedRun:
+    """A run read back from :func:`save`'s file: what the table and the plot read
+    (``summary()``, ``failed_at``, ``hours``, ``books_lag_s``)."""
+
+    def __init__(self, saved):
+        self.figures = dict(saved["figures"])
+        self.failed_at = list(saved["failed_at"])
+        self.hours = saved["hours"]
+        self.books_lag_s = saved["books_lag_s"]
+
+    def summary(self):
+        return dict(self.figures)
+
+
+def save(first, second, path, **about):
+    """Write both runs (and ``about``: how they were made) to ``path`` as JSON."""
+    def one(r):
+        return {"figures": r.summary(), "failed_at": list(r.failed_at), "hours": r.hours,
+                "books_lag_s": getattr(r, "books_lag_s", None)}
+    Path(path).write_text(json.dumps({"about": about, "first": one(first),
+                                      "second": one(second)}, indent=1), encoding="utf-8")
+
+
+def load_saved(name, folder=SAVED):
+    """``(first, second, about)`` from a file :func:`save` wrote (the browser version's
+    copy of the page's runs; tests/browser/jupyterlite/build.py makes it)."""
+    path = Path(folder) / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no saved runs here (the browser version's build "
+                                "writes them; a local kernel runs the day instead)")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return SavedRun(data["first"]), SavedRun(data["second"]), data["about"]

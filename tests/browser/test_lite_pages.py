@@ -185,3 +185,47 @@ def test_prompts_reset_and_kernel_is_pyodide():
     nb, _ = browser_cells(notebook("x = 1"))
     assert nb["cells"][0]["execution_count"] is None
     assert nb["metadata"]["kernelspec"]["name"] == "python"
+
+
+def test_every_slow_cell_spec_matches_its_page():
+    """Each cell slow.py shows from saved runs is still on its page (its line, and each
+    line of the setup its local run repeats), and its slow lines come first in it."""
+    import slow
+    for spec in slow.SLOW:
+        page = (Path(__file__).parents[2] / "book" / f"{spec.page}.md").read_text(encoding="utf-8")
+        source = slow.cell_source(spec)
+        for line in spec.setup.splitlines():
+            assert line in page.splitlines(), (spec.page, line)
+        lines, _rest = slow._split(source, spec.names)
+        assert lines and all(any(f"{n} =" in s for n in spec.names) for s in lines)
+
+
+def test_a_slow_cell_shows_saved_runs_and_says_so():
+    """With saved runs in the site, the slow cell keeps its lines under `if RUN_HERE:`,
+    loads the saved runs, prints where they came from, then runs the rest of the cell;
+    without them it is left as it is."""
+    import slow
+    spec = slow.SLOW[0]
+    source = slow.cell_source(spec)
+    nb = notebook(source)
+    out, changed = browser_cells(nb, spec.page, {spec.file: {"python": "3.11", "cpu_s": 25.0}})
+    cell = out["cells"][0]
+    assert [i for i, _ in changed] == [0] and "browser-saved-runs" in cell["metadata"]["tags"]
+    for line in slow._split(source, spec.names)[0]:
+        assert "\n    " + line in cell["source"]          # the page's code, under if RUN_HERE:
+
+    class Compare:                                    # stands in for ch11_compare
+        @staticmethod
+        def load_saved(name):
+            assert name == spec.file
+            return "A", "B", {}
+
+        @staticmethod
+        def table(a, b):
+            return f"table of {a} and {b}"
+    env = {"compare": Compare}
+    printed = run(cell["source"], env)
+    assert printed.startswith("In your browser this cell shows saved runs")
+    assert "3.11, 25.0 s of CPU" in printed and printed.endswith("table of A and B\n")
+    assert env["RUN_HERE"] is False
+    assert browser_cells(notebook(source), spec.page, {})[1] == []

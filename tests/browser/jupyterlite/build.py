@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -145,6 +146,35 @@ def wheel_requires(wheel: Path) -> list[str]:
     return names
 
 
+def saved_runs() -> subprocess.Popen | None:
+    """Start the local runs of the cells too slow for the browser (slow.py), each saved
+    under _build/lite-cache/saved/ by a hash of the code it depends on: a cached one is
+    not run again. Returns the process (wait for it), or None when all are cached."""
+    import slow
+    folder = CACHE / "saved"
+    folder.mkdir(parents=True, exist_ok=True)
+    scripts = []
+    for spec in slow.SLOW:
+        path = folder / f"{slow.key(spec)}-{spec.file}"
+        if not path.is_file():
+            about = {"page": spec.page, "made_by": "tests/browser/jupyterlite/build.py"}
+            scripts.append(slow.script(spec, path.with_suffix(".tmp"), about) +
+                           f"import os; os.replace({str(path.with_suffix('.tmp'))!r}, {str(path)!r})\n")
+    if not scripts:
+        return None
+    print(f"+ running {len(scripts)} slow cell(s) in a local kernel, for the browser's saved runs",
+          flush=True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "book"))
+    return subprocess.Popen([sys.executable, "-c", "\n".join(scripts)], cwd=ROOT / "book", env=env)
+
+
+def saved_files() -> dict[str, Path]:
+    """The saved runs' files (by the name the page loads), current ones only."""
+    import slow
+    files = {spec.file: CACHE / "saved" / f"{slow.key(spec)}-{spec.file}" for spec in slow.SLOW}
+    return {name: path for name, path in files.items() if path.is_file()}
+
+
 def course_lib_wheel(wheels: Path) -> Path:
     """book/_lib as a pure-Python wheel holding the package `_lib`, and beside it (in
     site-packages, where `_lib.numbers.BOOK`, the folder above `_lib`, points) the
@@ -163,6 +193,8 @@ def course_lib_wheel(wheels: Path) -> Path:
     # Results the pages read rather than compute (the month of chapters 10-11: minutes of
     # CPU, run by `python -m book._lib.month`), beside _lib as in the book folder.
     files |= {f"_data/{p.name}": p.read_bytes() for p in sorted((BOOK_SOURCES / "_data").glob("*.json"))}
+    # the runs of cells too slow for Pyodide, made by a local kernel (saved_runs)
+    files |= {f"_data/{name}": p.read_bytes() for name, p in saved_files().items()}
     files[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {COURSE_LIB}\n"
                                  "Version: 0.1.0\n").encode()
     files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: build.py\n"
@@ -192,11 +224,14 @@ def contents() -> Path:
             shutil.copy(nb, staged / "exercises" / nb.name)
     (staged / "book").mkdir()
     pages = sorted(EXECUTED.glob("*.ipynb"))
+    saved = {name: json.loads(p.read_text(encoding="utf-8"))["about"]
+             for name, p in saved_files().items()}
     for nb in pages:
-        page, changed = browser_cells(json.loads(nb.read_text(encoding="utf-8")))
+        page, changed = browser_cells(json.loads(nb.read_text(encoding="utf-8")), nb.stem, saved)
         (staged / "book" / nb.name).write_text(json.dumps(page, indent=1), encoding="utf-8")
         for index, why in changed:
-            print(f"  {nb.stem}: code cell {index} cannot run in Pyodide ({why})")
+            print(f"  {nb.stem}: code cell {index} " +
+                  (why if why.startswith("slow") else f"cannot run in Pyodide ({why})"))
     if not pages:
         print(f"  no executed book pages in {EXECUTED}: build the book first for them")
     return staged
@@ -288,8 +323,11 @@ def build(py: Path, tarball: Path) -> None:
 def main() -> None:
     if not EXERCISES.is_dir():
         sys.exit(f"no {EXERCISES} to publish")
+    slow_runs = saved_runs()          # a local kernel, beside the downloads below
     py = tool_python()
     version = pyodide_version(py)
+    if slow_runs is not None and slow_runs.wait() != 0:
+        sys.exit("the local run of a cell too slow for the browser failed (see above)")
     tarball = pyodide_distribution(py, version)
     build(py, tarball)
     size = sum(p.stat().st_size for p in OUTPUT.rglob("*") if p.is_file()) / 2**20

@@ -302,10 +302,15 @@ def _params(stmt: ast.stmt) -> set[str]:
     return {n.arg for n in ast.walk(stmt) if isinstance(n, ast.arg)}
 
 
-def browser_cells(nb: dict) -> tuple[dict, list[tuple[int, str]]]:
+def browser_cells(nb: dict, page: str | None = None,
+                  saved: dict[str, dict] | None = None) -> tuple[dict, list[tuple[int, str]]]:
     """A copy of an executed notebook for the browser, and the (code-cell index, reason)
-    of every cell rewritten."""
+    of every cell rewritten. ``page`` names the book page and ``saved`` maps the files of
+    saved runs the site has to how they were made (slow.py): a cell too slow for the
+    browser then shows them (and can still run)."""
+    import slow
     nb = copy.deepcopy(nb)
+    saved = saved or {}
     blocked: dict[str, str] = {}       # name -> why the cell defining it cannot run
     changed = []
     index = -1
@@ -314,6 +319,14 @@ def browser_cells(nb: dict) -> tuple[dict, list[tuple[int, str]]]:
             continue
         index += 1
         source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        spec = slow.find(page, source) if page else None
+        if spec and spec.file in saved:
+            cell["source"] = slow.rewrite(source, spec, saved[spec.file])
+            cell.setdefault("metadata", {}).setdefault("tags", []).append("browser-saved-runs")
+            changed.append((index, f"slow in Pyodide: shows saved runs ({spec.file})"))
+            for name in _bound_any(source):
+                blocked.pop(name, None)
+            continue
         why = reason(source) or (NEEDS[0][0] if draws_figure(cell) else None)
         if why is None:
             inherited = sorted((_used(source) - _bound_any(source)) & blocked.keys())
