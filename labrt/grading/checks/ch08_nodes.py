@@ -35,10 +35,10 @@ import random
 
 import labrt
 from labrt import gen_server, store
-from labrt.dist import Crash, FaultSchedule, Heal, Partition, Restart, World
+from labrt.dist import World
 
 from ..core import Fail, NotDone, Task, describe_reason, public
-from ._kit import plain, scenario
+from ._kit import fault_schedule, plain, scenario
 
 NOTEBOOK = "ch08-nodes"
 TICK = 2.0                       # the worlds' net tick: a silent peer is down after 2 s
@@ -53,22 +53,6 @@ BACKUP = Task(NOTEBOOK, 3, "backup_restore", "a backup that outlives its machine
 
 # ---------------------------------------------------------------------------
 # The shared world
-
-def _schedule(faults, t0=0.0) -> FaultSchedule:
-    rows = []
-    for t, kind, *args in faults:
-        if kind == "crash":
-            rows.append((t0 + t, Crash(args[0])))
-        elif kind == "restart":
-            rows.append((t0 + t, Restart(args[0])))
-        elif kind == "partition":
-            rows.append((t0 + t, Partition(tuple(args[0]))))
-        elif kind == "heal":
-            rows.append((t0 + t, Heal()))
-        else:
-            raise ValueError(f"unknown fault {kind!r}")
-    return FaultSchedule(rows)
-
 
 def describe_faults(faults) -> str:
     parts = []
@@ -198,7 +182,7 @@ def failover(t, faults, seeds=(1, 2), master="master@site2", slave="slave@site2"
                 await labrt.sleep(max(0.0, start + period - labrt.now()))
             return "done"
 
-        run.world.apply(_schedule(faults))
+        run.world.apply(fault_schedule(faults))
         box = run.spawn("shop@web", shop)
         run.world.run_until(end + 6.0)
         run.check_done()
@@ -569,7 +553,7 @@ def backup_run(t, faults, seeds=(1, 2), nodes=("a@site1", "b@site1", "c@site2"),
 
         for k, node in ((1, nodes[0]), (2, nodes[1])):
             w[node].spawn(shop, k, node)
-        w.apply(_schedule(faults, t0))
+        w.apply(fault_schedule(faults, t0))
         times, boxes = {}, {}
 
         def at(when, node, fn, *args, name):

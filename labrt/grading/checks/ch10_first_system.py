@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import labrt
 from labrt import TIMEOUT, now, receive, register, self, send
-from labrt.dist import Crash, FaultSchedule, Heal, Partition, Restart
 from labrt.grading.core import NotDone, describe_reason
 
 from ..core import Fail, Task, public
-from ._kit import scenario
+from ._kit import fault_schedule, scenario
 
 NOTEBOOK = "ch10-first-system"
 SHOP, MASTER, SLAVE = "shop@web", "master@site1", "slave@site1"
@@ -44,23 +43,6 @@ DURABLE = Task(NOTEBOOK, 3, "restart_window", "survive the vulnerable restart wi
 def amount(i: int, seed: int) -> int:
     """The amount of purchase ``i`` (deterministic per seed, 1..1000)."""
     return (i * 389 + seed * 131 + 7) % 1000 + 1
-
-
-def _schedule(faults) -> FaultSchedule:
-    rows = []
-    for row in faults:
-        t, kind, *args = row
-        if kind == "crash":
-            rows.append((t, Crash(args[0])))
-        elif kind == "restart":
-            rows.append((t, Restart(args[0])))
-        elif kind == "partition":
-            rows.append((t, Partition(tuple(args[0]), tuple(args[1]))))
-        elif kind == "heal":
-            rows.append((t, Heal()))
-        else:
-            raise ValueError(f"unknown fault {kind!r}")
-    return FaultSchedule(rows)
 
 
 def describe_faults(faults) -> str:
@@ -130,7 +112,7 @@ def _world_run(t, fn_name, faults, seed, n, period, end):
     t.runtimes.append(world[SHOP])       # the world's trace, for the diagram of a failure
     world.node(MASTER, boot=boot)
     world.node(SLAVE, boot=boot)
-    world.apply(_schedule(faults))
+    world.apply(fault_schedule(faults))
     pid = world[SHOP].spawn(shop, n, period, 1.0, seed, end)
     world.run_until(end + 2.0)
     crashes = []

@@ -37,9 +37,10 @@ import random
 
 import labrt
 from labrt import TIMEOUT, monitor_node, now, receive, register, self, send, sleep, spawn
-from labrt.dist import Crash, Drop, FaultSchedule, Heal, Partition, Restart
 from labrt.grading import Fail, NotDone, Task, public, scenario
 from labrt.grading.core import describe_reason
+
+from ._kit import fault_schedule
 
 NOTEBOOK = "ch11-growing-up"
 SHOP = "shop@web"
@@ -65,25 +66,6 @@ def amount(i: int, seed: int) -> int:
 
 def site(name: str) -> str:
     return name.split("@", 1)[1]
-
-
-def _schedule(faults) -> FaultSchedule:
-    rows = []
-    for row in faults:
-        t, kind, *args = row
-        if kind == "crash":
-            rows.append((t, Crash(args[0])))
-        elif kind == "restart":
-            rows.append((t, Restart(args[0])))
-        elif kind == "partition":
-            rows.append((t, Partition(tuple(args[0]), tuple(args[1]))))
-        elif kind == "heal":
-            rows.append((t, Heal()))
-        elif kind == "drop":
-            rows.append((t, Drop(args[0], args[1], args[2])))
-        else:
-            raise ValueError(f"unknown fault {kind!r}")
-    return FaultSchedule(rows)
 
 
 def describe_faults(faults) -> str:
@@ -173,7 +155,7 @@ def queue_run(t, faults, seed=1, n=60, period=0.25, twice=7, end=22.0):
     t.runtimes.append(world[SHOP])
     world.node(FRONT, boot=front_boot)
     world.node(BACK, boot=back_boot)
-    world.apply(_schedule(faults))
+    world.apply(fault_schedule(faults))
     pid = world[SHOP].spawn(order_shop, n, period, twice, seed, end)
     world.run_until(end + 2.0)
     crashes = _crashes(world)
@@ -337,7 +319,7 @@ def risk_run(t, faults, fronts=FRONTS, risks=RISKS, seed=1, n=80, period=0.25, e
         for b in names:
             if a < b and site(a) != site(b):
                 world.slow(a, b, 0.02)
-    world.apply(_schedule(faults))
+    world.apply(fault_schedule(faults))
     pid = world[SHOP].spawn(risk_shop, fronts, n, period, seed, end)
     world.run_until(end + 1.0)
     crashes = _crashes(world)

@@ -67,12 +67,12 @@ import random
 
 import labrt
 from labrt import TIMEOUT, now, receive, register, self, send, spawn, store
-from labrt.dist import Crash, FaultSchedule, Heal, Partition, Restart, Slow
+from labrt.dist import FaultSchedule
 from labrt.grading.core import NotDone, describe_reason
 from labrt.trace import Trace
 
 from ..core import Fail, Task, public
-from ._kit import scenario
+from ._kit import fault_schedule, scenario
 
 NOTEBOOK = "ch12-capstone"
 SERVERS = ("a@dc1", "b@dc1", "c@dc2")
@@ -169,7 +169,7 @@ def at(day, hour, minute=0) -> float:
 
 # ---------------------------------------------------------------------------
 # Schedules as data: incidents [day, hour, minute, [[offset_s, kind, *args], ...]].
-# Kinds: crash [nodes], restart [nodes], partition side_a side_b, heal,
+# Kinds: crash [nodes], restart [nodes], partition side_a side_b (and "oneway"), heal,
 # slow a b latency, unslow a b, kill [nodes] (the registered "purchase" process).
 
 A, B, C = SERVERS
@@ -187,6 +187,9 @@ def _describe_fault(kind, args) -> str:
     if kind in ("crash", "restart", "kill"):
         what = {"crash": "crash", "restart": "restart", "kill": "kill 'purchase' on"}[kind]
         return f"{what} {'+'.join(short(n) for n in args[0])}"
+    if kind == "partition" and len(args) == 3:
+        return (f"cut {'+'.join(short(n) for n in args[0])} -> "
+                f"{'+'.join(short(n) for n in args[1])} (one way)")
     if kind == "partition":
         return f"cut {'+'.join(short(n) for n in args[0])} | {'+'.join(short(n) for n in args[1])}"
     if kind == "heal":
@@ -306,25 +309,11 @@ def _course_server(record):
 # The run
 
 def _faults(events) -> tuple[FaultSchedule, list]:
-    rows, kills = [], []
-    for t, kind, args, _m in events:
-        if kind == "crash":
-            rows += [(t, Crash(n)) for n in args[0]]
-        elif kind == "restart":
-            rows += [(t, Restart(n)) for n in args[0]]
-        elif kind == "partition":
-            rows.append((t, Partition(tuple(args[0]), tuple(args[1]))))
-        elif kind == "heal":
-            rows.append((t, Heal()))
-        elif kind == "slow":
-            rows.append((t, Slow(args[0], args[1], float(args[2]))))
-        elif kind == "unslow":
-            rows.append((t, Slow(args[0], args[1], None)))
-        elif kind == "kill":
-            kills.append((t, list(args[0])))
-        else:
-            raise ValueError(f"unknown fault {kind!r}")
-    return FaultSchedule(rows), kills
+    """The world's faults (``_kit.fault_schedule``) and the kills, which are not a
+    fault of the network but of one process, done by the run itself."""
+    rows = [[t, kind, *args] for t, kind, args, _m in events if kind != "kill"]
+    kills = [(t, list(args[0])) for t, kind, args, _m in events if kind == "kill"]
+    return fault_schedule(rows), kills
 
 
 async def _one(client, i, amount, boss):
