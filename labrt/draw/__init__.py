@@ -14,6 +14,7 @@ tests can compare them.
   draws lost messages, partitions and crashes; ``netmarks`` holds the
   marks and colours both share with ``labrt.dist``'s cluster picture.
 * ``supervision_tree``: walks a live supervision tree and draws it.
+* ``chart`` (with ``chart_render``): charts of measurements (lines, bars, spans) for the book's figures.
 * ``widgets``: the interactive supervisor playground (ipywidgets), with a
   static fallback where no kernel runs.
 
