@@ -170,31 +170,15 @@ def test_hostile_peers_are_cut_off_and_the_node_keeps_serving():
         assert "closing the connection to garbler@localhost" in log
 
 
-def _certs(folder):
-    """A CA, two node certificates it signs, and one signed by another CA (openssl)."""
-    import subprocess
-    run = lambda *a: subprocess.run(["openssl", *a], cwd=folder, check=True,  # noqa: E731
-                                    capture_output=True)
-    for ca in ("ca", "rogue_ca"):
-        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-            f"/CN={ca}", "-keyout", f"{ca}.key", "-out", f"{ca}.pem")
-    for name, ca in (("n1", "ca"), ("n2", "ca"), ("rogue", "rogue_ca")):
-        run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-            "-keyout", f"{name}.key", "-out", f"{name}.csr")
-        run("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
-            "-CAcreateserial", "-days", "2", "-out", f"{name}.pem")
-
-
 def test_distribution_over_tls_and_peers_without_the_cas_certificate_are_refused(tmp_path):
     """TLS nodes talk; a node with another CA's certificate, or none, never gets through."""
-    import shutil
-
+    import certs
     import pytest
 
     from labrt.erl.tls import TLS
-    if shutil.which("openssl") is None:
+    if not certs.openssl_available():
         pytest.skip("needs openssl to make test certificates")
-    _certs(tmp_path)
+    certs.make(tmp_path)
     with Cluster(real_epmd=False) as c:
         c.labrt("nt", "--tls-cert", str(tmp_path / "n1.pem"), "--tls-key",
                 str(tmp_path / "n1.key"), "--tls-ca", str(tmp_path / "ca.pem"))

@@ -16,6 +16,13 @@ decimal, as Erlang's ``integer_to_list`` would).  A peer whose digest is
 wrong is refused before anything it sends is decoded as a term, and the
 refusal is logged with the peer's name, once.
 
+Over TLS (``-proto_dist inet_tls``) the same five messages are framed by a
+4-byte length instead: OTP's ``inet_tls_dist`` sets ``{packet, 4}`` on the
+TLS socket from the start, since it uses the same framing for the
+handshake and for the connection afterwards.  Found on the real BEAM (OTP
+25): its first bytes inside TLS are ``00 00 00 1b 'N' ...``.  Both
+functions take ``packet=2`` (TCP) or ``packet=4`` (TLS).
+
 Both sides also announce *distribution flags*, the features they speak.
 OTP 25 refuses a peer that lacks any of its mandatory flags; we announce
 those and the few more the course needs (monitors, exit payloads, unlink
@@ -87,15 +94,22 @@ async def _read_exactly(stream, n):
     return bytes(buf)
 
 
-async def _recv(stream) -> bytes:
-    (n,) = struct.unpack(">H", await _read_exactly(stream, 2))
+_LENGTH = {2: ">H", 4: ">I"}
+
+
+async def _recv(stream, packet=2) -> bytes:
+    head = await _read_exactly(stream, packet)
+    if head[:1] in (b"\x15", b"\x16") and head[1:2] == b"\x03":
+        raise HandshakeError("the peer speaks TLS (-proto_dist inet_tls) and this node "
+                             "plain TCP: every node of a cluster must use the same")
+    (n,) = struct.unpack(_LENGTH[packet], head)
     if not 1 <= n <= MAX_HANDSHAKE_MESSAGE:
         raise HandshakeError(f"a handshake message of {n} bytes")
     return await _read_exactly(stream, n)
 
 
-async def _send(stream, body: bytes):
-    await stream.send_all(struct.pack(">H", len(body)) + body)
+async def _send(stream, body: bytes, packet=2):
+    await stream.send_all(struct.pack(_LENGTH[packet], len(body)) + body)
 
 
 def _name_message(flags: int, creation: int, name: str) -> bytes:
@@ -131,6 +145,9 @@ def _check_flags(flags: int, peer: str):
     return flags
 
 
+_send_framed, _recv_framed = _send, _recv
+
+
 class SimultaneousConnect(HandshakeError):
     """Two nodes connected to each other at once; the other connection goes on.
 
@@ -139,8 +156,14 @@ class SimultaneousConnect(HandshakeError):
     ``ok_simultaneous`` to the greater's)."""
 
 
-async def initiate(stream, name: str, creation: int, cookie: str):
+async def initiate(stream, name: str, creation: int, cookie: str, packet: int = 2):
     """Shake hands as the connecting side; return ``(peer name, peer flags, peer creation)``."""
+    async def _send(stream, body):
+        await _send_framed(stream, body, packet)
+
+    async def _recv(stream):
+        return await _recv_framed(stream, packet)
+
     with trio.fail_after(TIMEOUT):
         await _send(stream, _name_message(OURS, creation, name))
         status = await _recv(stream)
@@ -169,14 +192,22 @@ async def initiate(stream, name: str, creation: int, cookie: str):
     return peer, flags, peer_creation
 
 
-async def accept(stream, name: str, creation: int, cookie: str, status=None):
+async def accept(stream, name: str, creation: int, cookie: str, status=None,
+                 packet: int = 2):
     """Shake hands as the listening side; return ``(peer name, peer flags, peer creation)``.
 
     ``status(peer)`` gives the status to answer (``ok`` when None):
     ``nok`` or ``ok_simultaneous`` when this node is itself connecting to the
     peer (a simultaneous connect); on ``nok`` this raises
     :class:`SimultaneousConnect`, as the peer's attempt yields to ours.
+    ``packet`` is the width of the length prefix (4 over TLS).
     """
+    async def _send(stream, body):
+        await _send_framed(stream, body, packet)
+
+    async def _recv(stream):
+        return await _recv_framed(stream, packet)
+
     with trio.fail_after(TIMEOUT):
         flags, peer_creation, peer = _parse_name(await _recv(stream))
         flags = _check_flags(flags, peer)

@@ -68,6 +68,21 @@ def _split(name):
     return name.split("@")
 
 
+def _why(e):
+    """One line on why a connection failed (some exceptions have no message of their own)."""
+    if isinstance(e, trio.TooSlowError):
+        return "timed out"
+    cause = e.__cause__ if isinstance(e, trio.BrokenResourceError) else e
+    if isinstance(cause, ssl.SSLError) and cause.reason == "WRONG_VERSION_NUMBER":
+        return ("the TLS handshake failed: the peer speaks plain TCP, this node TLS "
+                "(every node of a cluster must use the same)")
+    if isinstance(cause, ssl.SSLError):       # trio's SSLStream wraps them
+        return f"the TLS handshake failed ({cause.reason or cause})"
+    if isinstance(e, trio.BrokenResourceError):
+        return "the peer closed the connection"
+    return str(e) or type(e).__name__
+
+
 class ErlWorld:
     """What a trio runtime's ``world`` is when its node is real."""
 
@@ -189,13 +204,14 @@ class ErlWorld:
             if self.tls is not None:
                 stream = await self.tls.server(stream)
             peer, flags, creation = await handshake.accept(
-                stream, self.name, self.creation, self.cookie, status=self._status)
+                stream, self.name, self.creation, self.cookie, status=self._status,
+                packet=4 if self.tls is not None else 2)
         except handshake.SimultaneousConnect:
             await trio.aclose_forcefully(stream)
             return
         except (handshake.HandshakeError, trio.TooSlowError, trio.BrokenResourceError,
                 OSError, ssl.SSLError) as e:
-            self.log(f"labrt.erl: refused a connection on {self.name}: {e}")
+            self.log(f"labrt.erl: refused a connection on {self.name}: {_why(e)}")
             await trio.aclose_forcefully(stream)
             return
         if peer in self.conns:
@@ -251,7 +267,8 @@ class ErlWorld:
             if self.tls is not None:
                 stream = await self.tls.client(stream, host)
             got, flags, creation = await handshake.initiate(
-                stream, self.name, self.creation, self.cookie)
+                stream, self.name, self.creation, self.cookie,
+                packet=4 if self.tls is not None else 2)
             if got != peer:
                 raise handshake.HandshakeError(f"{peer} answered as {got}")
         except handshake.SimultaneousConnect:
@@ -260,7 +277,7 @@ class ErlWorld:
                 trio.BrokenResourceError, ssl.SSLError) as e:
             if peer in self.conns:             # its own connection to us got there first
                 return
-            self.log(f"labrt.erl: cannot connect {self.name} to {peer}: {e}")
+            self.log(f"labrt.erl: cannot connect {self.name} to {peer}: {_why(e)}")
             self._unreachable(peer)
             return
         if peer in self.conns:                 # ok_simultaneous: the peer's one is up

@@ -105,10 +105,12 @@ class Cluster:
                            capture_output=True)
         return self._ebin
 
-    def beam(self, short, cookie=None, eval=None):
-        """Start ``erl -sname short@localhost`` running labrt_agent; return the Popen."""
+    def beam(self, short, cookie=None, eval=None, args=()):
+        """Start ``erl -sname short@localhost`` running labrt_agent; return the Popen.
+
+        ``args`` are more ``erl`` flags (``-proto_dist inet_tls ...``)."""
         p = self._start(["erl", "-sname", f"{short}@localhost", "-setcookie",
-                         cookie or self.cookie, "-noshell", "-pa", self.ebin(),
+                         cookie or self.cookie, "-noshell", "-pa", self.ebin(), *args,
                          "-kernel", "inet_dist_use_interface", "{127,0,0,1}",
                          "-s", "labrt_agent", "start"] + (["-eval", eval] if eval else []),
                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
