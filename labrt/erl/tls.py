@@ -15,6 +15,15 @@ other's (mutual TLS, as ``inet_tls_dist`` is usually configured with
 ``verify_peer``); a peer without one is refused before the cookie handshake.
 Every node of the cluster must use TLS: a plain node and a TLS node cannot
 talk, exactly as in Erlang.
+
+One wire detail differs from plain TCP: inside TLS the handshake messages
+are framed by a 4-byte length, not 2 (``inet_tls_dist`` sets ``{packet, 4}``
+on the TLS socket from the start; see :mod:`labrt.erl.handshake`).  A labrt
+TLS node and a BEAM node started with ``-proto_dist inet_tls
+-ssl_dist_optfile FILE`` talk (tests/test_erl_tls.py); the BEAM node checks
+our certificate against its ``cacertfile`` and we check its.  A BEAM client
+also checks that the server's certificate names the host it connected to
+(``localhost`` in the tests: CN=localhost is enough for OTP 25).
 """
 from __future__ import annotations
 
