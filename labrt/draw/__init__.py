@@ -10,9 +10,12 @@ tests can compare them.
   widths, boxes, arrows) and the readability floor: text never shrinks
   below 11 px, a wide picture scrolls instead.
 * ``seqdiagram``: the sequence diagram of a trace (lifelines, messages,
-  links, exits, DOWNs); ``seqnodes`` groups lifelines into node bands and
-  draws lost messages, partitions and crashes; ``netmarks`` holds the
-  marks and colours both share with ``labrt.dist``'s cluster picture.
+  links, exits, DOWNs), put together from ``seqstyle``, ``seqtext``,
+  ``seqlayout`` and ``seqrender`` (read in that order); ``seqnodes`` groups
+  lifelines into node bands and draws lost messages, partitions and
+  crashes, from ``seqlanes``, ``seqperiods`` and ``seqnetdraw``;
+  ``netmarks`` holds the marks and colours both share with ``labrt.dist``'s
+  cluster picture.
 * ``supervision_tree``: walks a live supervision tree and draws it.
 * ``chart`` (with ``chart_render``): charts of measurements (lines, bars, spans) for the book's figures.
 * ``widgets``: the interactive supervisor playground (ipywidgets), with a
