@@ -6,17 +6,13 @@ master answered, orange: the slave, a red cross: no answer within the
 timeout), a dashed line at the fault and a small black diamond where the
 client switched servers.  The rows share the time axis, so the gap between
 the fault and the first orange mark, which the prose quotes, can be read off
-and compared.  Kept out of the page because it is drawing, not the lesson.
+and compared.  Kept out of the page because it is drawing, not the lesson; drawn with
+``labrt.draw.chart`` (SVG, no matplotlib) so it also draws in the browser.
 """
 from __future__ import annotations
 
 __all__ = ["plot_failover"]
 
-STYLE = {
-    "figure.dpi": 100, "savefig.dpi": 100, "font.size": 10, "axes.grid": True,
-    "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-    "axes.titlesize": 10.5, "axes.titleweight": "bold", "legend.frameon": False,
-}
 KINDS = (  # (label, prefix of the log entry, marker, colour)
     ("answered by the master", "answered by master", "o", "#1f6fb4"),
     ("answered by the slave", "answered by slave", "o", "#e08a1e"),
@@ -27,24 +23,21 @@ KINDS = (  # (label, prefix of the log entry, marker, colour)
 
 def plot_failover(runs: dict, fault_at: float):
     """runs: {row title: log of (time, request, outcome)} as chapter 8's failover() returns."""
-    import matplotlib.pyplot as plt
+    from labrt.draw.chart import Chart
 
-    with plt.style.context("default"), plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(8, 1.0 + 0.9 * len(runs)))
-        titles = list(runs)
-        for row, title in enumerate(titles):
-            y = len(titles) - 1 - row
-            for label, prefix, marker, colour in KINDS:
-                ts = [t for t, _, what in runs[title] if what.startswith(prefix)]
-                ax.scatter(ts, [y] * len(ts), marker=marker, color=colour, s=36,
-                           label=label if row == 0 else None, zorder=3)
-        ax.axvline(fault_at, color="#555555", lw=1, ls="--", zorder=1)
-        ax.text(fault_at + 0.05, len(titles) - 0.55, "the fault", fontsize=9, color="#333333")
-        ax.set_yticks(range(len(titles)), list(reversed(titles)))
-        ax.set_ylim(-0.6, len(titles) - 0.4)
-        ax.set_xlabel("virtual time (s)")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=4, fontsize=8.5,
-                  handletextpad=0.3, columnspacing=1.0)
-        fig.tight_layout()
-    plt.close(fig)            # the caller displays it once
-    return fig
+    titles = list(runs)
+    chart = Chart("What the shop saw, request by request",
+                  desc="One row per run, a mark per request at the moment its outcome "
+                       "was known.")
+    end = max([t for log in runs.values() for t, _, _ in log] + [fault_at + 1])
+    p = chart.panel(xlabel="virtual time (s)", xlim=(0, end), ylim=(-0.6, len(titles) - 0.2),
+                    height=40 + 45 * len(titles))
+    p.vline(fault_at, "the fault")
+    for row, title in enumerate(titles):
+        y = len(titles) - 1 - row
+        for label, prefix, marker, colour in KINDS:
+            ts = [t for t, _, what in runs[title] if what.startswith(prefix)]
+            p.points(ts, [y] * len(ts), marker=marker, colour=colour, size=3.5,
+                     label=label)
+    p.yticks(range(len(titles)), list(reversed(titles)))
+    return chart

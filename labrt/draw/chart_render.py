@@ -240,7 +240,7 @@ def render(chart) -> str:
     style = S.size_style(W, FONT, MIN_PX).replace("max-width:" + S.num(W),
                                                  "max-width:" + S.num(W * 4 / 3))
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {S.num(W)} {S.num(H)}" '
-            f'width="100%" role="img" style="{style}" '
+            f'width="100%" role="img" aria-label="{S.esc(chart.title)}" style="{style}" '
             f'font-family="{S.esc(S.FONT_FAMILY)}">')
     return "".join([head, S.tag("title", S.esc(chart.title)), S.tag("desc", S.esc(desc)),
                     S.tag("rect", x=0, y=0, width=W, height=H, fill="white")] + out
