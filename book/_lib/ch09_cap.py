@@ -255,11 +255,6 @@ def run(majority, cut=10.0, heal=25.0, until=40.0, period=1.0, seed=9, faults=No
 # ---------------------------------------------------------------------------
 # The figure: what each client got, over time, in both modes
 
-STYLE = {
-    "figure.dpi": 100, "savefig.dpi": 100, "font.size": 10, "axes.grid": True,
-    "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-    "axes.titlesize": 10.5, "axes.titleweight": "bold", "legend.frameon": False,
-}
 MARKS = {  # (status, what the read saw) -> colour, label
     "ok": ("#1f6fb4", "answered"),
     "own": ("#e08a1e", "answered, a value only site 1 has"),
@@ -269,36 +264,28 @@ MARKS = {  # (status, what the read saw) -> colour, label
 
 def plot_outcomes(runs: dict):
     """One panel per run; one row per node; a mark per operation at its start time,
-    its width the time the client waited.  The partition is shaded."""
-    import matplotlib.pyplot as plt
+    its width the time the client waited.  The partition is shaded.  Drawn with
+    ``labrt.draw.chart`` (SVG, no matplotlib), so it also draws in the browser."""
+    from labrt.draw.chart import Chart
 
-    with plt.style.context("default"), plt.rc_context(STYLE):
-        fig, axes = plt.subplots(len(runs), 1, figsize=(8, 1.7 * len(runs) + 0.7),
-                                 sharex=True, squeeze=False)
-        for ax, (title, r) in zip(axes[:, 0], runs.items()):
-            ax.axvspan(r.cut, r.heal, color="#f3d6d3", zorder=0, linewidth=0)
-            ax.text(r.cut + 0.2, 2.55, "partition: site 1 | site 2", fontsize=8.5,
-                    color="#8a2a1f")
-            for row, node in enumerate(reversed(NODES)):
-                for kind in MARKS:
-                    bars = [(o[3], max(o[4] - o[3], 0.12)) for o in r.outcomes
-                            if o[0] == node and _kind(o, r) == kind]
-                    if bars:
-                        ax.broken_barh(bars, (row - 0.3, 0.6), color=MARKS[kind][0],
-                                       label=MARKS[kind][1])
-            ax.set_yticks(range(len(NODES)), list(reversed(NODES)))
-            ax.set_ylim(-0.6, 3.0)
-            ax.set_title(title)
-            ax.grid(axis="y", visible=False)
-        seen = {}
-        for ax in axes[:, 0]:
-            for h, lab in zip(*ax.get_legend_handles_labels()):
-                seen.setdefault(lab, h)
-        fig.legend(seen.values(), seen.keys(), loc="upper center", ncol=3, fontsize=9)
-        axes[-1, 0].set_xlabel("virtual time (s)")
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
-    plt.close(fig)
-    return fig
+    chart = Chart("What each node's client got, in both modes", sharex=True,
+                  desc="One panel per mode, one row per node; each mark is an operation "
+                       "from its start to its answer. The partition is shaded.")
+    last = list(runs)[-1]
+    for title, r in runs.items():
+        p = chart.panel(title=title, ylim=(-0.6, 3.0), height=120,
+                        xlabel="virtual time (s)" if title == last else "")
+        p.span(r.cut, r.heal, colour="#f3d6d3")
+        p.label(r.cut, 2.55, "partition: site 1 | site 2", dx=4, dy=0, anchor="start",
+                colour="#8a2a1f")
+        for row, node in enumerate(reversed(NODES)):
+            for kind in MARKS:
+                bars = [(o[3], o[3] + max(o[4] - o[3], 0.12), row - 0.3, row + 0.3)
+                        for o in r.outcomes if o[0] == node and _kind(o, r) == kind]
+                if bars:
+                    p.boxes(bars, colour=MARKS[kind][0], label=MARKS[kind][1])
+        p.yticks(range(len(NODES)), list(reversed(NODES)))
+    return chart
 
 
 def _kind(o, r):
