@@ -6,7 +6,8 @@ killed two or three times in a few seconds, b the only server left, c the only s
 restarted after a total outage (a server that waits for every replica never serves), the
 web's links to the server a fast client uses slower than its timeout (the published month's
 client has moved off a by the time a is slow, so only a hidden month shows that retries are
-recorded twice)."""
+recorded twice), the servers cut from each other (the split month: a ledger read from one
+copy misses what the other island recorded)."""
 TABLES = '''
 async def setup():
     await store.create_table("purchases", attributes=("order", "decision"),
@@ -102,6 +103,26 @@ FRESH_KEY = (_w(_w(TABLES, 'attributes=("order", "decision")', 'attributes=("key
 
 AVAILABILITY = "availability of at least 99.99 %"
 
+#: ledger() reads a@dc1's copy on every server, as if every copy held every purchase:
+#: true while the servers see each other (a crash: the restarted node loads from the
+#: others), false after a split, when each island's copies hold only its own.
+ONE_COPY = _w(TABLES, '''async def ledger():
+    await store.wait_for_tables(["purchases"], 5.0)
+
+    async def everything():
+        return await store.match_object(("purchases", "_", "_"))
+    got = await store.transaction(everything)
+    return [(r[1], r[2]) for r in got[1]] if got[0] == "atomic" else []''', '''async def ledger():
+    async def copy():
+        await store.wait_for_tables(["purchases"], 5.0)
+
+        async def everything():
+            return await store.match_object(("purchases", "_", "_"))
+        got = await store.transaction(everything)
+        return [(r[1], r[2]) for r in got[1]] if got[0] == "atomic" else []
+    got = await labrt.dist.rpc.call("a@dc1", copy, timeout=5.0)
+    return got if isinstance(got, list) else []''')
+
 WRONG = [
     # ---- Task 1: the ledger ---------------------------------------------------------
     dict(task="capstone_tables", label="every attempt is a new record (keyed by a fresh id)",
@@ -127,6 +148,8 @@ WRONG = [
     decision = decide(amount)
     await store.dirty_write(("purchases", order_id, decision))
     return decision''')),
+    dict(task="capstone_tables", label="ledger() reads a's copy everywhere (every copy is assumed to hold every purchase)",
+         says="lost purchases", public=False, caught_by="the split month", code=ONE_COPY),
     dict(task="capstone_tables", label="the decision is answered even when the write aborted",
          says="lost purchases",
          code=_w(_w(TABLES, "disc_copies=list(SERVERS)", 'disc_copies=["c@dc2"]'),
@@ -172,6 +195,8 @@ WRONG = [
          says="lost purchases",
          code=_w(CLIENT, '("buy", order_id, amount, me)', '("buy", order_id * 10 + k, amount, me)')
          .replace("and m[1] == order_id", "and m[1] // 10 == order_id")),
+    dict(task="capstone", label="ledger() reads a's copy everywhere (the servers are assumed to see each other)",
+         says="lost purchases", public=False, caught_by="the split month", code=ONE_COPY),
     dict(task="capstone", label="record is not idempotent (a fresh record for every request)",
          says="duplicated purchases", public=False, caught_by="hidden month 1", code=FRESH_KEY),
     dict(task="capstone", label="tables only on site 1 (disc_copies on a and b)",
