@@ -154,49 +154,42 @@ def table(runs: dict) -> str:
 # ---------------------------------------------------------------------------
 # The figure
 
-STYLE = {
-    "figure.dpi": 100, "savefig.dpi": 100, "font.size": 10, "axes.grid": True,
-    "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-    "axes.titlesize": 10.5, "axes.titleweight": "bold", "legend.frameon": False,
-}
 COLOURS = {"a": "#1f6fb4", "b": "#e08a1e", None: "#c0392b", "step": "#d9d9d9"}
 
 
 def plot_runs(runs: dict, bin_width: float = 0.2):
     """One panel per run: requests answered per bin, stacked by server, failures in red;
-    the operator's steps shaded grey and labelled."""
-    import matplotlib.pyplot as plt
-    import numpy as np
+    the operator's steps shaded grey and labelled.  Drawn with ``labrt.draw.chart``
+    (SVG, no matplotlib or numpy), so it also draws in the browser."""
+    from labrt.draw import chart as ch
 
-    with plt.style.context("default"), plt.rc_context(STYLE):
-        fig, axes = plt.subplots(len(runs), 1, figsize=(8, 2.4 * len(runs) + 0.6),
-                                 sharex=True, squeeze=False)
-        top = 0.0
-        for ax, (title, r) in zip(axes[:, 0], runs.items()):
-            edges = np.arange(0.0, r.until + bin_width / 2, bin_width)
-            bottom = np.zeros(len(edges) - 1)
-            for server, label in (("a", "answered by a"), ("b", "answered by b"),
-                                  (None, "failed")):
-                starts = [q.start for q in r.requests if q.server == server]
-                counts, _ = np.histogram(starts, edges)
-                ax.bar(edges[:-1], counts, width=bin_width, bottom=bottom, align="edge",
-                       color=COLOURS[server], label=label, linewidth=0)
-                bottom += counts
-            top = max(top, bottom.max())
-            ax.set_title(f"{title}: {len(r.requests)} requests, {r.failed} failed")
-            ax.set_ylabel(f"requests per {bin_width:g} s")
-        for ax, r in zip(axes[:, 0], runs.values()):
-            ax.set_ylim(0, top * 1.6)
-            for k, s in enumerate(r.steps):
-                ax.axvspan(s.start, max(s.end, s.start + 0.04), color=COLOURS["step"],
-                           zorder=0, linewidth=0)
-                ax.axvline(s.start, color="#555555", lw=0.8, ls="--", zorder=0)
-                ax.text(s.start + 0.05, top * (1.47 - 0.14 * (k % 3)), s.label,
-                        fontsize=8.5, color="#333333")
-        handles, labels = axes[0, 0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=9)
-        axes[-1, 0].set_xlabel("virtual time (s)")
-        axes[-1, 0].set_xlim(0, max(r.until for r in runs.values()))
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
-    plt.close(fig)            # the caller displays it once
-    return fig
+    figure = ch.Chart("The same traffic during each upgrade", sharex=True,
+                      desc=f"One panel per upgrade: requests started per {bin_width:g} s, "
+                           "stacked by who answered them; the operator's steps shaded.")
+    until = max(r.until for r in runs.values())
+    counts = {}
+    for title, r in runs.items():
+        edges = ch.edges(0.0, r.until, bin_width)
+        counts[title] = [ch.histogram([q.start for q in r.requests if q.server == server],
+                                      edges) for server in ("a", "b", None)]
+    top = max((sum(c[i] for c in cs) for cs in counts.values() for i in range(len(cs[0]))),
+              default=1) or 1
+    last = list(runs)[-1]
+    for title, r in runs.items():
+        p = figure.panel(title=f"{title}: {len(r.requests)} requests, {r.failed} failed",
+                         ylabel=f"requests per {bin_width:g} s", xlim=(0, until),
+                         ylim=(0, top * 1.6), height=120,
+                         xlabel="virtual time (s)" if title == last else "")
+        for k, s in enumerate(r.steps):
+            p.span(s.start, max(s.end, s.start + 0.04), colour=COLOURS["step"])
+            p.vline(s.start, colour="#555555", width=0.8)
+            p.label(s.start, top * (1.47 - 0.14 * (k % 3)), s.label, dx=3, dy=0,
+                    anchor="start", colour="#333333", size=10)
+        edges = ch.edges(0.0, r.until, bin_width)
+        bottom = [0] * (len(edges) - 1)
+        for (server, label), c in zip((("a", "answered by a"), ("b", "answered by b"),
+                                       (None, "failed")), counts[title]):
+            p.bars(edges[:-1], c, width=bin_width, bottom=bottom, align="edge",
+                   colour=COLOURS[server], label=label)
+            bottom = [b + n for b, n in zip(bottom, c)]
+    return figure
