@@ -223,3 +223,47 @@ def test_remote_spawn_and_rpc_are_refused_unless_allowed():
         assert allowed == 5
         assert refused[0] == "badrpc"
         assert any("refused" in l and "erlang:self" in l for l in logs)
+
+
+def test_what_a_beam_caller_sees_of_rpc_erpc_and_spawn_on_a_labrt_node():
+    """rpc, erpc, spawn/4 and spawn_request from the BEAM: allowed runs, the rest notsup."""
+    def add(a, b):
+        return a + b
+
+    def boom():
+        raise ValueError("boom")
+
+    with Cluster() as c:
+        c.beam("beam_b")
+        rt, logs = node(c, allow={("math", "add"): add, ("math", "boom"): boom})
+        cmds = {
+            "rpc ok": ("rpc", "py@localhost", "math", "add", [2, 3]),
+            "rpc refused": ("rpc", "py@localhost", "os", "system", [b"true"]),
+            "rpc raises": ("rpc", "py@localhost", "math", "boom", []),
+            "erpc ok": ("erpc", "py@localhost", "math", "add", [2, 3]),
+            "erpc refused": ("erpc", "py@localhost", "os", "system", [b"true"]),
+            "erpc raises": ("erpc", "py@localhost", "math", "boom", []),
+            # [2, 3] crosses as a string: the spawn request must still be read
+            "spawn_request ok": ("spawn_request", "py@localhost", "math", "add", [2, 3]),
+            "spawn_request refused": ("spawn_request", "py@localhost", "os", "getpid", [1]),
+            "spawn refused": ("spawn_watch", "py@localhost", "os", "getpid", [1]),
+        }
+
+        async def main():
+            return {k: answer(await ask(cmd)) for k, cmd in cmds.items()}, labrt.nodes()
+        got, nodes = rt.run_main(main)
+    assert got["rpc ok"] == 5 and got["erpc ok"] == ("value", 5)
+    assert got["rpc refused"] == ("badrpc", "notsup")
+    assert got["erpc refused"] == ("error", ("erpc", "notsup"))
+    assert got["rpc raises"][0] == "badrpc" and got["rpc raises"][1][0] == "EXIT"
+    assert got["rpc raises"][1][1][0].kind == "ValueError"
+    assert got["erpc raises"][0] == "error" and got["erpc raises"][1][0] == "exception"
+    assert got["erpc raises"][1][1].kind == "ValueError"
+    # the process of an allowed spawn exits normal, seen by the requester's monitor
+    assert got["spawn_request ok"] == ("ok", "normal")
+    assert got["spawn_request refused"] == ("error", "notsup")
+    # spawn/4 gives a pid of the caller's own node that is DOWN at once with notsup
+    assert got["spawn refused"] == ("down", False, "notsup")
+    assert nodes == [B]                                # nothing closed the connection
+    assert not [l for l in logs if "closing the connection" in l], logs
+    assert len([l for l in logs if "refused" in l]) == 4

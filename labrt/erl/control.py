@@ -191,6 +191,8 @@ def _spawn_request(c, args):
     if (type(mfa) is not tuple or len(mfa) != 3 or type(mfa[0]) is not str
             or type(mfa[1]) is not str or type(mfa[2]) is not int):
         raise ProtocolError(f"SPAWN_REQUEST with a malformed {{M, F, A}}: {mfa!r}")
+    if isinstance(args, etf.Charlist):      # [2, 3] crosses the wire as a string
+        args = args.codes()
     if type(args) is not list:
         raise ProtocolError("SPAWN_REQUEST's arguments are not a list")
     return Op("spawn_request", _pid(sender, "SPAWN_REQUEST's sender"), None, args,

@@ -460,8 +460,8 @@ class ErlWorld:
         rt = self.rt
         if call is not None:
             pid = rt._spawn(None, _erpc_call, (call[0], fn, tuple(call[2])))[0]
-        else:
-            pid = rt._spawn(None, fn, tuple(args))[0]
+        else:       # (not fn itself: a plain function would run, and die, right here)
+            pid = rt._spawn(None, _spawned, (fn, tuple(args)))[0]
         if "link" in opts:
             rt._arrive(Signal("link", op.sender, pid))
         if "monitor" in opts:
@@ -633,6 +633,20 @@ async def spawn(node: str, fn, *args, link: bool = False, monitor: bool = False,
                      "not one (make it with labrt.erl.Node); in a simulated world use "
                      "spawn(fn, node=...)")
     return await world.spawn_remote(p, node, fn, args, link, monitor, timeout)
+
+
+async def _spawned(fn, args):
+    """A peer's spawn of ``fn(*args)``, run only once its links and monitors are set.
+
+    Started from outside a process, a plain function would run to its end
+    inside the spawn, before the spawn reply: the peer would then get its
+    DOWN (as ``noproc``) ahead of the reply, which OTP 25 answers with a
+    ``noconnection`` DOWN (found live: ``spawn_request`` of a function that
+    returns at once)."""
+    value = fn(*args)
+    if hasattr(value, "__await__"):
+        value = await value
+    return value
 
 
 async def _erpc_call(res, fn, args):

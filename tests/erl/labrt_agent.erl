@@ -33,7 +33,25 @@ run({ping, Node}, _) -> net_adm:ping(Node);
 run({disconnect, Node}, _) -> erlang:disconnect_node(Node);
 run({rpc, Node, M, F, A}, _) -> rpc:call(Node, M, F, A, 3000);
 run({spawn_on, Node}, _) ->
-    try spawn(Node, erlang, self, []) of P -> {spawned, is_pid(P)} catch C:R -> {C, R} end.
+    try spawn(Node, erlang, self, []) of P -> {spawned, is_pid(P)} catch C:R -> {C, R} end;
+run({erpc, Node, M, F, A}, _) ->
+    try erpc:call(Node, M, F, A, 3000) of V -> {value, V} catch C:R -> {C, R} end;
+run({spawn_watch, Node, M, F, A}, _) ->
+    %% spawn/4 then a monitor: what a BEAM caller sees of a remote spawn.
+    P = spawn(Node, M, F, A),
+    Ref = erlang:monitor(process, P),
+    receive {'DOWN', Ref, process, _, Reason} -> {down, node(P) =:= Node, Reason}
+    after 2000 -> {alive, node(P) =:= Node}
+    end;
+run({spawn_request, Node, M, F, A}, _) ->
+    %% erlang:spawn_request/5 (OTP 23): the reply says why a spawn failed.
+    Ref = erlang:spawn_request(Node, M, F, A, [monitor]),
+    receive
+        {spawn_reply, Ref, ok, _P} ->
+            receive {'DOWN', Ref, process, _, R} -> {ok, R} after 2000 -> {ok, alive} end;
+        {spawn_reply, Ref, error, Why} -> {error, Why}
+    after 3000 -> timeout
+    end.
 
 %% A process that links to, monitors or watches the node of its target and tells
 %% From everything it hears, as {seen, self(), Msg}.
