@@ -531,7 +531,7 @@ def test_pages_prose_checks_pass_in_browser(context, lite_site):
                 failures[(docname, "check")] = checked
     finally:
         lite.close()
-    assert failures == {}
+    assert failures == {}, "\n".join(f"{k}: {str(v)[:400]}" for k, v in failures.items())
     assert context.external == []
 
 
