@@ -30,7 +30,9 @@ Results are Mnesia's values in labrt's spelling:
 
 An operation called outside a transaction exits the caller with
 ``("aborted", "no_transaction")``; a dirty operation that fails exits it
-with ``("aborted", reason)``.
+with ``("aborted", reason)``.  The dirty operations (no transaction, no
+locks) are in ``dirty.py``, with the two helpers both share, and are
+importable from here as before.
 
 ``retries`` is Mnesia's: ``None`` (infinity) or N, meaning fn runs at most
 N times (at least once).  Between runs the transaction sleeps for Mnesia's
@@ -50,9 +52,12 @@ import labrt
 from labrt import Down, ProcessExit, gen_server
 from labrt.gen_server import Tag, Throw
 
+from .dirty import (_dest, _dirty_fail, _dirty_get, _dirty_ops, _ns,  # noqa: F401 (re-exported)
+                    dirty_delete, dirty_delete_object, dirty_index_read, dirty_match_object,
+                    dirty_read, dirty_select, dirty_write)
 from .locks import TABLE
 from .replica import apply_ops, match, run_select
-from .server import SERVER, SLOT
+from .server import SERVER, SLOT  # noqa: F401
 
 __all__ = [
     "abort", "all_keys", "delete", "delete_object", "dirty_delete", "dirty_delete_object",
@@ -91,11 +96,6 @@ class _Tx:
         self.level = 1
 
 
-def _ns():
-    ns = labrt.current_runtime().ext.get(SLOT)
-    return ns
-
-
 def _current():
     stack = labrt.current_runtime().ext.get(TX)
     if not stack:
@@ -124,10 +124,6 @@ def abort(reason):
 
 
 # -- talking to store servers ------------------------------------------------------
-
-def _dest(ns, node):
-    return SERVER if node == ns.name else (SERVER, node)
-
 
 async def _call(ns, node, req):
     try:
@@ -504,97 +500,3 @@ async def _commit(tx, ns):
     rest = tx.lock_nodes - set(parts)
     for n in sorted(rest):
         gen_server.cast(_dest(ns, n), ("release", tx.tid))
-
-
-# -- dirty operations -----------------------------------------------------------------
-
-def _dirty_fail(reason):
-    labrt.exit(("aborted", reason))
-
-
-async def _dirty_ops(tab, ops):
-    ns = _ns()
-    if ns is None:
-        _dirty_fail(("node_not_running", labrt.current_runtime().node_name))
-    d = ns.defs.get(tab)
-    if d is None:
-        _dirty_fail(("no_exists", tab))
-    nodes = [n for n in ns.active(tab) if n in ns.running]
-    if not nodes:
-        _dirty_fail(("no_exists", tab))
-    if d.majority and 2 * len(nodes) <= len(d.copies):
-        _dirty_fail(("no_majority", tab))
-    first = ns.name if ns.name in nodes else nodes[0]
-    ops = [(tab, op) for op in ops]
-    for n in nodes:
-        if n != first:
-            gen_server.cast(_dest(ns, n), ("dirty", ops))
-    try:
-        await gen_server.call(_dest(ns, first), ("dirty", ops), None)
-    except ProcessExit:
-        _dirty_fail(("node_not_running", first))
-    return "ok"
-
-
-async def dirty_write(record, table=None):
-    """Write without locks or a transaction; replicated to every active replica."""
-    ns = _ns()
-    tab = table if table is not None else (record[0] if type(record) is tuple and record
-                                           else None)
-    d = ns.defs.get(tab) if ns is not None and type(tab) is str else None
-    if d is not None and not d.is_record(record):
-        _dirty_fail(("bad_type", record))
-    return await _dirty_ops(tab, [("write", record)])
-
-
-async def dirty_delete(tab, key):
-    return await _dirty_ops(tab, [("delete", key)])
-
-
-async def dirty_delete_object(record):
-    return await _dirty_ops(record[0], [("delete_object", record)])
-
-
-async def _dirty_get(tab, key, filt, what):
-    ns = _ns()
-    if ns is None or tab not in ns.defs:
-        _dirty_fail(("no_exists", what))
-    if tab in ns.loaded:
-        r = ns.replicas[tab]
-        if key != TABLE:
-            return r.read(key)
-        if filt[0] == "match":
-            return [x for x in r.records() if match(filt[1], x) is not None]
-        if filt[0] == "select":
-            return run_select(filt[1], r.records())
-        return r.index_read(filt[1], filt[2])
-    nodes = [n for n in ns.active(tab) if n in ns.running]
-    if not nodes:
-        _dirty_fail(("no_exists", what))
-    try:
-        got = await gen_server.call((SERVER, nodes[0]), ("dirty_read", tab, key, filt), None)
-    except ProcessExit:
-        _dirty_fail(("node_not_running", nodes[0]))
-    if type(got) is tuple and got and got[0] == "no_exists":
-        _dirty_fail(("no_exists", what))
-    return got
-
-
-async def dirty_read(tab, key):
-    """Read from a replica (the local one if there is one), without a lock."""
-    return await _dirty_get(tab, key, "key", [tab, key])
-
-
-async def dirty_match_object(pattern):
-    return await _dirty_get(pattern[0], TABLE, ("match", pattern), pattern[0])
-
-
-async def dirty_select(tab, spec):
-    return await _dirty_get(tab, TABLE, ("select", spec), tab)
-
-
-async def dirty_index_read(tab, value, attr):
-    ns = _ns()
-    if ns is None or tab not in ns.defs:
-        _dirty_fail(("no_exists", tab))
-    return await _dirty_get(tab, TABLE, ("index", ns.defs[tab].position(attr), value), tab)
