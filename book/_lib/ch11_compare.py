@@ -60,50 +60,52 @@ def _per_minute(r):
 
 
 def plot(first, second, marks=()):
-    """The day's failed purchases per minute (both systems), and three bars each."""
-    import matplotlib.pyplot as plt
+    """The day's failed purchases per minute (both systems), and three bars each; drawn
+    with ``labrt.draw.chart`` (SVG, no matplotlib), so it also draws in the browser."""
+    from labrt.draw import chart as ch
 
     a, b = first.summary(), second.summary()
-    with plt.style.context("default"):
-        fig = plt.figure(figsize=(8, 5.2))
-        grid = fig.add_gridspec(3, 3, height_ratios=(1.0, 1.0, 1.2), hspace=0.75, wspace=0.55)
-        per = (_per_minute(first), _per_minute(second))
-        high = max(per[0] + per[1] + [1])
-        for row, (name, bins, colour) in enumerate(
-                (("first system", per[0], FIRST_COLOUR), ("second system", per[1], SECOND_COLOUR))):
-            ax = fig.add_subplot(grid[row, :])
-            ax.vlines([i / 60 for i in range(len(bins))], 0, bins, color=colour, lw=1.5)
-            for t, text in marks:
-                ax.axvline(t / 3600, color="#888888", lw=0.8, ls=":", zorder=0)
-                if row == 0:
-                    ax.text(t / 3600 + 0.1, high * 1.0, text, fontsize=7, rotation=90,
-                            va="top", color="#333333")
-            ax.set_xlim(0, first.hours)
-            ax.set_ylim(0, high * 1.05)
-            ax.set_title(f"{name}: failed purchases per minute", fontsize=9, loc="left")
-            ax.tick_params(labelsize=7)
-            if row == 1:
-                ax.set_xlabel("hour of the day", fontsize=8)
-            ax.spines[["top", "right"]].set_visible(False)
-        bars = [("availability (%)", 100 * a["availability"], 100 * b["availability"], "{:.3f}"),
-                ("99th percentile (ms)", 1000 * a["p99_s"], 1000 * b["p99_s"], "{:.0f}"),
-                ("acknowledged, lost", a["lost"], b["lost"], "{:.0f}")]
-        for i, (title, x, y, fmt) in enumerate(bars):
-            ax = fig.add_subplot(grid[2, i])
-            ax.bar([0, 1], [x, y], color=[FIRST_COLOUR, SECOND_COLOUR], width=0.6)
-            ax.set_xticks([0, 1], ["first", "second"], fontsize=8)
-            ax.set_title(title, fontsize=9)
-            if title.startswith("availability"):
-                ax.set_ylim(99.9, 100.02)
-            else:
-                ax.set_ylim(0, max(x, y, 1) * 1.25)
-            for j, v in enumerate((x, y)):
-                low = ax.get_ylim()[0]
-                ax.text(j, max(v, low), fmt.format(v), ha="center", va="bottom", fontsize=8)
-            ax.tick_params(axis="y", labelsize=7)
-            ax.spines[["top", "right"]].set_visible(False)
-    plt.close(fig)
-    return fig
+    per = (_per_minute(first), _per_minute(second))
+    high = max(per[0] + per[1] + [1])
+    marks = sorted(marks, key=lambda m: m[0])
+    desc = (f"Failed purchases per minute over {first.hours:g} hours: first system "
+            f"{sum(per[0])} in all, second system {sum(per[1])}. Marked: "
+            + (", ".join(f"{text} at hour {t / 3600:g}" for t, text in marks) or "nothing")
+            + f". Availability {100 * a['availability']:.3f} % against "
+            f"{100 * b['availability']:.3f} %, 99th percentile {1000 * a['p99_s']:.0f} ms "
+            f"against {1000 * b['p99_s']:.0f} ms, acknowledged purchases lost {a['lost']} "
+            f"against {b['lost']}.")
+    figure = ch.Chart("The same peak day through both systems", desc=desc)
+    for row, (name, bins, colour) in enumerate(
+            (("first system", per[0], FIRST_COLOUR), ("second system", per[1], SECOND_COLOUR))):
+        p = figure.panel(title=f"{name}: failed purchases per minute", xlim=(0, first.hours),
+                         ylim=(0, high * 1.05), height=110,
+                         xlabel="hour of the day" if row == 1 else "")
+        for k, (t, text) in enumerate(marks):
+            p.vline(t / 3600, colour="#888888", dash="2,3", width=0.8)
+            if row == 0:
+                p.label(t / 3600, high * (1.0 - 0.15 * (k % 4)), text, dx=3, dy=0,
+                        anchor="start", colour="#333333", size=9)
+        busy = [(i / 60, n) for i, n in enumerate(bins) if n]
+        p.stems([x for x, _ in busy], [n for _, n in busy], colour=colour)
+        p.xticks(range(0, int(first.hours) + 1, 4 if first.hours > 8 else 1))
+    bars = [("availability (%)", 100 * a["availability"], 100 * b["availability"], "{:.3f}"),
+            ("99th percentile (ms)", 1000 * a["p99_s"], 1000 * b["p99_s"], "{:.0f}"),
+            ("acknowledged, lost", a["lost"], b["lost"], "{:.0f}")]
+    for p, (title, x, y, fmt) in zip(figure.row((1, 1, 1), height=110), bars):
+        p.title = title
+        if title.startswith("availability"):
+            p.ylim = (99.9, 100.02)
+            low = 99.9
+        else:
+            p.ylim = (0, max(x, y, 1) * 1.25)
+            low = 0
+        p.bars([0, 1], [max(x, low) - low, max(y, low) - low], width=0.6,
+               colour=[FIRST_COLOUR, SECOND_COLOUR], bottom=[low, low])
+        for j, v in enumerate((x, y)):
+            p.label(j, max(v, low), fmt.format(v), dy=-4)
+        p.xticks([0, 1], ["first", "second"])
+    return figure
 
 
 class SavedRun:

@@ -17,8 +17,9 @@ def per_day(hourly):
 
 
 def plot(data):
-    """Failed purchases per day of December, both systems, and the month's downtime."""
-    import matplotlib.pyplot as plt
+    """Failed purchases per day of December, both systems, and the month's downtime;
+    drawn with ``labrt.draw.chart`` (SVG, no matplotlib), so it also draws in the browser."""
+    from labrt.draw import chart as ch
 
     try:
         from .ch11_compare import FIRST_COLOUR, SECOND_COLOUR
@@ -26,33 +27,27 @@ def plot(data):
         from ch11_compare import FIRST_COLOUR, SECOND_COLOUR
     a, b = data["first"], data["second"]
     days = list(range(1, len(a["failed_per_hour"]) // 24 + 1))
-    with plt.style.context("default"):
-        fig, (ax, bx) = plt.subplots(1, 2, figsize=(8, 2.8), width_ratios=(3, 1))
-        w = 0.4
-        ax.bar([d - w / 2 for d in days], per_day(a["failed_per_hour"]), w,
-               color=FIRST_COLOUR, label="first system")
-        ax.bar([d + w / 2 for d in days], per_day(b["failed_per_hour"]), w,
-               color=SECOND_COLOUR, label="second system")
-        ax.set_xlabel("day of December", fontsize=8)
-        ax.set_ylabel("failed purchases", fontsize=8)
-        ax.set_xlim(0.3, days[-1] + 0.7)
-        ax.legend(fontsize=8, frameon=False)
-        ax.tick_params(labelsize=7)
-        mins = [a["downtime_min"], b["downtime_min"]]
-        bx.bar([0, 1], mins, color=[FIRST_COLOUR, SECOND_COLOUR], width=0.6)
-        bx.axhline(a["budget_min"], color="#333333", lw=1, ls="--")
-        bx.text(1.45, a["budget_min"], "99.99 %\nbudget", fontsize=7, va="center")
-        for j, v in enumerate(mins):
-            bx.text(j, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
-        bx.set_xticks([0, 1], ["first", "second"], fontsize=8)
-        bx.set_title("downtime (min)", fontsize=9)
-        bx.set_ylim(0, max(mins + [a["budget_min"]]) * 1.25)
-        bx.tick_params(axis="y", labelsize=7)
-        for x in (ax, bx):
-            x.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-    plt.close(fig)
-    return fig
+    fa, fb = per_day(a["failed_per_hour"]), per_day(b["failed_per_hour"])
+    mins = [a["downtime_min"], b["downtime_min"]]
+    budget = a["budget_min"]
+    desc = (f"Failed purchases per day of December: first system {sum(fa)} in all, "
+            f"most on day {days[fa.index(max(fa))]} ({max(fa)}); second system {sum(fb)}. "
+            f"The month's downtime: {mins[0]:.2f} min (first) and {mins[1]:.2f} min "
+            f"(second), against a 99.99 % budget of {budget:.2f} min.")
+    figure = ch.Chart("December through both systems", desc=desc)
+    ax, bx = figure.row((3, 1), height=150)
+    ax.xlabel, ax.ylabel = "day of December", "failed purchases"
+    ax.xlim = (0.3, days[-1] + 0.7)
+    w = 0.4
+    ax.bars([d - w / 2 for d in days], fa, w, colour=FIRST_COLOUR, label="first system")
+    ax.bars([d + w / 2 for d in days], fb, w, colour=SECOND_COLOUR, label="second system")
+    ax.xticks([1, 5, 10, 15, 21, 25, 31][:len(days)] if len(days) >= 31 else days)
+    bx.title = "downtime (min)"
+    bx.ylim = (0, max(mins + [budget]) * 1.25)
+    bx.bars([0, 1], mins, width=0.6, colour=[FIRST_COLOUR, SECOND_COLOUR], values="{:.2f}")
+    bx.hline(budget, text="99.99 % budget", colour="#333333")
+    bx.xticks([0, 1], ["first", "second"])
+    return figure
 
 
 class _Figures:
