@@ -130,3 +130,19 @@ def test_displays_in_jupyter():
     c = _demo()
     assert c._repr_svg_().startswith("<svg")
     assert 'overflow-x:auto' in c._repr_html_()
+
+
+def test_side_by_side_widths_follow_ratios():
+    """Panels of a row get plot areas whose widths follow the row's ratios."""
+    c = Chart("ratios")
+    a, b = c.row((3, 1))
+    a.bars([1, 2], [1, 2])
+    b.bars([1, 2], [1, 2])
+    axes = [p.get("d") for p in ET.fromstring(c.svg).iter(NS + "path")
+            if p.get("stroke") == "#888888"]
+    widths = []
+    for d in axes:
+        left = float(re.match(r"M([\d.]+) ", d).group(1))
+        right = float(re.search(r"H([\d.]+)$", d).group(1))
+        widths.append(right - left)
+    assert len(widths) == 2 and widths[0] > 2.5 * widths[1]
