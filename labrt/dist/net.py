@@ -239,6 +239,29 @@ class Net:
         ch.last = t
         ch.queue.extend((t, sender, dest, msg))   # last: nothing can fail after it
 
+    def name_message(self, rt, sender, dest, msg):
+        """:meth:`message` for a message to a registered name on another node.
+
+        The slow path it mirrors is ``Runtime._send`` -> :meth:`post` ->
+        :meth:`enqueue` with a ``Signal``: on a plain channel that is a fixed
+        delay and no loss draw, so this queues the same packed entry as
+        :meth:`message`, with the ``(name, node)`` pair as its target, and the
+        name is resolved when it arrives (:meth:`_flush`), as in Erlang.  A node
+        the sender has no plain channel to (no connection yet, a cut, a lossy or
+        drawn latency) takes the slow path.
+        """
+        ch = rt._wires.get(self.world._index.get(dest[1]))
+        if ch is None:
+            self.post(rt, Signal("message", sender, dest, msg))
+            return
+        t = self.kernel.clock + ch.fixed
+        if t <= ch.last:
+            t = ch.last
+        if ch.timer is None:
+            ch.timer = self.world._timer(t, self._flush, ch)
+        ch.last = t
+        ch.queue.extend((t, sender, dest, msg))   # last: nothing can fail after it
+
     @_roomy
     def post(self, rt, sig):
         """A signal from node ``rt`` to a process on another node."""
@@ -283,8 +306,12 @@ class Net:
             q.popleft()
             sig = q.popleft()
             if type(sig) is not Signal:       # a packed message (see message()):
-                p = q.popleft()._proc         # _arrive's steps for it, inline
+                target = q.popleft()          # _arrive's steps for it, inline
                 msg = q.popleft()
+                if type(target) is tuple:     # (name, node): resolved on arrival
+                    p = rt.names.get(target[0])
+                else:
+                    p = target._proc
                 if p is not None and p.rt is rt and p.status is not EXITED:
                     if p.waiting is None:     # (what a burst mostly meets)
                         mb = p.mailbox

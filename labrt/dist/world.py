@@ -120,6 +120,7 @@ class World(Faults):
             rt.disk = {}
             rt._wires = {}                   # destination node -> plain channel (net.py)
             rt._wire = self.net.message      # what send() calls for a remote pid
+            rt._wire_name = self.net.name_message    # ... and for a remote (name, node)
             self._rts[i] = rt
             self._watch[i], self._subs[i] = {}, []
             self.up.add(i)

@@ -90,6 +90,17 @@ def send(dest, msg):
                 msg = isolate(msg)
             rt._wire(rt, p.pid, dest, msg)       # labrt.dist.net.Net.message
             return msg
+    elif type(dest) is tuple and rt._wire_name is not None and rt._inline:
+        # A registered name on another node of a simulated world, nothing
+        # traced or held: the steps of _send for {Name, Node} (copy, then
+        # post), straight onto the wire like a remote pid; the name is
+        # resolved when the message arrives (labrt.dist.net.Net.name_message).
+        if (len(dest) == 2 and type(dest[0]) is str and type(dest[1]) is str
+                and dest[1] != rt.node_name):
+            if type(msg) not in _IMMUTABLE:
+                msg = isolate(msg)
+            rt._wire_name(rt, p.pid, dest, msg)
+            return msg
     elif type(dest) is Ref and rt._inline:
         # A reply to a live alias on this node (gen_server's replies): the
         # steps of _send, again without a Signal.  An inactive or remote

@@ -91,6 +91,9 @@ class Runtime(ExitSignals, Operations, Outside):
     preempt = None
     #: The ``labrt.dist.World`` this runtime is a node of, or None.
     world = None
+    #: In a simulated world, ``Net.name_message``: what ``send`` calls for a
+    #: ``(name, node)`` on another node (None: the general path, ``_send``).
+    _wire_name = None
 
     def __init__(self, kernel: str = "sim", seed=None, trace: bool = True,
                  reports="stderr", node: int = 0, *, _world=None, _name=LOCAL_NODE):
