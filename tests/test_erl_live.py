@@ -267,3 +267,45 @@ def test_what_a_beam_caller_sees_of_rpc_erpc_and_spawn_on_a_labrt_node():
     assert nodes == [B]                                # nothing closed the connection
     assert not [l for l in logs if "closing the connection" in l], logs
     assert len([l for l in logs if "refused" in l]) == 4
+
+
+def test_a_frozen_beam_node_times_out_on_ticks_as_a_beam_peer_sees_it():
+    """SIGSTOP of c past net_ticktime: labrt and BEAM b both see net_tick_timeout; c resumed."""
+    import os
+    import signal as sig
+    C = "beam_c@localhost"
+    tick = ["-kernel", "net_ticktime", "2"]
+    with Cluster() as c:
+        c.beam("beam_b", args=tick)
+        frozen = c.beam("beam_c", args=tick)
+        rt, logs = node(c, tick=2.0)
+
+        def seen_from(watcher):
+            return lambda m: type(m) is tuple and m[:2] == ("seen", watcher)
+
+        async def main():
+            labrt.monitor_nodes(True, nodedown_reason=True)
+            assert answer(await ask(("ping", C))) == "pong"
+            w_b = answer(await ask("watch_nodes"))
+            w_c = answer(await ask("watch_nodes", node=C))
+            for w in (w_b, w_c):
+                await receive(("ready", w), timeout=5)
+            os.killpg(frozen.pid, sig.SIGSTOP)
+            try:
+                ours = await receive(lambda m: m[:2] == ("nodedown", C), timeout=8)
+                b_saw = await receive(seen_from(w_b), timeout=8)
+                nodes_frozen = labrt.nodes()
+            finally:
+                os.killpg(frozen.pid, sig.SIGCONT)
+            again = answer(await ask(("echo", "back"), node=C))
+            c_saw = []
+            while (m := await receive(seen_from(w_c), timeout=2)) is not TIMEOUT:
+                c_saw.append(m[2])
+            return ours, b_saw[2], nodes_frozen, again, c_saw, labrt.nodes()
+        ours, b_saw, nodes_frozen, again, c_saw, nodes = rt.run_main(main)
+    assert ours == ("nodedown", C, {"nodedown_reason": "net_tick_timeout"})
+    assert b_saw == ("nodedown", C, [("nodedown_reason", "net_tick_timeout")])
+    assert nodes_frozen == [B] and again == "back" and nodes == sorted([B, C])
+    # c, resumed, finds both connections closed by the side that timed out
+    assert ("nodedown", "py@localhost", [("nodedown_reason", "connection_closed")]) in c_saw
+    assert ("nodeup", "py@localhost", []) in c_saw

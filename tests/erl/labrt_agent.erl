@@ -24,6 +24,7 @@ run({watch_link, Pid}, From) -> spawn(?MODULE, watcher, [{link, Pid}, From]);
 run({watch_monitor, Target}, From) -> spawn(?MODULE, watcher, [{monitor, Target}, From]);
 run({watch_node, Node}, From) -> spawn(?MODULE, watcher, [{node, Node}, From]);
 run(waiter, _) -> spawn(?MODULE, waiter, []);
+run(watch_nodes, From) -> spawn(?MODULE, watcher, [nodes, From]);
 run({call, Dest, Req}, _) ->
     try gen_server:call(Dest, Req, 3000) catch exit:R -> {'EXIT', R} end;
 run({send, Dest, Msg}, _) -> Dest ! Msg, ok;
@@ -60,7 +61,8 @@ watcher(How, From) ->
     case How of
         {link, Pid} -> link(Pid);
         {monitor, Target} -> erlang:monitor(process, Target);
-        {node, Node} -> monitor_node(Node, true)
+        {node, Node} -> monitor_node(Node, true);
+        nodes -> ok = net_kernel:monitor_nodes(true, [nodedown_reason])
     end,
     From ! {ready, self()},
     forward(From).
