@@ -9,6 +9,8 @@ labrt's store folds those processes into one gen_server per node,
 registered as ``"labrt_store"``, and keeps the node's data in a
 :class:`NodeStore` in the node's RAM (``rt.ext``), so that a crash of the
 node loses it, exactly as it loses ets tables, and keeps ``node.disk``.
+The state is described in ``nodestore.py``, the lock side of a
+transaction in ``lockserving.py``.
 
 What the server does, by the messages it gets:
 
@@ -48,88 +50,27 @@ from labrt import Down, gen_server
 
 from .disconly import new_replica
 from .disk import SimDisk
-from .locks import TABLE, LockTable
+from .locks import TABLE, LockTable  # noqa: F401 (LockTable: importable from here as before)
+from .lockserving import LockServing
 from .log import TransactionLog
 from .membership import Membership
-from .replica import Replica, TableDef, def_from_data, match, run_select
+from .nodestore import LOG, SERVER, SLOT, NodeStore, _new_tid
+from .replica import Replica, TableDef, def_from_data, match, run_select  # noqa: F401
 from .schema import SchemaOps
 
 __all__ = ["SERVER", "SLOT", "NodeStore", "StoreServer"]
 
-SERVER = "labrt_store"
-SLOT = "labrt.store"
-LOG = "LATEST.LOG"                 # as log.py
 
-
-class NodeStore:
-    """One node's store in its RAM: replicas, schema, views of other nodes."""
-
-    def __init__(self, rt, disk, opts):
-        self.rt = rt
-        self.name = rt.node_name
-        self.disk = disk
-        self.dump_threshold = opts.get("dump_threshold", 1000)
-        self.sync_interval = opts.get("sync_interval", 5.0)
-        self.join_timeout = opts.get("join_timeout", 1.0)
-        self.db_nodes: list[str] = []
-        self.defs: dict[str, TableDef] = {}
-        self.replicas: dict[str, Replica] = {}
-        self.loaded: set = set()
-        self.loading: dict = {}             # tab -> source node (None: waiting)
-        self.w2w: dict[str, set] = {}       # tab -> nodes where the table is active
-        self.running: set = {self.name}
-        self.down_log: set = set()
-        self.masters: dict = {}
-        self.locks = LockTable()
-        self.waiting: dict = {}             # token -> (from_, tab, key, mode, filt)
-        self.coords: dict = {}              # tid -> coordinator monitor ref
-        self.coord_of: dict = {}            # monitor ref -> tid
-        self.pending: dict = {}             # tid -> prepared (ops, participants)
-        self.decisions: dict = {}           # tid -> "committed" | "aborted"
-        self.subs: dict = {}                # subscriber pid -> monitor ref
-        self.events: list = []
-        self.serial = 0
-        self.log_count = 0
-        self.stats = {"commits": 0, "dumps": 0, "replayed": 0, "lost_in_power_cut": 0,
-                      "copied": 0}
-        self.table_waiters: list = []       # [token, from_, tabs]
-        self.joining: set = set()
-        self.peers: dict = {}               # node -> its join answer (running set, last)
-        self.boot_down: set = set()         # nodes logged down before this start
-        self.peer_waiting: dict = {}        # node -> tables it waits to load
-        self.told_waiting: list = []
-        self.booted = False
-        self.stash: list = []               # requests for tables still loading
-        self.unsynced_commits = 0
-        self.sync_timer = False
-        self.last_commit = (-1.0, 0, 0)     # the newest transaction applied here
-
-    # -- what clients may read directly (ets-like) --------------------------
-    def active(self, tab) -> list[str]:
-        return sorted(self.w2w.get(tab, ()))
-
-    def has_majority(self, tab) -> bool:
-        d = self.defs[tab]
-        if not d.majority:
-            return True
-        w2w = self.w2w.get(tab, ())
-        live = [n for n in d.nodes() if (n in w2w and n in self.running) or
-                (n == self.name and tab in self.loaded)]
-        return 2 * len(live) > len(d.copies)
-
-
-def _new_tid(ns):
-    ns.serial += 1
-    return (labrt.now(), ns.rt.node, ns.serial)
-
-
-class StoreServer(Membership, SchemaOps, TransactionLog, gen_server.GenServer):
+class StoreServer(LockServing, Membership, SchemaOps, TransactionLog, gen_server.GenServer):
     """The callbacks; the state is the node's :class:`NodeStore`.
 
-    Starting, joining and loading tables live in :class:`Membership`
-    (``membership.py``); deleting tables and copies in :class:`SchemaOps`
-    (``schema.py``); applying commits and the log in :class:`TransactionLog`
-    (``log.py``)."""
+    Locks and the coordinators of transactions live in :class:`LockServing`
+    (``lockserving.py``); starting, joining and loading tables in
+    :class:`Membership` (``membership.py``); deleting tables and copies in
+    :class:`SchemaOps` (``schema.py``); applying commits and the log in
+    :class:`TransactionLog` (``log.py``).  The state, :class:`NodeStore`, and
+    the names ``SERVER`` and ``SLOT`` are in ``nodestore.py`` (importable
+    from here as before)."""
 
     # -- start -------------------------------------------------------------
     def init(self, opts):
@@ -183,67 +124,6 @@ class StoreServer(Membership, SchemaOps, TransactionLog, gen_server.GenServer):
     def _persist_schema(self, ns):
         ns.disk.replace("schema", [{"db_nodes": list(ns.db_nodes),
                                     "tables": [d.as_data() for _, d in sorted(ns.defs.items())]}])
-
-    # -- locks -------------------------------------------------------------
-    def _watch(self, ns, tid, coord):
-        if tid not in ns.coords and coord is not None:
-            ref = labrt.monitor(coord)
-            ns.coords[tid] = ref
-            ns.coord_of[ref] = tid
-
-    def _unwatch(self, ns, tid):
-        ref = ns.coords.pop(tid, None)
-        if ref is not None:
-            ns.coord_of.pop(ref, None)
-            labrt.demonitor(ref, flush=True)
-
-    def _release(self, ns, tid):
-        for token in ns.locks.release(tid):
-            w = ns.waiting.pop(token, None)
-            if w is not None:
-                from_, tab, key, mode, filt = w
-                gen_server.reply(from_, self._lock_answer(ns, tab, key, filt))
-            elif type(token) is tuple and token[0] == "copy":
-                self._do_copy(ns, token)
-
-    def _lock_answer(self, ns, tab, key, filt):
-        w2w = ns.active(tab)
-        if filt is None:
-            return ("ok", w2w)
-        r = ns.replicas[tab]
-        if key != TABLE:
-            return ("ok", w2w, r.read(key))
-        if filt == "all":
-            return ("ok", w2w, list(r.records()))
-        if filt[0] == "match":
-            return ("ok", w2w, [x for x in r.records() if match(filt[1], x) is not None])
-        if filt[0] == "select":
-            return ("ok", w2w, run_select(filt[1], r.records()))
-        if filt[0] == "index":
-            return ("ok", w2w, r.index_read(filt[1], filt[2]))
-        return ("ok", w2w, sorted({ns.defs[tab].key_of(x) for x in r.records()},
-                                  key=repr))       # keys
-
-    def _lock(self, ns, from_, req):
-        _, tid, coord, tab, key, mode, filt = req
-        if tab not in ns.defs:
-            return ("reply", ("no_exists", tab), ns)
-        if tab in ns.loading:
-            ns.stash.append((from_, req))
-            return ("noreply", ns)
-        if tab not in ns.loaded:
-            return ("reply", ("not_active", tab, ns.name), ns)
-        if not ns.has_majority(tab):
-            return ("reply", ("no_majority", tab), ns)
-        self._watch(ns, tid, coord)
-        token = object()
-        got = ns.locks.acquire(tid, (tab, key), mode, token)
-        if got == "granted":
-            return ("reply", self._lock_answer(ns, tab, key, filt), ns)
-        if got == "queued":
-            ns.waiting[token] = (from_, tab, key, mode, filt)
-            return ("noreply", ns)
-        return ("reply", ("restart", got[1]), ns)
 
     # -- calls ---------------------------------------------------------------
     def handle_call(self, req, from_, ns):
@@ -327,14 +207,6 @@ class StoreServer(Membership, SchemaOps, TransactionLog, gen_server.GenServer):
             self._dump(ns)
             return ("reply", "dumped", ns)
         return ("reply", ("error", ("unknown_request", req)), ns)
-
-    def _forget(self, ns, tid):
-        if len(ns.decisions) > 5000:
-            for old in list(ns.decisions)[:1000]:
-                del ns.decisions[old]
-        self._unwatch(ns, tid)
-        self._release(ns, tid)
-
     def _dirty(self, ns, ops):
         ops = [(t, op) for t, op in ops if t in ns.replicas]
         if ops:
@@ -527,26 +399,3 @@ class StoreServer(Membership, SchemaOps, TransactionLog, gen_server.GenServer):
                         break
             return ("noreply", ns)
         return ("noreply", ns)
-
-    def _coordinator_gone(self, ns, tid):
-        """The process running transaction ``tid`` is gone (or unreachable)."""
-        p = ns.pending.get(tid)
-        if p is None:
-            self._release(ns, tid)
-            return
-        others = [n for n in p[1] if n != ns.name]
-        me = labrt.self()
-
-        async def resolver():
-            outcome = "aborted"
-            for n in others:
-                try:
-                    got = await gen_server.call((SERVER, n), ("decision", tid), 2.0)
-                except labrt.ProcessExit:
-                    continue
-                if got == "committed":
-                    outcome = "committed"
-                    break
-            gen_server.cast(me, ("resolve", tid, outcome))
-
-        labrt.spawn(resolver)
