@@ -182,3 +182,41 @@ def test_every_hidden_month_makes_retries_reach_a_second_server():
             down - set(args[0]) if kind == "restart" else down)
     else:
         raise AssertionError("the peak day never restarts c alone while a and b are down")
+
+
+def test_a_hidden_month_cuts_the_servers_from_each_other_while_traffic_flows():
+    """Some hidden month splits the servers from each other (both ways and one way, the
+    shop not in the cut) and heals a split while purchases are being sent."""
+    servers = set(cap.SERVERS)
+    split = oneway = healed_in_traffic = False
+    for schedule, seed in _hidden_runs().values():
+        purchases, events, _end = cap.timeline(schedule, seed)
+        sent = [st for st, _w in purchases]
+        for t, kind, args, _m in events:
+            if kind == "partition" and set(args[0]) | set(args[1]) <= servers:
+                split = True
+                oneway = oneway or (len(args) == 3 and args[2] == "oneway")
+            if kind == "heal":
+                healed_in_traffic = healed_in_traffic or any(t - 1.0 <= st <= t + 1.0 for st in sent)
+    assert split and oneway and healed_in_traffic
+
+
+def test_a_oneway_cut_is_a_fault_of_one_direction():
+    """A oneway partition row becomes a one-directional Partition, described as such."""
+    rows = [[0.0, "partition", ["a@dc1"], ["b@dc1", "c@dc2"], "oneway"]]
+    sched, kills = cap._faults([(t, k, a, 0.0) for t, k, *a in rows])
+    (when, fault), = sched.entries
+    assert kills == [] and fault.oneway and fault.side_b == ("b@dc1", "c@dc2")
+    assert "one way" in cap.describe_schedule([[1, 0, 0, [[0, "partition", ["a@dc1"],
+                                                             ["b@dc1"], "oneway"]]]])
+
+
+def test_the_ledger_read_from_one_copy_is_caught_only_by_the_split_month():
+    """The wrong answer that reads a's copy everywhere loses purchases in the split month."""
+    entry = _wrong("ledger() reads a's copy everywhere (every copy is assumed to hold every purchase)")
+    ns = solved_namespace("ch12-capstone")
+    exec(compile(entry["code"], "<wrong>", "exec"), ns)
+    schedule, seed = _hidden_runs()["the split month"]
+    obs = cap.month.observe(Trial(TASKS["capstone_tables"], ns), parts="tables",
+                            schedule=schedule, seed=seed)
+    assert cap.figures(obs, schedule, seed)["lost"]

@@ -16,7 +16,8 @@ sees, each with its own seed (other amounts, other instants, other network draws
   site 1 slow at noon (0.5 s each way: a fast client on b retries on c), a power cut
   of site 1 followed by c (everything down for 15 s at the evening peak; c comes back
   alone), the service killed three times in 4 s everywhere and the web cut off from c;
-* the split month (seed 5): the servers cut from *each other* while the web still
+* the split month (seed 5): the web's link to b slow at noon (0.4 s each way, past a
+  fast client's timeout), then the servers cut from *each other* while the web still
   reaches them all and traffic flows: site 1 (a+b) split from c for a minute and a
   half, a cut one way from b+c (a's messages do not arrive; the other side notices
   after the tick), then the web and c on one side and site 1 on the other (the web
@@ -62,6 +63,7 @@ PEAK = [
 ]
 SPLIT = [
     [4, 10, 0, [[0, "crash", [C]], [120, "restart", [C]]]],
+    [7, 12, 0, [[0, "slow", SHOP, B, 0.4], [60, "unslow", SHOP, B]]],
     [10, 14, 0, [[0, "partition", [A, B], [C]], [90, "heal"]]],
     [16, 11, 0, [[0, "partition", [A], [B, C], "oneway"], [60, "heal"]]],
     [23, 17, 0, [[0, "partition", [SHOP, C], [A, B]], [45, "heal"], [80, "kill", [A, B, C]]]],

@@ -626,3 +626,31 @@ def fault_schedule(rows, t0: float = 0.0):
     """The ``labrt.dist.FaultSchedule`` of fault rows (see :data:`FAULT_ROWS`)."""
     from labrt.dist import FaultSchedule
     return FaultSchedule(fault_rows(rows, t0))
+
+
+def describe_faults(rows) -> str:
+    """Fault rows in words for a message ("crash master at 10 s, partition a | b at
+    12 s, ..."), node names without their host."""
+    def short(value):
+        names = [value] if isinstance(value, str) else list(value)
+        return "+".join(str(n).split("@")[0] for n in names)
+    parts = []
+    for t, kind, *args in rows:
+        if kind == "partition" and len(args) == 1:
+            parts.append(f"{short(args[0])} cut off at {t:g} s")
+        elif kind == "partition":
+            way = " one way" if len(args) > 2 else ""
+            parts.append(f"partition {short(args[0])} | {short(args[1])}{way} at {t:g} s")
+        elif kind == "drop":
+            parts.append(f"{args[2]:.0%} of the messages between {short(args[0])} and "
+                         f"{short(args[1])} lost from {t:g} s")
+        elif args:
+            parts.append(f"{kind} {short(args[0])} at {t:g} s")
+        else:
+            parts.append(f"{kind} at {t:g} s")
+    return ", ".join(parts) or "no faults"
+
+
+def around(when) -> tuple:
+    """A judge's diagram: the last runtime, from just before ``when`` to a little after."""
+    return (True, {"since": max(0.0, when - 0.5), "until": when + 2.5, "max_events": 80})

@@ -38,7 +38,7 @@ from labrt import gen_server, store
 from labrt.dist import World
 
 from ..core import Fail, NotDone, Task, describe_reason, public
-from ._kit import fault_schedule, plain, scenario
+from ._kit import describe_faults, fault_schedule, plain, scenario
 
 NOTEBOOK = "ch08-nodes"
 TICK = 2.0                       # the worlds' net tick: a silent peer is down after 2 s
@@ -53,18 +53,6 @@ BACKUP = Task(NOTEBOOK, 3, "backup_restore", "a backup that outlives its machine
 
 # ---------------------------------------------------------------------------
 # The shared world
-
-def describe_faults(faults) -> str:
-    parts = []
-    for t, kind, *args in faults:
-        if kind == "partition":
-            parts.append(f"{'+'.join(n.split('@')[0] for n in args[0])} cut off at {t:g} s")
-        elif args:
-            parts.append(f"{kind} {args[0].split('@')[0]} at {t:g} s")
-        else:
-            parts.append(f"{kind} at {t:g} s")
-    return ", ".join(parts) or "no faults"
-
 
 class _Run:
     """One world, and the student's code run in it as guarded processes."""

@@ -26,7 +26,7 @@ from labrt import TIMEOUT, now, receive, register, self, send
 from labrt.grading.core import NotDone, describe_reason
 
 from ..core import Fail, Task, public
-from ._kit import fault_schedule, scenario
+from ._kit import around as _around, describe_faults, fault_schedule, scenario
 
 NOTEBOOK = "ch10-first-system"
 SHOP, MASTER, SLAVE = "shop@web", "master@site1", "slave@site1"
@@ -43,18 +43,6 @@ DURABLE = Task(NOTEBOOK, 3, "restart_window", "survive the vulnerable restart wi
 def amount(i: int, seed: int) -> int:
     """The amount of purchase ``i`` (deterministic per seed, 1..1000)."""
     return (i * 389 + seed * 131 + 7) % 1000 + 1
-
-
-def describe_faults(faults) -> str:
-    parts = []
-    for t, kind, *args in faults:
-        if kind == "partition":
-            parts.append(f"{kind} {'+'.join(args[0])} | {'+'.join(args[1])} at {t:g} s")
-        elif args:
-            parts.append(f"{kind} {args[0].split('@')[0]} at {t:g} s")
-        else:
-            parts.append(f"{kind} at {t:g} s")
-    return ", ".join(parts) or "no faults"
 
 
 async def shop(n, period, retry, seed, end):
@@ -134,11 +122,6 @@ def purchases(t, node_fn, faults, seed=1, n=60, period=0.5, end=34.0):
         result = {"sent": {}, "decided": {}, "announced": [], "ledgers": {}}
     result["crashes"] = crashes
     return result
-
-
-def _around(when) -> tuple:
-    """A diagram of the run from just before ``when`` to a little after it."""
-    return (True, {"since": max(0.0, when - 0.5), "until": when + 2.5, "max_events": 80})
 
 
 def _setup(faults, seed, n, period) -> str:

@@ -40,7 +40,7 @@ from labrt import TIMEOUT, monitor_node, now, receive, register, self, send, sle
 from labrt.grading import Fail, NotDone, Task, public, scenario
 from labrt.grading.core import describe_reason
 
-from ._kit import fault_schedule
+from ._kit import around as _around, describe_faults, fault_schedule
 
 NOTEBOOK = "ch11-growing-up"
 SHOP = "shop@web"
@@ -68,25 +68,18 @@ def site(name: str) -> str:
     return name.split("@", 1)[1]
 
 
-def describe_faults(faults) -> str:
-    parts = []
-    for t, kind, *args in faults:
-        if kind == "partition":
-            parts.append(f"partition {'+'.join(a.split('@')[0] for a in args[0])} | "
-                         f"{'+'.join(a.split('@')[0] for a in args[1])} at {t:g} s")
-        elif kind == "drop":
-            parts.append(f"{args[2]:.0%} of the messages between {args[0].split('@')[0]} and "
-                         f"{args[1].split('@')[0]} lost from {t:g} s")
-        elif args:
-            parts.append(f"{kind} {args[0].split('@')[0]} at {t:g} s")
-        else:
-            parts.append(f"{kind} at {t:g} s")
-    return ", ".join(parts) or "no faults"
-
-
-def _around(when) -> tuple:
-    """A diagram of the run from just before ``when`` to a little after it."""
-    return (True, {"since": max(0.0, when - 0.5), "until": when + 2.5, "max_events": 80})
+def _shop_run(world, faults, until, empty, shop_fn, *args) -> dict:
+    """Apply ``faults``, run ``shop_fn(*args)`` on the shop until ``until``: what it
+    returned (``empty`` if it returned no dict) and the first crashes."""
+    world.apply(fault_schedule(faults))
+    pid = world[SHOP].spawn(shop_fn, *args)
+    world.run_until(until)
+    crashes = _crashes(world)
+    result = world[SHOP].result(pid)
+    if not isinstance(result, dict):
+        result = empty
+    result["crashes"] = crashes
+    return result
 
 
 def _crashes(world) -> list:
@@ -155,15 +148,8 @@ def queue_run(t, faults, seed=1, n=60, period=0.25, twice=7, end=22.0):
     t.runtimes.append(world[SHOP])
     world.node(FRONT, boot=front_boot)
     world.node(BACK, boot=back_boot)
-    world.apply(fault_schedule(faults))
-    pid = world[SHOP].spawn(order_shop, n, period, twice, seed, end)
-    world.run_until(end + 2.0)
-    crashes = _crashes(world)
-    result = world[SHOP].result(pid)
-    if not isinstance(result, dict):
-        result = {"sent": {}, "queued": {}, "books": None}
-    result["crashes"] = crashes
-    return result
+    return _shop_run(world, faults, end + 2.0, {"sent": {}, "queued": {}, "books": None},
+                     order_shop, n, period, twice, seed, end)
 
 
 @queue_run.judge
@@ -319,15 +305,8 @@ def risk_run(t, faults, fronts=FRONTS, risks=RISKS, seed=1, n=80, period=0.25, e
         for b in names:
             if a < b and site(a) != site(b):
                 world.slow(a, b, 0.02)
-    world.apply(fault_schedule(faults))
-    pid = world[SHOP].spawn(risk_shop, fronts, n, period, seed, end)
-    world.run_until(end + 1.0)
-    crashes = _crashes(world)
-    result = world[SHOP].result(pid)
-    if not isinstance(result, dict):
-        result = {"sent": {}, "decided": {}, "announced": []}
-    result["crashes"] = crashes
-    return result
+    return _shop_run(world, faults, end + 1.0, {"sent": {}, "decided": {}, "announced": []},
+                     risk_shop, fronts, n, period, seed, end)
 
 
 @risk_run.judge
