@@ -21,6 +21,7 @@ from labrt.erl import Node
 
 sys.path.insert(0, str(Path(__file__).parent / "erl"))
 from cluster import Cluster, erl_available  # noqa: E402
+from kv import Kv  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not erl_available(), reason="needs a real Erlang (erl, erlc, epmd)")
 
@@ -65,17 +66,6 @@ def test_messages_both_ways_by_name_and_pid():
 
 def test_gen_server_calls_both_ways():
     """Erlang calls a labrt gen_server; labrt calls an Erlang gen_server (replies via aliases)."""
-    class Kv(gen_server.GenServer):
-        def init(self, arg):
-            return ("ok", {})
-
-        def handle_call(self, req, from_, state):
-            match req:
-                case ("put", k, v):
-                    return ("reply", "ok", {**state, k: v})
-                case ("get", k):
-                    return ("reply", state.get(k, "undefined"), state)
-
     with Cluster() as c:
         c.beam("beam_b")
         rt, _ = node(c)

@@ -24,6 +24,7 @@ from labrt.erl.tls import TLS
 sys.path.insert(0, str(Path(__file__).parent / "erl"))
 import certs  # noqa: E402
 from cluster import Cluster, erl_available  # noqa: E402
+from kv import Kv  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not (erl_available() and certs.openssl_available()),
                                 reason="needs a real Erlang (erl, erlc, epmd) and openssl")
@@ -46,18 +47,6 @@ async def ask(cmd, node=B):
     m = await receive(lambda m: type(m) is tuple and m[:1] == ("agent",), timeout=5)
     assert m is not TIMEOUT, f"the BEAM agent on {node} did not answer in 5 s"
     return m[1]
-
-
-class Kv(gen_server.GenServer):
-    def init(self, arg):
-        return ("ok", {})
-
-    def handle_call(self, req, from_, state):
-        match req:
-            case ("put", k, v):
-                return ("reply", "ok", {**state, k: v})
-            case ("get", k):
-                return ("reply", state.get(k, "undefined"), state)
 
 
 def test_messages_calls_and_links_cross_a_tls_connection_to_the_beam(tmp_path):
