@@ -2,20 +2,19 @@
 
 Mnesia's ``dirty_*`` functions read and write a table's replicas directly.
 They take no lock, so two dirty writes of one key may reach two replicas in
-different orders, and a dirty read may see a write that a transaction in
-progress will still undo; in exchange each costs one call to one store
-server instead of a lock round and a commit.  The book uses them where the
-difference does not matter (counters that only grow, a cache) and to show
-what the locks of :mod:`labrt.store.tx` buy.
+different orders, and a dirty read may see a transaction's commit on one
+replica before it reaches another; in exchange each costs one call to one store
+server instead of a lock round and a commit (:mod:`labrt.store.tx` is what
+the locks buy).
 
 A dirty write goes to every active replica of its table on a running node:
-a cast to each, then a call to one of them (this node's own if it holds a
-copy) so that the caller returns once at least one replica has applied it,
-as Mnesia's ``dirty_write`` returns ``ok``.  A majority table refuses the
-write when fewer than half of its copies are reachable.  A dirty read is
-answered by the local replica when there is one, else by the first active
-replica's server; a match, select or index read is the same read over the
-whole table (``TABLE`` as the key).
+a call to one of them (this node's own if it holds a copy), so that the
+caller returns ``"ok"`` once that replica has applied it, and a cast to each
+of the others.  A majority table refuses the write unless more than half of
+its copies are reachable.  A dirty read is answered by the local replica
+when there is one, else by the first active replica's server; a match,
+select or index read is the same read over the whole table (``TABLE`` as
+the key).
 
 Failures exit the caller with ``("aborted", reason)``, as in Mnesia:
 ``("no_exists", tab)`` for a table that is not there or has no active
