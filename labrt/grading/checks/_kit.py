@@ -654,3 +654,17 @@ def describe_faults(rows) -> str:
 def around(when) -> tuple:
     """A judge's diagram: the last runtime, from just before ``when`` to a little after."""
     return (True, {"since": max(0.0, when - 0.5), "until": when + 2.5, "max_events": 80})
+
+
+def workers_die_with(setup, kids, at, linked_to, owner, k):
+    """Chapters 4 and 5: a worker linked to its keeper dies when the keeper is killed
+    at ``at``; ``kids`` are the observed [(start, end or None)], ``end`` = (time, ...)."""
+    live = [(i, end) for i, (_, end) in enumerate(kids) if end is None or end[0] > at + EPS]
+    if live:
+        i, end = live[0]
+        raise Fail(f"{setup}: the worker is linked to {linked_to}, so it dies with it "
+                   f"at t={at:g}",
+                   f"worker {i + 1} " + ("is still running" if end is None else
+                                         f"ended at t={end[0]:g}"),
+                   "start the worker with spawn_link: a monitor notices its death but "
+                   f"does not take it down when {owner} dies", diagram=k)

@@ -397,7 +397,8 @@ public(WATCHDOG, 2, "a hang, then a crash, over ten seconds", watchdog_scenario,
 # judges that decide (see _kit.py). Processes are named by strings, so that a
 # case's inputs are plain data.
 
-from ._kit import EPS, close, is_crash, plain, reason_text, said, times  # noqa: E402
+from ._kit import (EPS, close, is_crash, plain, reason_text, said, times,  # noqa: E402
+                   workers_die_with)
 
 
 async def naps_long():
@@ -608,17 +609,7 @@ def _judge_keep_alive_runs(obs, runs, wants):
         setup = (f"keep_alive('db', worker, limit={run['limit']}) with {what}{extra} "
                  f"(seed {run.get('seed')})")
         if how == "killed":
-            at = run["kill_at"]
-            live = [(i, end) for i, (_, end) in enumerate(o["kids"])
-                    if end is None or end[0] > at + EPS]
-            if live:
-                i, end = live[0]
-                raise Fail(f"{setup}: the worker is linked to keep_alive, so it dies with it "
-                           f"at t={at:g}",
-                           f"worker {i + 1} " + ("is still running" if end is None else
-                                                 f"ended at t={end[0]:g}"),
-                           "start the worker with spawn_link: a monitor notices its death "
-                           "but does not take it down when keep_alive dies", diagram=k)
+            workers_die_with(setup, o["kids"], run["kill_at"], "keep_alive", "keep_alive", k)
             continue
         if len(o["kids"]) != workers or o["ended"] is None:
             hint = "every end other than 'normal' is abnormal: restart the worker"

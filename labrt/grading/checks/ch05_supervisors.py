@@ -684,7 +684,8 @@ pool_case(HANDLERS, 2, "a request that takes too long times out, and its handler
 # student's code for several seeds and variants and return plain data, and
 # judges that decide (see _kit.py). Workers and events are plain data.
 
-from ._kit import EPS as _EPS, close, is_crash, plain, reason_text, said  # noqa: E402
+from ._kit import (EPS as _EPS, close, is_crash, plain, reason_text, said,  # noqa: E402
+                   workers_die_with)
 from labrt import spawn_link  # noqa: E402
 
 
@@ -780,17 +781,7 @@ def _judge_supervise_runs(obs, runs, wants):
         setup = (f"supervise(worker, max_r={run['max_r']}, max_t={run['max_t']:g}) with "
                  f"{_worker_text(run['worker'])}{extra} (seed {run.get('seed')})")
         if want[0] == "killed":
-            at = run["kill_at"]
-            live = [(i, end) for i, (_, end) in enumerate(o["kids"])
-                    if end is None or end[0] > at + _EPS]
-            if live:
-                i, end = live[0]
-                raise Fail(f"{setup}: the worker is linked to supervise, so it dies with it "
-                           f"at t={at:g}",
-                           f"worker {i + 1} " + ("is still running" if end is None else
-                                                 f"ended at t={end[0]:g}"),
-                           "start the worker with spawn_link: a monitor notices its death but "
-                           "does not take it down when the supervisor dies", diagram=k)
+            workers_die_with(setup, o["kids"], run["kill_at"], "supervise", "the supervisor", k)
             continue
         restarts, how, end_t = want
         made = [at for at, _ in o["kids"][1:]]
