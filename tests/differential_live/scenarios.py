@@ -1,18 +1,24 @@
 """The live twins: tests/differential_dist/scenarios.py's scenarios on real nodes.
 
-Each twin has the name of a recorded scenario (``beam_expected.txt``) and
-mirrors the simulated twin line for line; the differences are only in how a
-process gets onto another node (b's agent starts it, see live.py) and in
-``stop_node`` (kill -9 of the OS process).  ``LIVE_ONLY`` scenarios have no
+Each twin has the name of a recorded scenario (``beam_expected.txt``).
+Where its steps are the simulated scenario's, it *is* that scenario:
+``twin(name)`` runs the simulated function's code with this module's
+helpers (how a process gets onto another node: b's agent starts it, see
+live.py; ``stop_node``: kill -9 of the OS process), so each such scenario is
+described once.  The dozen whose steps differ on real nodes are written out
+here.  ``LIVE_ONLY`` scenarios have no
 simulated twin; their BEAM lines are in ``live_expected.txt`` (see README.md).
 """
 from __future__ import annotations
+
+import types
 
 import labrt
 from labrt import (ANY, TIMEOUT, demonitor, gen_server, link, monitor, receive, register,
                    self, send, sleep, spawn, supervisor, trap_exit, whereis)
 
 from tests.differential_dist import helpers
+from tests.differential_dist import scenarios as _dist
 from tests.differential_dist.helpers import idle, next_, t_, ta
 
 
@@ -29,6 +35,32 @@ def scenario(*roles):
         ROLES[fn.__name__] = roles or ("b",)
         return fn
     return deco
+
+
+# ------------------------------------------------------------- twins
+
+def twin(name, *roles):
+    """Register tests/differential_dist's scenario ``name``, run with this module's helpers.
+
+    The two suites share one description of each scenario whose steps are the
+    same: the simulated function's code runs here with its names looked up in
+    this module first (``drain``, ``start_srv``, ``stop_node``, ``nd``, ...: the
+    live versions), then in the simulated module.  Scenarios whose steps
+    differ on real nodes are written out below instead."""
+    fn = _dist.SCENARIOS[name]
+
+    async def run(t):
+        if name not in _TWINS:
+            names = {**vars(_dist), **globals()}
+            _TWINS[name] = types.FunctionType(fn.__code__, names, name, fn.__defaults__,
+                                              fn.__closure__)
+        return await _TWINS[name](t)
+    run.__name__ = run.__qualname__ = name
+    run.__doc__ = fn.__doc__
+    return scenario(*roles)(run)
+
+
+_TWINS: dict = {}
 
 
 # ------------------------------------------------------------- helpers, live
@@ -97,34 +129,10 @@ async def restart(t, node):
 
 # ------------------------------------------------------------- item 96: sends
 
-@scenario()
-async def send_name_node_order(t):
-    b = nd("b")
-    p = t.name(await start_srv(b, "sink", False), "sink")
-    t.log("a", "send_returns", send(("sink", b), "m0"))
-    for i in range(1, 6):
-        send(("sink", b), ("n", i))
-    send(p, ("n", 6))
-    send(("sink", b), ("report", self()))
-    t.log("a", "got", await next_())
-    t.log("a", "send_unregistered", send(("nosuch", b), "hello"))
-    t.log("a", "send_nonexistent_node", send(("sink", nd("x")), "hello"))
-    send(p, ("report", self()))
-    t.log("a", "got", await next_())
+twin("send_name_node_order")
 
 
-@scenario()
-async def names_per_node(t):
-    b, a = nd("b"), labrt.node()
-    pa = t.name(await start_srv(a, "srv", False), "srv")
-    pb = t.name(await start_srv(b, "srv", False), "srv")
-    t.log("a", "whereis", whereis("srv"))
-    send(("srv", a), "to_a")
-    send(("srv", b), "to_b")
-    send(pa, ("report", self()))
-    t.log("a", "got", await next_())
-    send(pb, ("report", self()))
-    t.log("a", "got", await next_())
+twin("names_per_node")
 
 
 # ------------------------------------------------------------- remote links
@@ -165,28 +173,10 @@ async def remote_link_nontrap_abnormal(t):
         t.log("a", "survived")
 
 
-@scenario()
-async def remote_link_after_spawn(t):
-    trap_exit(True)
-    b = nd("b")
-    p = t.name(await start_srv(b, "none", False), "p")
-    t.log("a", "link", link(p))
-    send(p, ("exit", "boom"))
-    t.log("a", "got", await next_())
-    t.log("a", "link_dead", link(p))
-    t.log("a", "got", await next_())
+twin("remote_link_after_spawn")
 
 
-@scenario()
-async def remote_exit_signal(t):
-    b = nd("b")
-    p = t.name(await start_srv(b, "none", True), "p")
-    t.name(monitor(p), "mp")
-    t.log("a", "exit", labrt.exit(p, "why"))
-    send(p, ("report", self()))
-    t.log("a", "got", await next_())
-    labrt.exit(p, "kill")
-    t.log("a", "got", await next_())
+twin("remote_exit_signal")
 
 
 # ------------------------------------------------------------- remote monitors
@@ -208,167 +198,52 @@ async def remote_monitor_pid(t):
     await drain(t, 1)
 
 
-@scenario()
-async def monitor_name_registered(t):
-    b = nd("b")
-    t.name(await start_srv(b, "srv", False), "srv")
-    t.name(monitor(("srv", b)), "m")
-    send(("srv", b), ("exit", "boom"))
-    t.log("a", "got", await next_())
+twin("monitor_name_registered")
 
 
-@scenario()
-async def monitor_name_noproc(t):
-    b = nd("b")
-    t.log("a", "nodes", labrt.nodes())
-    t.name(monitor(("nosuch", b)), "m")
-    t.log("a", "got", await next_())
-    t.log("a", "nodes", labrt.nodes())
+twin("monitor_name_noproc")
 
 
-@scenario()
-async def monitor_name_nonexistent_node(t):
-    t.name(monitor(("srv", nd("x"))), "m")
-    t.log("a", "got", await next_())
+twin("monitor_name_nonexistent_node")
 
 
-@scenario()
-async def monitor_name_node_stops(t):
-    b = nd("b")
-    t.name(await start_srv(b, "srv", False), "srv")
-    t.name(monitor(("srv", b)), "m")
-    await stop_node(t, b)
-    await drain(t, 1)
+twin("monitor_name_node_stops")
 
 
 # ------------------------------------------------------------- monitor_node
 
-@scenario()
-async def monitor_node_stop(t):
-    b = nd("b")
-    t.log("a", "monitor_node", labrt.monitor_node(b, True))
-    t.log("a", "monitor_node", labrt.monitor_node(b, True))
-    await stop_node(t, b)
-    await drain(t, 2)
+twin("monitor_node_stop")
 
 
-@scenario()
-async def monitor_node_nonexistent(t):
-    x = nd("x")
-    t.log("a", "monitor_node", labrt.monitor_node(x, True))
-    t.log("a", "got", await next_())
-    t.log("a", "monitor_node", labrt.monitor_node(x, True))
-    t.log("a", "monitor_node", labrt.monitor_node(x, True))
-    await drain(t, 2)
+twin("monitor_node_nonexistent")
 
 
-@scenario()
-async def monitor_node_off(t):
-    b = nd("b")
-    await connect(b)
-    t.log("a", "monitor_node", labrt.monitor_node(b, True))
-    t.log("a", "monitor_node", labrt.monitor_node(b, True))
-    t.log("a", "monitor_node_off", labrt.monitor_node(b, False))
-    await stop_node(t, b)
-    await drain(t, 1)
+twin("monitor_node_off")
 
 
-@scenario()
-async def monitor_node_disconnect(t):
-    b = nd("b")
-    await connect(b)
-    labrt.monitor_node(b, True)
-    t.log("a", "disconnect", labrt.disconnect_node(b))
-    await drain(t, 1)
-    await connect(b)
-    t.log("a", "disconnect", labrt.disconnect_node(b))
-    await drain(t, 0)
+twin("monitor_node_disconnect")
 
 
 # ------------------------------------------------------------- monitor_nodes
 
-@scenario()
-async def monitor_nodes_plain(t):
-    b = nd("b")
-    t.log("a", "monitor_nodes", labrt.monitor_nodes(True))
-    await connect(b)
-    await drain(t, 1)
-    await stop_node(t, b)
-    await drain(t, 1)
-    t.log("a", "monitor_nodes", labrt.monitor_nodes(False))
+twin("monitor_nodes_plain")
 
 
-@scenario("b", "c")
-async def monitor_nodes_reason(t):
-    b, c = nd("b"), nd("c")
-    t.log("a", "monitor_nodes", labrt.monitor_nodes(True, nodedown_reason=True))
-    await connect(b)
-    await drain(t, 1)
-    await stop_node(t, b)
-    await drain(t, 1)
-    await connect(c)
-    await drain(t, 1)
-    t.log("a", "disconnect", labrt.disconnect_node(c))
-    await drain(t, 1)
+twin("monitor_nodes_reason", 'b', 'c')
 
 
-@scenario()
-async def monitor_nodes_twice(t):
-    b = nd("b")
-    t.log("a", "monitor_nodes", labrt.monitor_nodes(True))
-    t.log("a", "monitor_nodes", labrt.monitor_nodes(True))
-    await connect(b)
-    await drain(t, 2)
-    t.log("a", "monitor_nodes_off", labrt.monitor_nodes(False))
-    labrt.disconnect_node(b)
-    await drain(t, 1)
+twin("monitor_nodes_twice")
 
 
 # ------------------------------------------------------------- disconnect_node
 
-@scenario()
-async def disconnect_reconnect(t):
-    trap_exit(True)
-    b = nd("b")
-    labrt.monitor_nodes(True)
-    p = t.name(await start_srv(b, "srv", True), "srv")
-    await drain(t, 1)
-    link(p)
-    t.name(monitor(p), "m1")
-    send(p, ("ping", self()))
-    await receive(("pong", ANY))
-    t.log("a", "disconnect", labrt.disconnect_node(b))
-    await drain(t, 3)
-    t.log("a", "nodes", labrt.nodes())
-    send(("srv", b), ("report", self()))
-    await drain(t, 2)
-    t.log("a", "nodes", labrt.nodes())
-    t.name(monitor(p), "m2")
-    send(p, ("exit", "boom"))
-    await drain(t, 1)
+twin("disconnect_reconnect")
 
 
-@scenario()
-async def disconnect_node_results(t):
-    b = nd("b")
-    t.log("a", "not_connected", labrt.disconnect_node(b))
-    t.log("a", "nonexistent", labrt.disconnect_node(nd("x")))
-    await connect(b)
-    t.log("a", "connected", labrt.disconnect_node(b))
-    t.log("a", "again", labrt.disconnect_node(b))
-    t.log("a", "nodes", labrt.nodes())
+twin("disconnect_node_results")
 
 
-@scenario()
-async def remote_process_alive_after_disconnect(t):
-    trap_exit(True)
-    b = nd("b")
-    p = t.name(await start_srv(b, "srv", False), "srv")
-    t.name(monitor(p), "m")
-    labrt.disconnect_node(b)
-    await drain(t, 1)
-    send(p, ("ping", self()))
-    t.log("a", "got", await next_())
+twin("remote_process_alive_after_disconnect")
 
 
 # ------------------------------------------------------------- a node dies (kill -9)
@@ -406,74 +281,18 @@ async def two_nodes_stop(t):
     await drain(t, 4)
 
 
-@scenario()
-async def signals_to_stopped_node(t):
-    trap_exit(True)
-    b = nd("b")
-    p = t.name(await start_srv(b, "srv", False), "p")
-    await stop_node(t, b)
-    t.log("a", "send_pid", send(p, "hi"))
-    t.log("a", "send_name", send(("srv", b), "hi"))
-    t.log("a", "exit", labrt.exit(p, "kill"))
-    t.log("a", "link", link(p))
-    t.log("a", "got", await next_())
-    t.name(monitor(p), "m1")
-    t.log("a", "got", await next_())
-    t.name(monitor(("srv", b)), "m2")
-    t.log("a", "got", await next_())
-    t.log("a", "cast", gen_server.cast(("kv", b), "hi"))
-    await drain(t, 0)
+twin("signals_to_stopped_node")
 
 
-@scenario()
-async def restart_node(t):
-    trap_exit(True)
-    b = nd("b")
-    labrt.monitor_nodes(True)
-    p = t.name(await start_srv(b, "srv", False), "old")
-    await drain(t, 1)
-    await stop_node(t, b)
-    await drain(t, 1)
-    t.log("a", "restart", await restart(t, b))
-    t.log("a", "nodes", labrt.nodes())
-    t.name(monitor(("srv", b)), "m1")
-    await drain(t, 2)
-    t.name(monitor(p), "m2")
-    t.log("a", "got", await next_())
-    t.log("a", "link_old", link(p))
-    t.log("a", "got", await next_())
-    t.log("a", "send_old", send(p, "hi"))
-    q = t.name(await start_srv(b, "srv", False), "new")
-    t.log("a", "same_pid", q == p, labrt.node(q))
-    send(q, ("report", self()))
-    t.log("a", "got", await next_())
-    await drain(t, 0)
+twin("restart_node")
 
 
 # ------------------------------------------------------------- the node's own BIFs
 
-@scenario()
-async def remote_unlink(t):
-    trap_exit(True)
-    b = nd("b")
-    p = t.name(await start_srv(b, "none", False), "p")
-    link(p)
-    t.name(monitor(p), "m")
-    t.log("a", "unlink", labrt.unlink(p))
-    send(p, ("exit", "boom"))
-    await drain(t, 1)
+twin("remote_unlink")
 
 
-@scenario()
-async def remote_pid_local_bifs(t):
-    b = nd("b")
-    p = t.name(await start_srv(b, "none", False), "p")
-    t.log("a", "is_process_alive", t_(labrt.is_alive, p))
-    t.log("a", "register", t_(register, "remote", p))
-    t.log("a", "whereis", whereis("remote"))
-    t.log("a", "exit_normal", labrt.exit(p, "normal"))
-    send(p, ("ping", self()))
-    t.log("a", "got", await next_())
+twin("remote_pid_local_bifs")
 
 
 # ------------------------------------------------------------- item 103: calls
@@ -539,21 +358,7 @@ async def wait_child(sup, old):
     return "no_new_child"
 
 
-@scenario()
-async def supervisor_remote_child(t):
-    trap_exit(True)
-    b = nd("b")
-    res = await supervisor.start_link(SupMod, b)
-    sup = t.name(res[1], "sup")
-    [(_, p1, _, _)] = await supervisor.which_children(sup)
-    t.name(p1, "w1")
-    t.log("a", "child", p1)
-    t.name(monitor(p1), "m1")
-    labrt.exit(p1, "kill")
-    t.log("a", "got", await next_())
-    t.log("a", "child", t.name(await wait_child(sup, p1), "w2"))
-    await stop_node(t, b)
-    t.log("a", "got", await next_())
+twin("supervisor_remote_child")
 
 
 # ------------------------------------------------------------- item 102: transitive
