@@ -1,12 +1,13 @@
 """The one converter from a check's fault rows to a labrt.dist.FaultSchedule
-(checks/_kit.fault_schedule), used by chapters 8, 10, 11 and 12: every kind those
-chapters write, the t0 offset, lists of nodes, and a clear error for a bad row."""
+(checks/_faults.fault_schedule, also importable from checks._kit), used by chapters 8,
+10, 11 and 12: every kind those chapters write, the t0 offset, lists of nodes, and a
+clear error for a bad row."""
 from __future__ import annotations
 
 import pytest
 
 from labrt.dist import Crash, Drop, FaultSchedule, Heal, Partition, Restart, Slow
-from labrt.grading.checks._kit import BadFaultRow, fault_rows, fault_schedule
+from labrt.grading.checks._faults import BadFaultRow, fault_rows, fault_schedule
 
 A, B, C = "a@dc1", "b@dc1", "c@dc2"
 
