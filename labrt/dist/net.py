@@ -40,7 +40,7 @@ import math
 import re
 from collections import deque
 
-from ..kernel.core import EXITED, _roomy
+from ..kernel.core import EXITED, RUNNABLE, _roomy
 from ..kernel.signals import Signal
 from ..kernel.values import BadArg
 
@@ -143,10 +143,11 @@ def _check_seconds(x, what):
 class _Channel:
     """One direction of a connection: signals in flight, in order."""
 
-    __slots__ = ("src", "dst", "conn", "queue", "timer", "last", "fixed")
+    __slots__ = ("src", "dst", "key", "conn", "queue", "timer", "last", "fixed")
 
     def __init__(self, src, dst, conn):
         self.src, self.dst, self.conn = src, dst, conn
+        self.key = (src, dst)       # its direction, as Net.blocked holds it
         self.queue = deque()        # flat: time, signal, time, signal... (Net.message)
         self.timer = None           # the heap entry for the head, or None
         self.last = 0.0             # arrival time of the last signal queued
@@ -289,10 +290,17 @@ class Net:
             ch.timer = w._timer(t, self._flush, ch)
 
     def _flush(self, ch):
-        """The head of ``ch`` is due: let everything due arrive, in order."""
+        """The head of ``ch`` is due: let everything due arrive, in order.
+
+        This runs once per remote message on a quiet network, so it does
+        ``Runtime._arrive`` -> ``_deliver`` -> ``_wake`` inline for a packed
+        message (see :meth:`message`): into the mailbox if the receiver is not
+        waiting, woken at once if it waits for any message, and through
+        ``_deliver`` (its receive's predicate) otherwise.
+        """
         ch.timer = None
         w = self.world
-        if not ch.conn.up or (ch.src, ch.dst) in self.blocked:
+        if not ch.conn.up or ch.key in self.blocked:
             return
         now = w.kernel.clock
         q = ch.queue
@@ -300,8 +308,7 @@ class Net:
         if ch.dst not in w.up:                # crashed, its peers not told yet
             while q and q[0] <= now:
                 w.lost(unpack(q), "node down")
-        rt = w.runtime(ch.dst)
-        arrive = rt._arrive
+        rt = w._rts.get(ch.dst)
         while q and q[0] <= now:
             q.popleft()
             sig = q.popleft()
@@ -313,18 +320,27 @@ class Net:
                 else:
                     p = target._proc
                 if p is not None and p.rt is rt and p.status is not EXITED:
-                    if p.waiting is None:     # (what a burst mostly meets)
+                    waiting = p.waiting
+                    if waiting is None:       # (what a burst mostly meets)
                         mb = p.mailbox
                         if mb is None:
                             mb = p.mailbox = deque()
                         mb.append(msg)
+                    elif waiting is True and not rt._tracing:   # receive(): _deliver -> _wake
+                        self.kernel.wake(p, msg)
+                        p.waiting = None
+                        t = p.timer
+                        if t is not None:
+                            t[4] = False
+                            p.timer = None
+                        p.status = RUNNABLE
                     else:
                         rt._deliver(p, msg)
                 continue
             if sig.kind == "global":          # a name server's (overlap.py)
                 w._pop.arrive(ch.dst, sig)
             else:
-                arrive(sig)
+                rt._arrive(sig)
             if not conn.up:                   # (an arrival may end it)
                 return
         if q:

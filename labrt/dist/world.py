@@ -204,8 +204,9 @@ class World(Faults):
 
     def fire_due(self, now):
         timers = self.timers
+        heappop = heapq.heappop
         while timers and timers[0][0] <= now:
-            entry = heapq.heappop(timers)
+            entry = heappop(timers)
             if entry[4]:
                 entry[4] = False
                 entry[2](entry[3])

@@ -125,7 +125,9 @@ def receive(*clauses, timeout=None):
     by field: ``receive(Exit(ANY, "normal"))``.  ``timeout`` is in seconds (``None``: forever;
     ``0``: just look); on timeout, :data:`TIMEOUT` is returned.
     """
-    p = _me()
+    p = _process._running                  # _me(), inline on the simulated kernel
+    if p is None:
+        p = _me()
     rt = p.rt
     if p.pending:
         rt._handle_pending(p)
@@ -153,7 +155,7 @@ def receive(*clauses, timeout=None):
             if rt._tracing:
                 rt._ev("timeout", p.pid, None, None)
             return TIMEOUT
-        p.timer = rt._timer(rt.now + timeout, rt._wait_timeout, p)
+        p.timer = rt._timer(rt.kernel.now() + timeout, rt._wait_timeout, p)
     p.waiting = _MATCH_ANY if match is None else match
     p.wait_clauses = clauses
     p.status = WAITING
@@ -257,7 +259,10 @@ def process_info(pid) -> ProcessInfo | None:
 
 def now() -> float:
     """The runtime's clock, in seconds (virtual on the simulated kernel)."""
-    return _me().rt.now
+    p = _process._running                  # _me(), inline (as in send)
+    if p is None:
+        p = _me()
+    return p.rt.kernel.now()               # (rt.now, without the property)
 
 
 def send_after(t: float, dest, msg) -> Ref:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from heapq import heappop
 
 from . import core as _core
 from . import process as _process
@@ -106,15 +107,22 @@ class SimKernel:
         _process._running = None
         try:
             rt = self.rt
+            timers = rt.timers
+            step = self._step
             while True:
-                self._step()
+                step()
                 if stop is not None and stop():
                     return
-                entry = rt.next_timer()
-                if entry is None or (until is not None and entry[0] > until):
+                # rt.next_timer(), inline: drop cancelled entries off the top
+                while timers and not timers[0][4]:
+                    heappop(timers)
+                if not timers:
                     break
-                self.clock = entry[0]
-                rt.fire_due(self.clock)
+                when = timers[0][0]
+                if until is not None and when > until:
+                    break
+                self.clock = when
+                rt.fire_due(when)
             if until is not None and until > self.clock:
                 self.clock = until
         finally:
