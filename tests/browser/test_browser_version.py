@@ -471,8 +471,8 @@ def test_figure_cell_draws_svg_in_browser(context, lite_site):
             svg = lite.evaluate(
                 f"() => {{ const c = window.__codeCells()[{index}];"
                 " const s = c.node.querySelector('.jp-OutputArea svg');"
-                " return s ? {{html: s.outerHTML.slice(0, 2000), w: s.getBoundingClientRect().width,"
-                " title: (s.querySelector('title') || {{}}).textContent || s.getAttribute('aria-label') || ''}} : null; }}")
+                " return s ? {html: s.outerHTML.slice(0, 2000), w: s.getBoundingClientRect().width,"
+                " title: (s.querySelector('title') || {}).textContent || s.getAttribute('aria-label') || ''} : null; }")
             errs = lite.evaluate(
                 f"() => [...window.__codeCells()[{index}].node.querySelectorAll('.jp-OutputArea-output')]"
                 ".filter(e => e.dataset.mimeType === 'application/vnd.jupyter.stderr')"
