@@ -4,11 +4,14 @@
 of a real cluster, reachable by name through EPMD, able to talk to other
 labrt nodes and to Erlang nodes started with ``erl -sname``.
 
-Layers, bottom up: :mod:`.etf` (the external term format), :mod:`.epmd`
-(finding nodes), :mod:`.handshake` (the cookie challenge), :mod:`.control`
-(control messages), :mod:`.connection` (packets and ticks), :mod:`.system`
-(the processes a peer expects: net_kernel, rex) and :mod:`.node` (the node
-itself, which the core sees as its world).
+Layers, bottom up: :mod:`.etf` (the external term format: its values,
+decoder and encoder are :mod:`.etf_values`, :mod:`.etf_decode`,
+:mod:`.etf_encode`), :mod:`.epmd` (finding nodes), :mod:`.tls` (distribution
+over TLS, as ``-proto_dist inet_tls``), :mod:`.handshake` (the cookie
+challenge), :mod:`.control` (control messages), :mod:`.connection` (packets
+and ticks), :mod:`.system` (the processes a peer expects: net_kernel, rex),
+:mod:`.remote_spawn` (spawn requests and rpc both ways) and :mod:`.node` (the
+node itself, which the core sees as its world).
 """
 from .node import ErlWorld, Node, connect_all, spawn
 
