@@ -129,6 +129,58 @@ def _frozen_leaf(x) -> bool:
     return True
 
 
+# Values that copy.deepcopy returns as they are (atomic, or a __deepcopy__
+# returning self): what _copy_plain may share instead of copying.
+_ATOMS = frozenset({int, float, str, bytes, bool, complex, type(None), range,
+                    Pid, Ref, type(TIMEOUT)})
+
+
+class _NotPlain(Exception):
+    """Raised by _copy_plain for a value it leaves to copy.deepcopy."""
+
+
+def _copy_plain(x, memo, depth=4):
+    """``copy.deepcopy(x)`` for lists, dicts, sets and tuples of plain values, faster.
+
+    The same result as deepcopy, step for step: atoms shared, a tuple whose
+    items come back unchanged shared too, a container met twice copied once
+    (``memo``), a set rebuilt from the list of its items as deepcopy's
+    ``__reduce_ex__`` does.  Anything else (a dataclass, a subclass, nesting
+    deeper than ``depth``) raises :class:`_NotPlain`, and :func:`isolate` runs
+    deepcopy itself, so deep values still run out of stack where they did.
+    """
+    t = type(x)
+    if t in _ATOMS:
+        return x
+    if depth == 0:
+        raise _NotPlain
+    y = memo.get(id(x))
+    if y is not None:
+        return y
+    depth -= 1
+    if t is tuple:
+        items = [_copy_plain(e, memo, depth) for e in x]
+        for a, b in zip(x, items):
+            if a is not b:
+                y = tuple(items)
+                break
+        else:
+            y = x
+    elif t is list:
+        y = memo[id(x)] = []
+        y.extend([_copy_plain(e, memo, depth) for e in x])
+    elif t is dict:
+        y = memo[id(x)] = {}
+        for k, v in x.items():
+            y[_copy_plain(k, memo, depth)] = _copy_plain(v, memo, depth)
+    elif t is set:
+        y = set([_copy_plain(e, memo, depth) for e in x])
+    else:
+        raise _NotPlain
+    memo[id(x)] = y
+    return y
+
+
 def isolate(msg):
     """Return ``msg`` itself if it is immutable all the way down, else a deep copy.
 
@@ -148,6 +200,10 @@ def isolate(msg):
             return msg
     if _frozen_leaf(msg):
         return msg
+    try:
+        return _copy_plain(msg, {})
+    except _NotPlain:
+        pass                    # something deepcopy must see to: let it copy all
     try:
         return copy.deepcopy(msg)
     except RecursionError:
