@@ -6,7 +6,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book"))
+from labrt.dist import Crash, Restart  # noqa: E402
+
 from _lib import ch10_first as c10  # noqa: E402
+from _lib import ch11_second as c11  # noqa: E402
+from _lib import fidelity as fid  # noqa: E402
 from _lib import klarna_traffic as kt  # noqa: E402
 from _lib import month  # noqa: E402
 
@@ -49,6 +53,8 @@ def test_both_systems_ran_the_whole_month(data):
         assert len(s["failed_per_hour"]) == 31 * 24
         assert s["downtime_min"] == pytest.approx(s["downtime_s"] / 60)
         assert s["budget_min"] == pytest.approx(c10.BUDGET_MIN)
+        assert s["fidelity"] == data["fidelity"] in fid.FIDELITIES
+        assert (s["sampled_share"] == 1.0) == (data["fidelity"] == fid.FULL)
 
 
 def test_comments_and_docstrings_do_not_make_the_month_stale(tmp_path):
@@ -74,3 +80,49 @@ def test_a_fresh_window_fails_as_the_same_hours_did_inside_the_month(data, which
     assert fresh["purchases"] == sum(counts[start:start + hours])
     if which == "first":
         assert sum(inside) > 0              # the window holds failures, not only zeros
+
+
+# Eight hours of 14 December (no fault of the month's on that day) with both
+# purchase nodes of site 1 down at 05:00 for a little over a minute: hours 0
+# and 1 follow the boot, 5 holds the outage and 6 is the hour after it, so
+# the quiet hours are 2, 3, 4 and 7.
+_H = c10.H
+OUTAGE = [(5 * _H, Crash(c10.SLAVE)), (5 * _H + 20, Crash(c10.MASTER)),
+          (5 * _H + 60, Restart(c10.SLAVE)), (5 * _H + 100, Restart(c10.MASTER))]
+
+
+def _window(schedule, day=14, hours=8, seed=1):
+    _t0, span, faults, ops, _arr, sampler = c10.window(hours, day, schedule, seed, 2_500_000,
+                                                       fid.QUIET_SAMPLED)
+    return sorted(sampler.quiet)
+
+
+def test_quiet_hours_follow_from_the_schedule_alone():
+    """The quiet hours are those with no fault or operation in them or the hour before, off the peak day."""
+    assert _window(OUTAGE) == [2, 3, 4, 7]
+    assert _window("none") == [2, 3, 4, 5, 6, 7]
+    assert _window(OUTAGE, seed=7) == [2, 3, 4, 7]            # the seed (results) plays no part
+    assert _window(OUTAGE[:2]) == [2, 3, 4]                   # never restarted: never steady again
+    assert _window("none", day=kt.PEAK_DAY) == []             # the peak day runs in full
+    month_quiet = _window("month", day=1, hours=month.HOURS)
+    for t, ev in c10.month_faults():                          # every hour with an event is full
+        assert int(t // _H) not in month_quiet and int(t // _H) + 1 not in month_quiet
+
+
+@pytest.mark.parametrize("system", [c10, c11], ids=["first", "second"])
+def test_quiet_sampled_agrees_with_full_fidelity(system):
+    """A window run both ways: the same figures, the full hours' failures purchase for purchase."""
+    full = system.run(hours=8, day=14, schedule=OUTAGE)
+    coarse = system.run(hours=8, day=14, schedule=OUTAGE, fidelity=fid.QUIET_SAMPLED)
+    assert full.fidelity == fid.FULL and coarse.fidelity == fid.QUIET_SAMPLED
+    assert coarse.quiet == [2, 3, 4, 7] and 0.5 < coarse.sampled_share < 0.7
+    a, b = full.summary(), coarse.summary()
+    assert b["purchases"] == a["purchases"]                   # counted, not sampled
+    for key in ("p50_s", "p99_s", "lost", "duplicated", "downtime_s"):
+        assert b[key] == a[key], key
+    for h in range(8):                                        # exact in full hours, within K in quiet
+        tolerance = fid.K if h in coarse.quiet else 0
+        assert abs(coarse.failed_per_hour[h] - full.failed_per_hour[h]) <= tolerance, h
+    assert sum(coarse.failed_per_hour) == b["failed"] == b["purchases"] - b["decided"]
+    if system is c10:
+        assert a["failed"] > 0 and b["failed"] == a["failed"]  # the outage's failures are there

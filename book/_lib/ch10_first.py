@@ -54,8 +54,10 @@ from labrt import TIMEOUT
 from labrt.dist import Crash, FaultSchedule, Heal, Partition, Restart
 
 try:                                            # as _lib.ch10_first (the book)
+    from . import fidelity as fid
     from . import klarna_traffic as kt
 except ImportError:                             # with book/_lib on sys.path (bench)
+    import fidelity as fid
     import klarna_traffic as kt
 
 WEB, MASTER, SLAVE = "web@shop", "master@site1", "slave@site1"
@@ -151,7 +153,7 @@ async def front():
             send(books, ("log", pid, node))
             send(shop, ("decided", pid, decision, now()))
         elif kind == "sync":                    # the books ask for everything
-            send(msg[1], ("entries", node, list(log)))
+            send(msg[1], ("entries", node, tuple(log)))
         elif kind == "ping":
             send(msg[1], ("up", node, me))
         elif kind == "upgrade":                 # load new code; traffic waits meanwhile
@@ -172,7 +174,7 @@ async def replica():
         if msg[0] == "log":
             held[msg[1]] = (msg[2], msg[3])
         elif msg[0] == "sync":
-            send(msg[1], ("entries", other, list(held)))
+            send(msg[1], ("entries", other, tuple(held)))
 
 
 async def purchase_boot():
@@ -216,11 +218,11 @@ async def books_master():
             send(("replica", msg[1]), ("sync", me))
         elif kind == "copy":
             if fresh:
-                send(("books", BOS), ("entries", fresh[:]))
+                send(("books", BOS), ("entries", tuple(fresh)))
                 fresh.clear()
             labrt.send_after(10.0, me, ("copy",))
         elif kind == "report":
-            send(msg[1], ("books", BOM, dict(books), set(dups)))
+            send(msg[1], ("books", BOM, frozenset(books), frozenset(dups)))
 
 
 async def books_slave():
@@ -234,7 +236,7 @@ async def books_slave():
             for pid, node in msg[1]:
                 books.setdefault(pid, node)
         elif msg[0] == "report":
-            send(msg[1], ("books", BOS, dict(books), set()))
+            send(msg[1], ("books", BOS, frozenset(books), frozenset()))
 
 
 async def bo_master_boot():
@@ -262,16 +264,19 @@ def _percentile(sorted_values, q):
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
-class _Shop:
-    """Where purchases go, which still wait, what came back."""
+class ShopBase:
+    """What both systems' shops keep: the purchases still waiting, what came back, downtime.
 
-    def __init__(self, me):
+    ``waiting`` maps a purchase id to an entry whose first item is its
+    arrival time; :meth:`decision` takes a ``("decided", id, decision, t,
+    ...)`` answer.  ``arrived_at`` (a list, when a run samples its quiet
+    hours) gets each decided purchase's arrival time, for the weights."""
+
+    def __init__(self, me, arrived_at=None):
         self.me = me
-        self.fronts = {}                        # node -> front pid
+        self.fronts = {}                        # node -> front pid (the up ones)
         self.avoid = set()                      # nodes under planned maintenance
-        self.primary = MASTER
-        self.waiting = {}                       # id -> (arrival, amount)
-        self.arrival = {}                       # id -> arrival, for duplicates
+        self.waiting = {}                       # id -> (arrival, amount, ...)
         self.latency = []
         self.late = []                          # arrival times of purchases decided too late
         self.acked = set()
@@ -280,7 +285,80 @@ class _Shop:
         self.downtime = 0.0
         self.outages = []                       # (start, end) with no purchase node
         self.probing = set()
+        self.arrived_at = arrived_at
+
+    def decision(self, msg):
+        """Book an answer; returns the purchase's entry, or None for a repeated answer."""
+        pid = msg[1]
+        entry = self.waiting.pop(pid, None)
+        if entry is None:
+            if pid in self.acked:
+                self.duplicates.add(pid)
+            return None
+        self.acked.add(pid)
+        took = msg[3] - entry[0]
+        self.latency.append(took)
+        if took > DEADLINE:
+            self.late.append(entry[0])
+        if self.arrived_at is not None:
+            self.arrived_at.append(entry[0])
+        return entry
+
+    def find(self, nodes):
+        """Start probing ``nodes`` (the purchase nodes): each answers "up" with its front."""
+        self.nodes = nodes
+        for n in nodes:
+            self.probing.add(n)
+            labrt.send_after(0.01, self.me, ("probe", n))
+
+    def control(self, msg):
+        """A message that is not an answer: a front up, a node down, a probe due, or
+        the system's own (:meth:`other`); :meth:`changed` hears of every front that
+        came or went."""
+        kind = msg[0]
+        if kind == "up":
+            _, node, p = msg
+            self.fronts[node] = p
+            self.probing.discard(node)
+            self.changed(node, True)
+        elif kind == "nodedown":
+            node = msg[1]
+            if node in self.fronts:
+                del self.fronts[node]
+                self.changed(node, False)
+            if node in self.nodes and node not in self.probing:
+                self.probing.add(node)
+                labrt.send_after(5.0, self.me, ("probe", node))
+        elif kind == "probe":
+            node = msg[1]
+            if node in self.probing and node not in self.fronts:
+                labrt.send(("front", node), ("ping", self.me))
+                labrt.send_after(5.0, self.me, ("probe", node))
+        else:
+            self.other(msg)
+
+    def close(self):
+        """At the end of the run: an outage still going counts up to now."""
+        if self.none_since is not None:
+            now = labrt.now()
+            self.downtime += now - self.none_since
+            self.outages.append((self.none_since, now))
+            self.none_since = None
+
+
+class _Shop(ShopBase):
+    """Where purchases go (the master, else the slave), which still wait, what came back."""
+
+    def __init__(self, me, arrived_at=None):
+        super().__init__(me, arrived_at)
+        self.primary = MASTER
         self.switches = []                      # (t, new primary)
+
+    def arrive(self, pid, t, amount):
+        self.waiting[pid] = (t, amount)
+        target = self.fronts.get(self.primary) if self.none_since is None else None
+        if target is not None:
+            labrt.send(target, ("buy", pid, amount, self.me))
 
     def choose(self):
         """The master if it is up (and not being maintained), else the slave, else None."""
@@ -312,41 +390,13 @@ class _Shop:
             for pid, (_t0, amount) in self.waiting.items():
                 labrt.send(target, ("buy", pid, amount, self.me))
 
-    def decision(self, msg):
-        pid = msg[1]
-        entry = self.waiting.pop(pid, None)
-        if entry is None:
-            if pid in self.acked:
-                self.duplicates.add(pid)
-            return
-        self.acked.add(pid)
-        took = msg[3] - entry[0]
-        self.latency.append(took)
-        if took > DEADLINE:
-            self.late.append(entry[0])
-
-    def control(self, msg):
-        kind = msg[0]
-        if kind == "up":
-            _, node, p = msg
-            self.fronts[node] = p
-            self.probing.discard(node)
+    def changed(self, node, up):
+        if up or node == self.primary:
             self.retarget()
-        elif kind == "nodedown":
-            node = msg[1]
-            if node in self.fronts:
-                del self.fronts[node]
-                if node == self.primary:
-                    self.retarget()
-            if node in PURCHASE_NODES and node not in self.probing:
-                self.probing.add(node)
-                labrt.send_after(5.0, self.me, ("probe", node))
-        elif kind == "probe":
-            node = msg[1]
-            if node in self.probing and node not in self.fronts:
-                labrt.send(("front", node), ("ping", self.me))
-                labrt.send_after(5.0, self.me, ("probe", node))
-        elif kind == "avoid":
+
+    def other(self, msg):
+        kind = msg[0]
+        if kind == "avoid":
             self.avoid.add(msg[1])
             self.retarget()
         elif kind == "welcome":
@@ -365,20 +415,23 @@ def _arrivals(month, t0, t1, seed):
                 yield t - t0
 
 
-async def web(arrivals, seed, horizon, stats):
-    """Send every purchase to the purchase node; collect the decisions."""
-    me = labrt.self()
-    labrt.register("web", me)
-    labrt.monitor_nodes(True)
-    shop = _Shop(me)
-    for n in PURCHASE_NODES:                    # find the purchase nodes
-        shop.probing.add(n)
-        labrt.send_after(0.01, me, ("probe", n))
-    waiting, fronts = shop.waiting, shop.fronts
+async def serve(shop, arrivals, seed, horizon, sampler=None):
+    """The shop's loop, both systems': a purchase at each arrival time, answers as they come.
+
+    Sleeps until the next arrival or a control message (answers wait in the
+    mailbox meanwhile and are taken in one go at each wake-up), gives each
+    purchase the next id and an amount (``random.Random(seed + 1)``) and
+    hands it to ``shop.arrive``; after the last arrival it waits until
+    ``horizon`` for the answers still due.  With a ``sampler``
+    (:class:`fidelity.Sampler`) ``arrivals`` holds only the sampled
+    purchases, and the ones passed over still use up their ids and amounts.
+    Returns the number of ids given out."""
+    waiting = shop.waiting
     amounts = random.Random(seed + 1).random
-    now, receive, send = labrt.now, labrt.receive, labrt.send
+    now, receive = labrt.now, labrt.receive
     is_control = lambda m: m[0] != "decided"    # noqa: E731
     next_t = next(arrivals, None)
+    gap = sampler.gap if sampler is not None else 0
     pid = 0
     while next_t is not None or (waiting and now() < horizon):
         wait = (next_t if next_t is not None else horizon) - now()
@@ -391,17 +444,28 @@ async def web(arrivals, seed, horizon, stats):
         if msg is not TIMEOUT:
             shop.control(msg)
         elif next_t is not None:
+            if gap:                             # passed over by the sampler
+                pid += gap
+                for _ in range(gap):
+                    amounts()
             pid += 1
-            amount = int(amounts() * 1000)
-            waiting[pid] = (next_t, amount)
-            target = fronts.get(shop.primary) if shop.none_since is None else None
-            if target is not None:
-                send(target, ("buy", pid, amount, me))
+            shop.arrive(pid, next_t, int(amounts() * 1000))
             next_t = next(arrivals, None)
-    if shop.none_since is not None:
-        shop.downtime += now() - shop.none_since
-        shop.outages.append((shop.none_since, now()))
-    stats.update(shop=shop, purchases=pid)
+            gap = sampler.gap if sampler is not None else 0
+    shop.close()
+    return pid
+
+
+async def web(arrivals, seed, horizon, stats, sampler=None):
+    """Send every purchase to the purchase node; collect the decisions."""
+    me = labrt.self()
+    labrt.register("web", me)
+    labrt.monitor_nodes(True)
+    shop = _Shop(me, [] if sampler is not None else None)
+    shop.find(PURCHASE_NODES)
+    pid = await serve(shop, arrivals, seed, horizon, sampler)
+    stats.update(shop=shop, purchases=sampler.total if sampler is not None else pid)
+    send, receive = labrt.send, labrt.receive
     # collect the books from both back-office nodes
     for n in (BOM, BOS):
         send(("books", n), ("report", me))
@@ -448,34 +512,59 @@ def _window_schedule(schedule, t0, t1):
     return FaultSchedule(faults), sorted(ops, key=lambda e: e[0])
 
 
-class Run:
-    """One run's figures (``summary()`` is :func:`run_first`'s dict) and its raw parts."""
+class Figures:
+    """What a run reports, from its shop and its books (both systems measure the same way).
 
-    def __init__(self, stats, faults, ops, t0, hours):
-        self.faults, self.ops, self.t0, self.hours = faults, ops, t0, hours
-        shop = stats["shop"]
-        self.shop = shop
-        books = stats.get("books", {})
-        bom = books.get(BOM, ({}, set()))
-        bos = books.get(BOS, ({}, set()))
-        known = set(bom[0]) | set(bos[0])
+    Sets ``figures`` (the summary: purchases, decided, failed, lost,
+    duplicated, p50_s, p99_s, availability, downtime_s), ``latencies``
+    (sorted), ``failed_at`` (arrival times, window seconds, of the purchases
+    that failed), ``failed_per_hour``, ``missing`` (acknowledged ids in
+    neither book), ``fidelity``, ``quiet`` (the sampled hours) and
+    ``sampled_share`` (the share of the purchases that went through the
+    system).  With a sampler, the counts and percentiles are weighted as
+    :mod:`fidelity` describes."""
+
+    def measure(self, shop, purchases, booked, dups, hours, sampler=None):
+        self.shop, self.hours = shop, hours
+        n = purchases
         lat = sorted(shop.latency)
-        ok = sum(1 for x in lat if x <= DEADLINE)
-        n = stats["purchases"]
         self.latencies = lat
-        #: arrival times (window seconds) of the purchases that failed
-        self.failed_at = sorted(shop.late + [t for t, _a in shop.waiting.values()])
-        self.missing = sorted(p for p in shop.acked if p not in known)
-        self.in_books = len(known)
-        self.in_bo_slave = len(bos[0])
+        self.failed_at = sorted(shop.late + [e[0] for e in shop.waiting.values()])
+        self.missing = sorted(p for p in shop.acked if p not in booked)
+        dup = dups | shop.duplicates
+        last = max(1, -int(-hours // 1)) - 1    # the window's hours, the last one partial
+        if sampler is None:
+            self.fidelity, self.quiet, self.sampled_share = fid.FULL, [], 1.0
+            self.failed_per_hour = bins = [0] * (last + 1)
+            for t in self.failed_at:
+                bins[min(last, int(t // H))] += 1
+            ok = sum(1 for x in lat if x <= DEADLINE)
+            lost, duplicated = len(self.missing), len(dup)
+            p50, p99 = _percentile(lat, 0.5), _percentile(lat, 0.99)
+        else:
+            self.fidelity, self.quiet = fid.QUIET_SAMPLED, sorted(sampler.quiet)
+            self.sampled_share = sum(sampler.sampled) / n if n else 1.0
+            w = sampler.hour_weights()
+            per_hour = [0.0] * (last + 1)
+            for t in self.failed_at:
+                h = min(last, int(t // H))
+                per_hour[h] += w[h]
+            self.failed_per_hour = [round(x) for x in per_hour]
+            ok = n - sum(self.failed_per_hour)
+            lost = round(sum(w[sampler.hour_of_pid(p)] for p in self.missing))
+            duplicated = round(sum(w[sampler.hour_of_pid(p)] for p in dup))
+            pairs = sorted((x, w[min(last, int(t // H))])
+                           for x, t in zip(shop.latency, shop.arrived_at))
+            p50 = fid.weighted_percentile(pairs, 0.5)
+            p99 = fid.weighted_percentile(pairs, 0.99)
         self.figures = {
             "purchases": n,
             "decided": ok,
             "failed": n - ok,
-            "lost": len(self.missing),
-            "duplicated": len(bom[1] | shop.duplicates),
-            "p50_s": _percentile(lat, 0.5),
-            "p99_s": _percentile(lat, 0.99),
+            "lost": lost,
+            "duplicated": duplicated,
+            "p50_s": p50,
+            "p99_s": p99,
             "availability": ok / n if n else 1.0,
             "downtime_s": shop.downtime,
         }
@@ -484,36 +573,29 @@ class Run:
         return dict(self.figures)
 
 
+class Run(Figures):
+    """One run's figures (``summary()`` is :func:`run_first`'s dict) and its raw parts."""
 
-def plot_day(r, labels=()):
-    """Failed purchases per minute over a run's window, faults marked (``labels``: (t, text))."""
-    import matplotlib.pyplot as plt
-
-    span = r.hours * H
-    bins = [0] * int(span // 60 + 1)
-    for t in r.failed_at:
-        bins[min(len(bins) - 1, int(t // 60))] += 1
-    with plt.style.context("default"):
-        fig, ax = plt.subplots(figsize=(8, 2.6))
-        xs = [i / 60 for i in range(len(bins))]
-        ax.vlines(xs, 0, bins, color="#c0392b", lw=1.5)
-        top = max(bins + [1])
-        for t, text in labels:
-            ax.axvline(t / H, color="#888888", lw=0.8, ls=":", zorder=0)
-            ax.text(t / H + 0.1, top * 0.92, text, fontsize=8, rotation=90, va="top",
-                    color="#333333")
-        ax.set_xlim(0, r.hours)
-        ax.set_ylim(0, top * 1.05)
-        ax.set_xlabel("hour of the day")
-        ax.set_ylabel("failed purchases\nper minute")
-        ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-    plt.close(fig)
-    return fig
+    def __init__(self, stats, faults, ops, t0, hours, sampler=None):
+        self.faults, self.ops, self.t0 = faults, ops, t0
+        books = stats.get("books", {})
+        bom = books.get(BOM, (frozenset(), frozenset()))
+        bos = books.get(BOS, (frozenset(), frozenset()))
+        known = bom[0] | bos[0]
+        self.measure(stats["shop"], stats["purchases"], known, bom[1], hours, sampler)
+        self.in_books = len(known)
+        self.in_bo_slave = len(bos[0])
 
 
-def run(hours=24, day=21, schedule="month", seed=1, total=2_500_000, tick=10.0):
-    """Run the window; return a :class:`Run`."""
+def window(hours, day, schedule, seed, total, fidelity=fid.FULL, k=fid.K):
+    """A window's parts, both systems': ``(t0, span, faults, ops, arrivals, sampler)``.
+
+    ``schedule``: "none", "month" (:func:`month_faults`), or ``[(t, fault or
+    Op)]`` / a FaultSchedule in window seconds.  ``fidelity``: "full", or
+    "quiet-sampled" (one purchase in ``k`` in the quiet hours, see
+    :mod:`fidelity`); ``sampler`` is None at full fidelity."""
+    if fidelity not in fid.FIDELITIES:
+        raise ValueError(f"fidelity is one of {fid.FIDELITIES}, not {fidelity!r}")
     month = kt.Month(total=total)
     t0 = at(day, 0)
     t1 = min(t0 + hours * H, month.seconds())
@@ -521,11 +603,24 @@ def run(hours=24, day=21, schedule="month", seed=1, total=2_500_000, tick=10.0):
         events = []
     elif schedule == "month":
         events = month_faults()
-    elif isinstance(schedule, FaultSchedule):
-        events = [(t + t0, f) for t, f in schedule]  # given in window seconds
-    else:
+    else:                                       # given in window seconds
         events = [(t + t0, f) for t, f in schedule]
     faults, ops = _window_schedule(events, t0, t1)
+    span = t1 - t0
+    arrivals = _arrivals(month, t0, t1, seed)
+    sampler = None
+    if fidelity == fid.QUIET_SAMPLED:
+        quiet = fid.quiet_hours(faults, ops, span, t0, kt.PEAK_DAY)
+        sampler = fid.Sampler(quiet, int(-(-span // H)), k)
+        arrivals = sampler.filter(arrivals)
+    return t0, span, faults, ops, arrivals, sampler
+
+
+def run(hours=24, day=21, schedule="month", seed=1, total=2_500_000, tick=10.0,
+        fidelity=fid.FULL, k=fid.K):
+    """Run the window; return a :class:`Run` (``fidelity``: see :func:`window`)."""
+    t0, span, faults, ops, arrivals, sampler = window(hours, day, schedule, seed, total,
+                                                      fidelity, k)
     w = labrt.World(seed=seed, trace=False, reports=None, latency=0.002, tick=tick)
     shop_node = w.node(WEB)
     w.node(MASTER, boot=purchase_boot)
@@ -535,12 +630,11 @@ def run(hours=24, day=21, schedule="month", seed=1, total=2_500_000, tick=10.0):
     w.node(BUREAU, boot=bureau_boot)
     w.apply(faults)
     stats = {}
-    span = t1 - t0
-    shop_node.spawn(web, _arrivals(month, t0, t1, seed), seed, span + 30.0, stats)
+    shop_node.spawn(web, arrivals, seed, span + 30.0, stats, sampler)
     if ops:
         shop_node.spawn(operator, ops)
     w.run_until(span + 60.0)
-    return Run(stats, faults, ops, t0, hours)
+    return Run(stats, faults, ops, t0, hours, sampler)
 
 
 def run_first(hours=24, day=21, schedule="month", seed=1, total=2_500_000):

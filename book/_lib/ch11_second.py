@@ -44,7 +44,6 @@ order, which risk instance answered when.
 """
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 import labrt
@@ -241,7 +240,7 @@ async def ledger():
                 refused[0] += 1
             send(who, ("acked", expect - 1, me))
         elif msg[0] == "report":
-            send(msg[1], ("books", BOM, dict(books), set(dups), lag[0], refused[0]))
+            send(msg[1], ("books", BOM, frozenset(books), frozenset(dups), lag[0], refused[0]))
 
 
 async def bo_master_boot():
@@ -250,20 +249,16 @@ async def bo_master_boot():
 
 # --- the shop ----------------------------------------------------------------
 
-class Shop:
-    """Where purchases go (spread over the fronts that are up), which still wait, what came back."""
+class Shop(c10.ShopBase):
+    """Where purchases go (spread over the fronts that are up), which still wait, what came back.
 
-    def __init__(self, me, design):
-        self.me, self.design = me, design
+    ``waiting``: pid -> [arrival, amount, node or None, sent at]."""
+
+    def __init__(self, me, design, arrived_at=None):
+        super().__init__(me, arrived_at)
+        self.design = design
         self.order = design.fronts
-        self.fronts = {}                          # node -> front pid (up ones)
-        self.avoid = set()                        # under planned maintenance
         self.turn = 0
-        self.waiting = {}                         # pid -> [arrival, amount, node or None, sent at]
-        self.acked, self.duplicates = set(), set()
-        self.latency, self.late = [], []
-        self.none_since, self.downtime, self.outages = None, 0.0, []
-        self.probing = set()
         self.retries = 0
         self.sweeping = False                     # a sweep timer runs while purchases wait
         self.by_risk = {}                         # (minute, risk instance) -> purchases
@@ -302,42 +297,24 @@ class Shop:
                 if e[2] is None or e[2] not in self.fronts:
                     self.send(pid, e, self.pick())
 
-    def decision(self, msg):
-        pid = msg[1]
-        entry = self.waiting.pop(pid, None)
-        if entry is None:
-            if pid in self.acked:
-                self.duplicates.add(pid)
-            return
-        self.acked.add(pid)
-        took = msg[3] - entry[0]
-        self.latency.append(took)
-        if took > c10.DEADLINE:
-            self.late.append(entry[0])
-        key = (int(entry[0] // 60), msg[4])
-        self.by_risk[key] = self.by_risk.get(key, 0) + 1
+    def arrive(self, pid, t, amount):
+        entry = [t, amount, None, t]
+        self.waiting[pid] = entry
+        if self.fronts:
+            self.send(pid, entry, self.pick())
 
-    def control(self, msg):
+    def decision(self, msg):
+        entry = super().decision(msg)
+        if entry is not None:
+            key = (int(entry[0] // 60), msg[4])
+            self.by_risk[key] = self.by_risk.get(key, 0) + 1
+
+    def changed(self, node, up):
+        self.up_changed()
+
+    def other(self, msg):
         kind = msg[0]
-        if kind == "up":
-            _, node, p = msg
-            self.fronts[node] = p
-            self.probing.discard(node)
-            self.up_changed()
-        elif kind == "nodedown":
-            node = msg[1]
-            if node in self.fronts:
-                del self.fronts[node]
-                self.up_changed()
-            if node in self.order and node not in self.probing:
-                self.probing.add(node)
-                labrt.send_after(5.0, self.me, ("probe", node))
-        elif kind == "probe":
-            node = msg[1]
-            if node in self.probing and node not in self.fronts:
-                labrt.send(("front", node), ("ping", self.me))
-                labrt.send_after(5.0, self.me, ("probe", node))
-        elif kind == "sweep":                     # the high-SLA part: do not wait for the tick
+        if kind == "sweep":                     # the high-SLA part: do not wait for the tick
             now, retry = labrt.now(), self.design.retry
             for pid, e in self.waiting.items():
                 if e[2] is not None and now - e[3] >= retry:
@@ -357,42 +334,18 @@ class Shop:
             self.avoid.discard(msg[1])
 
 
-async def web(design, arrivals, seed, horizon, stats):
-    """Send every purchase to a front; collect the decisions and, at the end, the books."""
+async def web(design, arrivals, seed, horizon, stats, sampler=None):
+    """Send every purchase to a front; collect the decisions and, at the end, the books.
+
+    The loop is chapter 10's (:func:`ch10_first.serve`): the same ids and amounts."""
     me = labrt.self()
     labrt.register("web", me)
     labrt.monitor_nodes(True)
-    shop = Shop(me, design)
-    for n in design.fronts:
-        shop.probing.add(n)
-        labrt.send_after(0.01, me, ("probe", n))
-    waiting = shop.waiting
-    amounts = random.Random(seed + 1).random      # the same amounts as chapter 10's shop
-    now, receive, send = labrt.now, labrt.receive, labrt.send
-    is_control = lambda m: m[0] != "decided"      # noqa: E731
-    next_t = next(arrivals, None)
-    pid = 0
-    while next_t is not None or (waiting and now() < horizon):
-        wait = (next_t if next_t is not None else horizon) - now()
-        msg = await receive(is_control, timeout=wait if wait > 0 else 0)
-        while (m := await receive(timeout=0.0)) is not TIMEOUT:
-            if m[0] == "decided":
-                shop.decision(m)
-            else:
-                shop.control(m)
-        if msg is not TIMEOUT:
-            shop.control(msg)
-        elif next_t is not None:
-            pid += 1
-            entry = [next_t, int(amounts() * 1000), None, next_t]
-            waiting[pid] = entry
-            if shop.fronts:
-                shop.send(pid, entry, shop.pick())
-            next_t = next(arrivals, None)
-    if shop.none_since is not None:
-        shop.downtime += now() - shop.none_since
-        shop.outages.append((shop.none_since, now()))
-    stats.update(shop=shop, purchases=pid)
+    shop = Shop(me, design, [] if sampler is not None else None)
+    shop.find(design.fronts)
+    pid = await c10.serve(shop, arrivals, seed, horizon, sampler)
+    stats.update(shop=shop, purchases=sampler.total if sampler is not None else pid)
+    receive, send = labrt.receive, labrt.send
     send(("books", BOM), ("report", me))
     r = await receive(lambda m: m[0] == "books", timeout=5.0)
     stats["books"] = None if r is TIMEOUT else r
@@ -413,53 +366,28 @@ async def operator(design, ops):
 
 # --- running it --------------------------------------------------------------
 
-class Run:
-    """One run's figures (``summary()``: chapter 10's keys) and the second system's own."""
+class Run(c10.Figures):
+    """One run's figures (``summary()``: chapter 10's keys, measured by the same
+    :class:`ch10_first.Figures`) and the second system's own."""
 
-    def __init__(self, stats, design, hours):
-        self.design, self.hours = design, hours
-        shop = self.shop = stats["shop"]
+    def __init__(self, stats, design, hours, sampler=None):
+        self.design = design
         books = stats.get("books")
         booked, dups, self.books_lag_s, self.refused = (
-            (books[2], books[3], books[4], books[5]) if books else ({}, set(), None, 0))
-        lat = sorted(shop.latency)
-        ok = sum(1 for x in lat if x <= c10.DEADLINE)
-        n = stats["purchases"]
-        self.latencies = lat
-        self.failed_at = sorted(shop.late + [e[0] for e in shop.waiting.values()])
-        self.missing = sorted(p for p in shop.acked if p not in booked)
+            (books[2], books[3], books[4], books[5]) if books
+            else (frozenset(), frozenset(), None, 0))
+        self.measure(stats["shop"], stats["purchases"], booked, dups, hours, sampler)
         self.in_books = len(booked)
-        self.retries = shop.retries
-        self.by_risk = dict(shop.by_risk)
-        self.figures = {
-            "purchases": n,
-            "decided": ok,
-            "failed": n - ok,
-            "lost": len(self.missing),
-            "duplicated": len(dups | shop.duplicates),
-            "p50_s": c10._percentile(lat, 0.5),
-            "p99_s": c10._percentile(lat, 0.99),
-            "availability": ok / n if n else 1.0,
-            "downtime_s": shop.downtime,
-        }
-
-    def summary(self):
-        return dict(self.figures)
+        self.retries = self.shop.retries
+        self.by_risk = dict(self.shop.by_risk)
 
 
 def run(hours=24, day=21, schedule="month", seed=1, total=2_500_000, tick=10.0,
-        design: Design = SECOND):
-    """Run the window (``schedule`` as for :func:`ch10_first.run`); return a :class:`Run`."""
-    month = c10.kt.Month(total=total)
-    t0 = c10.at(day, 0)
-    t1 = min(t0 + hours * H, month.seconds())
-    if schedule == "none":
-        events = []
-    elif schedule == "month":
-        events = c10.month_faults()
-    else:
-        events = [(t + t0, f) for t, f in schedule]
-    faults, ops = c10._window_schedule(events, t0, t1)
+        design: Design = SECOND, fidelity=c10.fid.FULL, k=c10.fid.K):
+    """Run the window (``schedule`` and ``fidelity`` as for :func:`ch10_first.run`);
+    return a :class:`Run`."""
+    _t0, span, faults, ops, arrivals, sampler = c10.window(hours, day, schedule, seed, total,
+                                                           fidelity, k)
     w = labrt.World(seed=seed, trace=False, reports=None, latency=0.002, tick=tick)
     shop_node = w.node(WEB)
     for n in design.fronts:
@@ -470,12 +398,11 @@ def run(hours=24, day=21, schedule="month", seed=1, total=2_500_000, tick=10.0,
     w.node(BUREAU, boot=c10.bureau_boot)
     w.apply(faults)
     stats = {}
-    span = t1 - t0
-    shop_node.spawn(web, design, c10._arrivals(month, t0, t1, seed), seed, span + 30.0, stats)
+    shop_node.spawn(web, design, arrivals, seed, span + 30.0, stats, sampler)
     if ops:
         shop_node.spawn(operator, design, ops)
     w.run_until(span + 60.0)
-    return Run(stats, design, hours)
+    return Run(stats, design, hours, sampler)
 
 
 def run_second(hours=24, day=21, schedule="month", seed=1, total=2_500_000):

@@ -2,22 +2,38 @@
 
 Chapters 10 and 11 want the whole of December (2.5 million purchases, the
 month's faults and operations from :func:`ch10_first.month_faults`) through
-both systems.  The first system's month takes about 45 s of wall time and the
-second's more; a page that ran them would cost minutes of CI twice over (the
-build and the strict nbval re-run).  So the month is run by a command::
+both systems.  A page that ran them would cost minutes of CI twice over (the
+build and the strict nbval re-run), so the month is run by a command::
 
     .venv/bin/python -m book._lib.month        # from the repository's root
 
-which runs :func:`ch10_first.run` and :func:`ch11_second.run` (in two
-processes, side by side) over the whole
-month (``day=1``, ``hours=744``, seed 1, the same schedule for both: the
-same runs a page would make, nothing coarser) and writes their figures to
-``book/_data/month.json``.  The pages only read that file.
+which runs :func:`ch10_first.run` and :func:`ch11_second.run` over the whole
+month (``day=1``, ``hours=744``, seed 1, the same schedule for both) and
+writes their figures to ``book/_data/month.json``.  The pages only read that
+file.
+
+The mode
+--------
+At full fidelity (every purchase a request through the system) each
+system's month takes well over a minute of CPU time on the course's machine,
+over issue 15's 60 s.  So the month runs in the mode :data:`FIDELITY`,
+``"quiet-sampled"`` (:mod:`fidelity`): every hour with a fault or an
+operation in it or in the hour before, and the whole peak day, at full
+fidelity, one purchase in ten through the system in the other hours.  The
+file records the mode, ``sample_k`` and each system's ``sampled_share``.
+
+The same command also validates that choice, in the same two processes: it
+runs the month at full fidelity too, and :data:`VALIDATION_DAYS` (quiet
+days) both ways, and keeps their figures and :func:`differences` under
+``"validation"``; that is where the chapters' statement of how close the
+sampled month comes to the full one is read from.  The whole command takes
+a few minutes (``--no-validate`` skips the validation; ``--fidelity full``
+runs the month itself at full fidelity).
 
 Stale figures are the danger of a cached result, so the file carries the
 SHA-256 of the code of the source files that produced it (:data:`SOURCES`:
-the traffic model, the two systems and this module; comments and docstrings
-do not count).  :func:`load` recomputes the hash
+the traffic model, the sampling, the two systems and this module; comments
+and docstrings do not count).  :func:`load` recomputes the hash
 and raises :class:`StaleMonth`, naming the command, when any of them changed
 since: a page can show the month only as the current code runs it.  (labrt
 itself is not hashed: its tests pin its behaviour, and hashing it would make
@@ -25,10 +41,11 @@ every runtime refactoring invalidate the book.)
 
 Besides each system's summary the file keeps the failed purchases per hour
 of the month (744 numbers a system), which the ch11 plot draws and which lets
-``tests/test_book_month.py`` check a fresh one-hour run against the same hour
-inside the month; the wall time of each run and its simulated events (process
-steps: each time a process of the world runs until it waits again, counted by
-wrapping the simulated kernel's ``start`` and ``wake`` while the run lasts).
+``tests/test_book_month.py`` check a fresh window against the same hours
+inside the month; the wall and CPU time of each run and its simulated events
+(process steps: each time a process of the world runs until it waits again,
+counted by wrapping the simulated kernel's ``start`` and ``wake`` while the
+run lasts).
 """
 from __future__ import annotations
 
@@ -44,16 +61,26 @@ import time
 try:
     from . import ch10_first as c10
     from . import ch11_second as c11
+    from . import fidelity as fid
 except ImportError:                             # with book/_lib on sys.path (bench)
     import ch10_first as c10
     import ch11_second as c11
+    import fidelity as fid
 
 HERE = pathlib.Path(__file__).resolve().parent
 DATA = HERE.parent / "_data" / "month.json"
-SOURCES = ("klarna_traffic.py", "ch10_first.py", "ch11_second.py", "month.py")
+SOURCES = ("klarna_traffic.py", "fidelity.py", "ch10_first.py", "ch11_second.py", "month.py")
 COMMAND = ".venv/bin/python -m book._lib.month"
 HOURS = 31 * 24
 SEED = 1
+#: How the month is run: "full" (every purchase through the system) or
+#: "quiet-sampled" (see :mod:`fidelity`).
+FIDELITY = fid.QUIET_SAMPLED
+#: Quiet days (no fault or operation of the month's) run both ways to validate the sampling.
+VALIDATION_DAYS = (2, 8, 14, 27)
+#: The figures compared between the modes.
+FIGURES = ("purchases", "decided", "failed", "lost", "duplicated", "p50_s", "p99_s",
+           "availability", "downtime_s")
 
 
 class StaleMonth(RuntimeError):
@@ -109,11 +136,9 @@ class _Steps:
 
 
 def failed_per_hour(r, hours):
-    """Failed purchases by the hour they arrived in (``r.failed_at``: window seconds)."""
-    bins = [0] * hours
-    for t in r.failed_at:
-        bins[min(hours - 1, int(t // c10.H))] += 1
-    return bins
+    """Failed purchases by the hour they arrived in (weighted in sampled hours)."""
+    bins = list(r.failed_per_hour[:hours])
+    return bins + [0] * (hours - len(bins))
 
 
 def describe(r, hours, wall, steps):
@@ -127,36 +152,92 @@ def describe(r, hours, wall, steps):
     s["events_per_s"] = steps / wall if wall else None
     s["books_lag_s"] = getattr(r, "books_lag_s", None)   # the second system's only
     s["failed_per_hour"] = failed_per_hour(r, hours)
+    s["fidelity"] = r.fidelity
+    s["sampled_share"] = r.sampled_share
+    s["quiet_hours"] = len(r.quiet)
     return s
 
 
-def run_system(which, hours=HOURS, day=1, seed=SEED, total=2_500_000):
+def run_system(which, hours=HOURS, day=1, seed=SEED, total=2_500_000, fidelity=FIDELITY):
     """Run ``which`` ("first" or "second") over the window; return its description."""
     runner = c10.run if which == "first" else c11.run
     with _Steps() as steps:
         t0, c0 = time.perf_counter(), time.process_time()
-        r = runner(hours=hours, day=day, schedule="month", seed=seed, total=total)
+        r = runner(hours=hours, day=day, schedule="month", seed=seed, total=total,
+                   fidelity=fidelity)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     s = describe(r, hours, wall, steps.n)
     s["cpu_s"] = cpu
+    s["events_per_cpu_s"] = steps.n / cpu if cpu else None
     return s
 
 
-def generate(path=DATA, log=print):
-    """Run the month for both systems (side by side, two processes); write the JSON file."""
+def _job(args):
+    which, fidelity, day, hours = args
+    return run_system(which, hours=hours, day=day, fidelity=fidelity)
+
+
+def _brief(s):
+    """The figures of a description that a comparison needs (no per-hour list)."""
+    keep = ("purchases", "decided", "failed", "lost", "duplicated", "p50_s", "p99_s",
+            "availability", "downtime_s", "books_lag_s", "fidelity", "sampled_share",
+            "wall_s", "cpu_s", "events")
+    return {k: s.get(k) for k in keep}
+
+
+def differences(a, b, keys=FIGURES):
+    """``{key: (a's, b's)}`` for the figures (and failed per hour) in which two runs differ."""
+    out = {k: (a[k], b[k]) for k in keys if a.get(k) != b.get(k)}
+    if "failed_per_hour" in a and "failed_per_hour" in b:
+        hours = [h for h, (x, y) in enumerate(zip(a["failed_per_hour"], b["failed_per_hour"]))
+                 if x != y]
+        if hours:
+            out["failed_per_hour"] = hours
+    return out
+
+
+def generate(path=DATA, log=print, fidelity=FIDELITY, validate=True):
+    """Run the month for both systems (two processes); write the JSON file.
+
+    With ``validate`` and a sampled ``fidelity``, the same processes also run
+    the month at full fidelity and :data:`VALIDATION_DAYS` in both modes, and
+    the file keeps those figures under ``"validation"``: what the chapters
+    say about how close the sampled month is to the full one comes from there.
+    """
     out = {"command": COMMAND, "sources": list(SOURCES), "source_hash": source_hash(),
            "seed": SEED, "hours": HOURS, "schedule": "ch10_first.month_faults()",
+           "fidelity": fidelity, "sample_k": fid.K if fidelity == fid.QUIET_SAMPLED else 1,
            "python": platform.python_version(), "load_average": os.getloadavg()[0],
            "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    log("running both systems' months, one process each ...")
+    jobs = [(w, fidelity, 1, HOURS) for w in ("second", "first")]
+    check = validate and fidelity != fid.FULL
+    if check:
+        jobs = ([(w, fid.FULL, 1, HOURS) for w in ("second", "first")] + jobs
+                + [(w, f, d, 24) for w in ("second", "first") for d in VALIDATION_DAYS
+                   for f in (fid.FULL, fidelity)])
+    log(f"running both systems' months ({fidelity}{', and the validation runs' if check else ''})"
+        ", two processes ...")
     from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(2) as pool:
-        results = list(pool.map(run_system, ("first", "second")))
-    for which, s in zip(("first", "second"), results):
+        results = dict(zip(jobs, pool.map(_job, jobs)))
+    for which in ("first", "second"):
+        s = out[which] = results[(which, fidelity, 1, HOURS)]
         log(f"  {which}: {s['wall_s']:.1f} s wall ({s['cpu_s']:.1f} s CPU), {s['events']:,} "
-            f"process steps, {s['events_per_s']:,.0f}/s; {s['purchases']:,} purchases, "
+            f"process steps, {s['events_per_s']:,.0f}/s; {s['purchases']:,} purchases "
+            f"({100 * s['sampled_share']:.1f} % simulated), "
             f"{s['failed']:,} failed, {s['downtime_min']:.2f} min down")
-        out[which] = s
+    if check:
+        v = out["validation"] = {"month": {}, "days": []}
+        for which in ("first", "second"):
+            full = results[(which, fid.FULL, 1, HOURS)]
+            v["month"][which] = dict(_brief(full), failed_per_hour=full["failed_per_hour"],
+                                     differences=differences(full, out[which]))
+            log(f"  {which} at full fidelity: {full['cpu_s']:.1f} s CPU; differences: "
+                f"{v['month'][which]['differences'] or 'none'}")
+            for d in VALIDATION_DAYS:
+                a, b = results[(which, fid.FULL, d, 24)], results[(which, fidelity, d, 24)]
+                v["days"].append({"system": which, "day": d, "full": _brief(a),
+                                  "sampled": _brief(b), "differences": differences(a, b)})
     if source_hash() != out["source_hash"]:
         raise StaleMonth("a source changed while the month ran: run it again")
     path = pathlib.Path(path)
@@ -177,10 +258,17 @@ def load(path=DATA, folder=HERE):
         raise StaleMonth(
             f"{path.name} was produced by other versions of {', '.join(SOURCES)} "
             f"(hash {str(data.get('source_hash'))[:12]}..., the current sources hash to "
-            f"{now[:12]}...): run `{COMMAND}` from the repository's root (about two "
-            "minutes) and commit the new file")
+            f"{now[:12]}...): run `{COMMAND}` from the repository's root (a few "
+            "minutes, with the validation runs) and commit the new file")
     return data
 
 
 if __name__ == "__main__":
-    generate(sys.argv[1] if len(sys.argv) > 1 else DATA)
+    import argparse
+    ap = argparse.ArgumentParser(description="Run the month through both systems.")
+    ap.add_argument("path", nargs="?", default=str(DATA))
+    ap.add_argument("--fidelity", choices=fid.FIDELITIES, default=FIDELITY)
+    ap.add_argument("--no-validate", action="store_true",
+                    help="skip the full-fidelity month and days that validate the sampling")
+    a = ap.parse_args()
+    generate(a.path, fidelity=a.fidelity, validate=not a.no_validate)
