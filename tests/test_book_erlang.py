@@ -52,9 +52,14 @@ def compiled(tmp_path_factory):
 @pytest.mark.parametrize("path", SNIPPETS, ids=[p.stem for p in SNIPPETS])
 def test_snippet_prints_what_the_book_says(path, compiled):
     """Run the snippet's main/0 on the BEAM; its output must equal the expect lines."""
-    run = subprocess.run(
-        ["erl", "-noshell", "-pa", str(compiled), "-s", path.stem, "main",
-         "-s", "init", "stop"],
-        capture_output=True, text=True, timeout=60)
+    try:        # a snippet runs in seconds; 180 s only bounds a wedged BEAM on a busy machine
+        run = subprocess.run(
+            ["erl", "-noshell", "-pa", str(compiled), "-s", path.stem, "main",
+             "-s", "init", "stop"],
+            capture_output=True, text=True, timeout=180)
+    except subprocess.TimeoutExpired as e:
+        out = [x.decode() if isinstance(x, bytes) else (x or "") for x in (e.stdout, e.stderr)]
+        pytest.fail(f"{path.name} did not finish in 180 s; its output so far:\n"
+                    + "\n".join(out))
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == expected_lines(path)
