@@ -111,6 +111,28 @@ def test_guard_counts_cpu_time_outside_the_main_thread_too():
     assert outcome == ["finished", "stopped"]
 
 
+def test_guard_counts_only_the_checked_threads_cpu_time():
+    """CPU time another thread of the process uses does not count against the checked
+    block: a main-thread block that mostly sleeps finishes while a thread spins."""
+    done = threading.Event()
+
+    def spin():
+        while not done.is_set():
+            pass
+
+    spinner = threading.Thread(target=spin, daemon=True)
+    spinner.start()
+    try:
+        with wall_clock_limit(0.2) as state:
+            end = time.monotonic() + 0.6        # the spinner uses ~0.6 s of CPU meanwhile
+            while time.monotonic() < end:
+                time.sleep(0.01)
+    finally:
+        done.set()
+        spinner.join(10)
+    assert not state.fired
+
+
 def test_guard_leaves_nothing_behind():
     """After a guarded block ends (fired or not), nothing fires later."""
     with wall_clock_limit(0.1) as state:

@@ -15,8 +15,12 @@ a second limit of :data:`BACKSTOP` times as many seconds on the wall stops it.
 
 How it works: when a limit passes, :class:`WallClockExceeded` is raised in
 the thread that runs the check. On POSIX, in the main thread (a Jupyter
-cell, pytest, the grading worker), a ``SIGPROF`` timer (process CPU time)
-and a ``SIGALRM`` timer (the backstop) raise it; the signal also interrupts
+cell, pytest, the grading worker), a ``SIGPROF`` timer and a ``SIGALRM``
+timer (the backstop) raise it. ``SIGPROF`` counts the whole process's CPU
+time, so when it fires the handler reads the main thread's own clock
+(``time.thread_time``) and, if another thread used part of those seconds,
+sets the timer again for the rest: only the checked thread's work counts,
+whatever else runs in the process. The signal also interrupts
 ``time.sleep`` and similar blocking calls. Elsewhere a watchdog thread reads
 the checked thread's CPU clock and injects the exception with
 ``PyThreadState_SetAsyncExc``, which reaches Python code only (not a
@@ -94,9 +98,16 @@ def wall_clock_limit(seconds: float):
 
 @contextmanager
 def _signal_guard(state):
+    cpu0 = time.thread_time()               # the main thread's own CPU clock
+
     def on_limit(signum, frame):
         if not state.active:
             return
+        if signum == signal.SIGPROF and not state.fired:
+            left = state.seconds - (time.thread_time() - cpu0)
+            if left > 0:                    # other threads' CPU time: not ours
+                signal.setitimer(signal.ITIMER_PROF, max(left, 0.001))
+                return
         state.fired = True
         signal.setitimer(signal.ITIMER_REAL, REPEAT)   # again, until disarmed
         if signum == signal.SIGPROF:
