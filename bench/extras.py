@@ -1,12 +1,12 @@
-"""The store's and the checker's figures (issue 13), in bench/results.md.
+"""The store's, the checker's and the grader's figures (issues 13, 12), in bench/results.md.
 
     .venv/bin/python bench/extras.py [--quick]
 
 The registry in bench/run.py measures systems x metrics of the runtime (messages,
-spawns, calls); the store and the linearizability checker are neither, so they have
-scripts of their own that print their figures: bench/wl_store.py and
-bench/check_bench.py. This one runs both, each in a fresh interpreter (so neither
-inherits the other's heap), and writes what they printed into results.md between two
+spawns, calls); the store, the linearizability checker and the grading command are none of
+those, so they have scripts of their own that print their figures:
+bench/wl_store.py, bench/check_bench.py and bench/wl_grading.py. This one runs
+them, each in a fresh interpreter (so none inherits another's heap), and writes what they printed into results.md between two
 marker lines, replacing what an earlier run wrote there and leaving the rest of the
 file alone. `bench/run.py` calls it at the end of a full run, after it has rewritten
 results.md, so `make bench` stays one command; run it alone to refresh only these
@@ -36,6 +36,11 @@ SCRIPTS = [
      "with injected stale reads; each figure is the median of the check alone. Targets "
      "(issue 13): 1,000 operations of 5 clients on one register in under 1 s; 10,000 "
      "operations over 100 keys in under 5 s."),
+    ("Grading the workbook (`python -m labrt.grading grade`)", "wl_grading.py",
+     "From `bench/wl_grading.py`: `solutions/` and `exercises/` graded as a class's "
+     "submissions, in the bubblewrap sandbox, public and hidden checks, one notebook at a "
+     "time; each figure is the grading command's wall time for that notebook. Targets "
+     "(issue 12): one notebook under 20 s, a whole folder under 3 minutes."),
 ]
 
 

@@ -103,9 +103,10 @@ def test_extras_replace_only_their_own_section(tmp_path):
 
 
 def test_extras_quick_prints_the_store_and_checker_figures(tmp_path):
-    """A quick run of bench/extras.py prints both sections with their figures and no error."""
+    """A quick run of bench/extras.py prints its three sections with their figures and no error."""
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "extras.py"), "--quick",
                            "--no-write"], capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "store transactions/s, 3 replicas:" in proc.stdout
     assert "key-value, 10,000 ops" in proc.stdout and "ERROR" not in proc.stdout
+    assert "| ch02-functional |" in proc.stdout and "Targets: one notebook under 20 s" in proc.stdout

@@ -9,7 +9,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -142,19 +141,18 @@ def graded_folder(tmp_path_factory):
     out = {}
     for folder in ("solutions", "exercises"):
         report = tmp_path_factory.mktemp(folder) / "grades"
-        start = time.monotonic()
         done = subprocess.run([sys.executable, "-m", "labrt.grading", "grade", folder,
                                "--out", str(report), "--jobs", "2"],
                               capture_output=True, text=True, cwd=ROOT, timeout=600)
         assert done.returncode == 0, done.stdout + done.stderr
         rows = list(csv.DictReader(io.StringIO(report.with_suffix(".csv").read_text(encoding="utf-8"))))
-        out[folder] = (rows, time.monotonic() - start, done.stdout)
+        out[folder] = (rows, done.stdout)
     return out
 
 
 def test_every_solution_scores_full_marks(graded_folder):
     """Each solution notebook gets every public and hidden point."""
-    rows, _, _ = graded_folder["solutions"]
+    rows, _ = graded_folder["solutions"]
     totals = [r for r in rows if r["task"] == "TOTAL"]
     assert len(totals) == len(SOLUTIONS)
     assert all(r["points"] == r["max_points"] != "0" for r in totals), totals
@@ -162,18 +160,9 @@ def test_every_solution_scores_full_marks(graded_folder):
 
 def test_every_exercise_scores_zero_as_not_done(graded_folder):
     """Each generated exercise scores 0, every task 'not done'."""
-    rows, _, _ = graded_folder["exercises"]
+    rows, _ = graded_folder["exercises"]
     tasks = [r for r in rows if r["task"] != "TOTAL"]
     assert tasks and all(r["status"] == "not_done" and r["points"] == "0" for r in tasks)
-
-
-def test_grading_is_fast_enough(graded_folder):
-    """Grading one notebook takes under 20 s, the whole workbook under 3 minutes."""
-    for folder in ("solutions", "exercises"):
-        _, seconds, stdout = graded_folder[folder]
-        assert seconds < 180
-        per_notebook = [float(m) for m in re.findall(r"([\d.]+) s$", stdout, flags=re.M)]
-        assert per_notebook and max(per_notebook) < 20, stdout
 
 
 def test_classroom_workflow_is_valid():
