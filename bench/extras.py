@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     if not args.no_write:
         target = Path(args.out) / "results.md"
         write_into(target, text)
-        print(f"wrote the store and checker figures into {target}")
+        print(f"wrote the store, checker and grading figures into {target}")
     return 1 if "ERROR:" in text else 0
 
 
