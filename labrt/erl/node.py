@@ -25,11 +25,16 @@ How the pieces fit
   ``noconnection``, monitors fire DOWN ``noconnection``, ``monitor_node``
   and ``monitor_nodes`` subscribers hear ``nodedown``.
 
-* On every new connection the node sends the peer the names of its other
-  nodes (to ``$labrt_peers``, a name no Erlang node registers), and connects
-  to the nodes a peer names that it lacks: the transitive connections that
-  ``global`` makes between BEAM nodes (item 102), between labrt nodes only.
-  ``connect_all(False)`` turns it off, as Erlang's ``-connect_all false``.
+* Transitive connections (item 102) are made as the BEAM makes them: the
+  node runs OTP's ``global_name_server`` (:mod:`~labrt.erl.global_server`
+  and its :mod:`~labrt.erl.locker`), which runs a sync session with every
+  new peer, BEAM or labrt, and connects to the nodes the other partition
+  knows.  The world tells it of every connection up (before any traffic on
+  it) and down (after the last).  ``connect_all(False)`` turns it off, as
+  Erlang's ``-connect_all false``.  A node started with
+  ``speak_global=False`` runs no global; it sends its node list to
+  ``$labrt_peers`` instead (labrt's older, labrt-only mechanism, which every
+  labrt node still obeys).
 
 What a peer can make this node do is bounded: it can send messages to
 processes and names, link, monitor and send exit signals (what any Erlang
@@ -40,6 +45,7 @@ for remote spawn and for ``rpc:call``: that half of the node is
 """
 from __future__ import annotations
 
+import itertools
 import secrets
 import socket
 import ssl
@@ -51,8 +57,9 @@ from ..kernel.core import Runtime
 from ..kernel.signals import Signal
 from ..kernel.values import BadArg, Pid, Ref
 from ..dist.world import _tell, connection_lost, signal_undeliverable
-from . import control, epmd, etf, handshake, system
+from . import control, epmd, etf, global_proto, handshake, system
 from .connection import TICK, Connection
+from .global_server import global_name_server
 from .remote_spawn import RemoteSpawn, SpawnReply, _Addressed  # noqa: F401
 
 __all__ = ["ErlWorld", "Node"]
@@ -92,7 +99,8 @@ class ErlWorld(RemoteSpawn):
     def __init__(self, rt: Runtime, name: str, cookie: str, *, allow=None,
                  host: str = "127.0.0.1", port: int = 0, tick: float = TICK,
                  limits: etf.Limits = etf.DEFAULT_LIMITS, records=None,
-                 epmd_port: int = epmd.EPMD_PORT, log=None, tls=None):
+                 epmd_port: int = epmd.EPMD_PORT, log=None, tls=None,
+                 speak_global: bool = True):
         _split(name)
         if not isinstance(cookie, str) or not cookie:
             raise BadArg("a real node needs a cookie: a non-empty string shared by "
@@ -122,6 +130,9 @@ class ErlWorld(RemoteSpawn):
         self._spawns: dict = {}                # spawn request ref -> (pid, link, ref)
         self._dropped: set = set()             # connections disconnect_node closed
         self.connect_all = True                # Erlang's -connect_all (item 102)
+        self.speak_global = speak_global       # run global_name_server (else $labrt_peers)
+        self._global = None                    # its pid
+        self._cids = itertools.count(1)        # connection ids, as ERTS numbers connections
         self.nursery = None
         self.epmd_server = None
         self.outside = Pid(0, 0, None, self.creation)   # the sender of rt.send
@@ -201,6 +212,11 @@ class ErlWorld(RemoteSpawn):
                 pid = rt.spawn(fn, *args)
                 rt.names[name] = rt.lookup(pid)
                 rt.lookup(pid).name = name
+        if self.speak_global and rt.whereis(global_proto.NAME) is None:
+            pid = rt.spawn(global_name_server, self)
+            rt.names[global_proto.NAME] = rt.lookup(pid)
+            rt.lookup(pid).name = global_proto.NAME
+            self._global = pid
 
     async def _accepted(self, stream):
         try:
@@ -307,10 +323,13 @@ class ErlWorld(RemoteSpawn):
         self.conns[peer] = conn
         for pid, with_reason in list(self._subs):
             self._tell(pid, ("nodeup", peer, {}) if with_reason else ("nodeup", peer))
+        if self._global is not None:           # before any traffic from the peer
+            self._tell(self._global, global_proto.NodeUp(peer, next(self._cids)))
         for sig in self._pending.pop(peer, []):
             self._send(conn, sig)
-        others = sorted(n for n in self.conns if n != peer)
-        conn.send(control.Op("reg_send", self.outside, PEERS_NAME, ("nodes", others)))
+        if self._global is None:
+            others = sorted(n for n in self.conns if n != peer)
+            conn.send(control.Op("reg_send", self.outside, PEERS_NAME, ("nodes", others)))
         await conn.run()
 
     # -- transitive connections between labrt nodes (OTP's connect_all) ------------
@@ -448,6 +467,8 @@ class ErlWorld(RemoteSpawn):
         """The connection to ``peer`` is gone: OTP's failure semantics, here."""
         connection_lost(self.rt, self.index(peer), peer, reason, self._watch.pop(peer, ()),
                         self._subs, self.node_index_of)
+        if self._global is not None:
+            self._tell(self._global, global_proto.NodeDown(peer))
 
     def _tell(self, pid, msg):
         _tell(self.rt, pid, msg)
@@ -542,7 +563,7 @@ def _is_local(target, name):
 def Node(name: str, cookie: str, *, allow=None, tick: float = TICK, host: str = "127.0.0.1",
          port: int = 0, epmd_port: int = epmd.EPMD_PORT, trace: bool = False,
          reports="stderr", limits: etf.Limits = etf.DEFAULT_LIMITS, log=None,
-         tls=None) -> Runtime:
+         tls=None, speak_global: bool = True) -> Runtime:
     """A trio runtime that is node ``name`` of a real cluster.
 
     Run it like any trio runtime (``rt.run_main(main)``); the node listens on
@@ -550,11 +571,14 @@ def Node(name: str, cookie: str, *, allow=None, tick: float = TICK, host: str = 
     when none answers), and connects to other nodes on first contact.  With
     ``tls=labrt.erl.tls.TLS(...)`` every connection runs over TLS, as
     Erlang's ``-proto_dist inet_tls`` does (the cookie authenticates the
-    peer; TLS also encrypts, and checks certificates).
+    peer; TLS also encrypts, and checks certificates).  The node runs OTP's
+    ``global_name_server`` (sync sessions, global's locks, transitive
+    connections, prevent_overlapping_partitions) unless ``speak_global=False``.
     """
     rt = Runtime(kernel="trio", trace=trace, reports=reports)
     world = ErlWorld(rt, name, cookie, allow=allow, host=host, port=port, tick=tick,
-                     limits=limits, epmd_port=epmd_port, log=log, tls=tls)
+                     limits=limits, epmd_port=epmd_port, log=log, tls=tls,
+                     speak_global=speak_global)
     rt.world = world
     rt._wire = world.message                 # what send() calls for a remote pid
     rt.node_name = name

@@ -23,17 +23,9 @@ RECORDED, _count = harness.read_recorded()
 LIVE_RECORDED, _ = harness.parse_sections((live.HERE / "live_expected.txt").read_text())
 
 #: (kind, scenario) -> why labrt differs from the BEAM there (strict xfails).
-TRANSITIVE = (
-    "transitive connections (item 102) with BEAM peers: on the BEAM they are made by "
-    "OTP's `global` (after a new connection the two nodes' global_name_server processes "
-    "exchange their node lists and connect to the nodes they lack). labrt.erl does not "
-    "speak global's protocol (labrt nodes tell each other their lists with a message of "
-    "their own, which BEAM nodes neither send nor read), so a (labrt) never learns of c "
-    "through a BEAM b: a's nodes() stays [b] where the BEAM's is [b,c]")
-KNOWN: dict = {
-    ("beam", "transitive_connect"): TRANSITIVE,
-    ("beam", "transitive_existing"): TRANSITIVE,
-}
+#: Empty since labrt.erl speaks OTP's `global` (labrt/erl/global_server.py):
+#: transitive connections through BEAM peers (item 102) now pass.
+KNOWN: dict = {}
 
 
 def erl_available():
