@@ -59,6 +59,8 @@ from .locker import locker as locker_body
 from .locker import wire
 
 MIN_64BIT_SMALL_INT = -(1 << 59)
+MAX_LOCKS = 10000           # lock holders a peer can make this node keep
+MAX_LOST = 10000            # lost connections remembered (global forgets them after 1 h)
 _DEBUG = bool(os.environ.get("LABRT_GLOBAL_DEBUG"))
 
 
@@ -81,7 +83,7 @@ class Locks:
 
     def set(self, lid, pid) -> bool:
         ok = self.can_set(lid)
-        if ok is False:
+        if ok is False or len(self.by_ref) >= MAX_LOCKS:
             return False
         if pid not in ok[1]:
             ref = labrt.monitor(pid)
@@ -272,6 +274,10 @@ class Server:
     # -- names (the peers'; labrt processes register none) ---------------------------
     def ins_name(self, name, pid, method):
         self.del_name(name)
+        if len(self.names) >= P.MAX_NAMES:
+            self.log(f"labrt.erl: global_name_server on {self.me} holds {P.MAX_NAMES} names; "
+                     f"not adding {_short(name)}")
+            return
         ref = labrt.monitor(pid)
         self.names[name] = (pid, method, ref)
         self.name_refs[ref] = name
@@ -523,6 +529,8 @@ class Server:
         if seen is not None and seen[0] == xcre and op_id <= seen[1]:
             return
         self.multicast(("lost_connection", node_a, xcre, op_id, node_b), node_a, P.POP_VSN)
+        if len(self.lost) >= MAX_LOST and (node_a, node_b) not in self.lost:
+            self.lost.pop(next(iter(self.lost)))         # the oldest goes first
         self.lost[(node_a, node_b)] = (xcre, op_id)
         rm = node_b if node_b != self.me else node_a
         if self.potentially_known(rm):
@@ -558,5 +566,9 @@ def _short(x, n=200):
 
 
 async def global_name_server(world):
-    """The process registered as ``global_name_server`` on a real labrt node."""
-    await Server(world).run()
+    """The process registered as ``global_name_server`` on a real labrt node.
+
+    ``world.global_state`` is its :class:`Server` (its tables, for a test or a
+    curious reader; only this process changes them)."""
+    world.global_state = server = Server(world)
+    await server.run()

@@ -44,6 +44,15 @@ run({spawn_watch, Node, M, F, A}, _) ->
     receive {'DOWN', Ref, process, _, Reason} -> {down, node(P) =:= Node, Reason}
     after 2000 -> {alive, node(P) =:= Node}
     end;
+run(global_known, _) -> lists:sort(gen_server:call(global_name_server, get_known));
+run({set_lock, Id, Nodes}, _) -> global:set_lock(Id, Nodes, 0);
+run({lock_holder, Id, Nodes}, _) ->
+    %% A process that takes a global lock (no retries) and holds it until {die, R}.
+    Me = self(),
+    P = spawn(fun() -> Me ! {self(), global:set_lock(Id, Nodes, 0)}, waiter() end),
+    receive {P, Got} -> {P, Got} after 5000 -> timeout end;
+run({register_global, Name}, _) -> global:register_name(Name, spawn(?MODULE, waiter, []));
+run({whereis_global, Name}, _) -> global:whereis_name(Name);
 run({spawn_request, Node, M, F, A}, _) ->
     %% erlang:spawn_request/5 (OTP 23): the reply says why a spawn failed.
     Ref = erlang:spawn_request(Node, M, F, A, [monitor]),
