@@ -209,3 +209,38 @@ def test_a_labrt_only_cluster_of_three_still_connects_transitively():
             return True
 
         assert rt.run_main(main) is True
+
+
+@needs_erl
+def test_prevent_overlapping_partitions_with_a_labrt_node_in_a_beam_cluster():
+    """a drops b: a's lost_connection makes c drop b, and a obeys c's remove_connection."""
+    with Cluster() as c:
+        c.beam("b")
+        c.beam("c")
+        rt, logs = node(c)
+
+        async def main():
+            labrt.monitor_nodes(True)
+            assert await ask(("ping", C), B) == "pong"
+            assert await nodeups(2) == [B, C]
+            for peer, others in ((B, [A, C]), (C, [A, B])):
+                async def knows(peer=peer, others=others):
+                    return await ask("global_known", peer) == others
+                assert await until(knows), peer
+
+            async def a_knows():
+                return sorted(rt.world.global_state.known) == [B, C]
+            assert await until(a_knows)
+            assert labrt.disconnect_node(B) is True
+            downs = []
+            for _ in range(2):
+                m = await receive(lambda m: type(m) is tuple and m[:1] == ("nodedown",),
+                                  timeout=5)
+                downs.append("timeout" if m is TIMEOUT else m[1])
+            assert sorted(downs) == [B, C]          # c asked a to drop it, as the BEAM does
+            assert await ask("nodes", C) == [A]     # a's lost_connection made c drop b
+            return True
+
+        assert rt.run_main(main) is True
+        assert any("disconnected node c@localhost in order to prevent overlapping" in line
+                   for line in logs), logs

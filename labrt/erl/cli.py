@@ -46,6 +46,9 @@ def main(argv=None):
     ap.add_argument("--tls-cert", help="this node's certificate (PEM): distribution over TLS")
     ap.add_argument("--tls-key", help="this node's private key (PEM)")
     ap.add_argument("--tls-ca", help="the cluster's CA certificate (PEM)")
+    ap.add_argument("--no-global", action="store_true", help="run no global_name_server "
+                    "(labrt nodes then pass node lists to each other their own way; BEAM "
+                    "peers do not make this node part of their cluster)")
     args = ap.parse_args(argv)
     tls = None
     if args.tls_cert or args.tls_key or args.tls_ca:
@@ -62,7 +65,7 @@ def main(argv=None):
         allow[(module, name)] = fn
     app = _resolve(args.run) if args.run else None
     rt = Node(args.sname, args.cookie, allow=allow, epmd_port=args.epmd_port, port=args.port,
-              tick=args.tick, tls=tls)
+              tick=args.tick, tls=tls, speak_global=not args.no_global)
 
     async def serve():
         from labrt import receive, spawn
