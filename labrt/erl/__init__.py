@@ -10,8 +10,12 @@ decoder and encoder are :mod:`.etf_values`, :mod:`.etf_decode`,
 over TLS, as ``-proto_dist inet_tls``), :mod:`.handshake` (the cookie
 challenge), :mod:`.control` (control messages), :mod:`.connection` (packets
 and ticks), :mod:`.system` (the processes a peer expects: net_kernel, rex),
-:mod:`.remote_spawn` (spawn requests and rpc both ways) and :mod:`.node` (the
-node itself, which the core sees as its world).
+:mod:`.remote_spawn` (spawn requests and rpc both ways), :mod:`.node` (the
+node itself, which the core sees as its world), and OTP's ``global`` beside
+it: :mod:`.global_server` (the ``global_name_server`` every node runs: sync
+sessions, global's locks, transitive connections, prevent_overlapping_partitions),
+its :mod:`.locker`, and :mod:`.global_proto` (the protocol's messages, checked
+on the way in).
 """
 from .node import ErlWorld, Node, connect_all, spawn
 

@@ -132,6 +132,7 @@ class ErlWorld(RemoteSpawn):
         self.connect_all = True                # Erlang's -connect_all (item 102)
         self.speak_global = speak_global       # run global_name_server (else $labrt_peers)
         self._global = None                    # its pid
+        self.global_state = None               # its Server (labrt.erl.global_server)
         self._cids = itertools.count(1)        # connection ids, as ERTS numbers connections
         self.nursery = None
         self.epmd_server = None
