@@ -185,7 +185,9 @@ def test_a_node_that_dies_mid_sync_does_not_wedge_the_locker():
 
 @pytest.mark.parametrize("speak_global", [True, False])
 def test_a_labrt_only_cluster_of_three_still_connects_transitively(speak_global):
-    """labrt b and c connected (OS processes); a connects to b and learns c (global, or not)."""
+    """labrt b and c connected (OS processes); a connects to b and learns c (global, or not).
+
+    With global, a's locker is killed first: the server starts a new one."""
     with Cluster(real_epmd=False) as c:
         import subprocess
         from cluster import _listening
@@ -198,12 +200,17 @@ def test_a_labrt_only_cluster_of_three_still_connects_transitively(speak_global)
         rt, logs = node(c, speak_global=speak_global)
 
         async def main():
+            st = rt.world.global_state
+            if speak_global:                # a locker that dies is replaced
+                old = st.locker
+                labrt.exit(old, "kill")
+                await sleep(0.05)
+                assert st.locker != old and labrt.is_alive(st.locker)
             labrt.monitor_nodes(True)
             assert await ask(("send", ("nosuch", C), "hi"), B) == "ok"     # b connects c
             assert await nodeups(1) == [B]
             assert await nodeups(1) == [C]              # through global, or $labrt_peers
             assert await ask("nodes", C) == [A, B]
-            st = getattr(rt.world, "global_state", None)
             if not speak_global:
                 return st is None and labrt.whereis("global_name_server") is None
 

@@ -14,8 +14,9 @@ and ticks), :mod:`.system` (the processes a peer expects: net_kernel, rex),
 node itself, which the core sees as its world), and OTP's ``global`` beside
 it: :mod:`.global_server` (the ``global_name_server`` every node runs: sync
 sessions, global's locks, transitive connections, prevent_overlapping_partitions),
-its :mod:`.locker`, and :mod:`.global_proto` (the protocol's messages, checked
-on the way in).
+its :mod:`.locker`, :mod:`.global_tables` (locks and names),
+:mod:`.partitions` (prevent_overlapping_partitions) and :mod:`.global_proto`
+(the protocol's messages, checked on the way in).
 """
 from .node import ErlWorld, Node, connect_all, spawn
 

@@ -39,9 +39,13 @@ fails).  ``global:sync/0``'s syncers and the ``extra_nodedown`` of a failed
 global's separate resolver process is only there so that resolve calls do
 not block the server, and there are none.
 
-Every message from the network goes through :func:`.global_proto.parse`;
+The tables (locks, names) are :mod:`.global_tables`, the partition repair
+:mod:`.partitions`; both are mixed into :class:`Server`, which keeps the
+session.  Every message from the network goes through :func:`.global_proto.parse`;
 anything malformed is logged and dropped, and a handler that fails on a
-well-formed message logs and leaves the server running.
+well-formed message logs and leaves the server running.  With the
+environment variable ``LABRT_GLOBAL_DEBUG=1`` the server logs every message
+it takes (the node's ``log``), which is how a session is followed live.
 """
 from __future__ import annotations
 
@@ -54,72 +58,23 @@ from labrt import Down, Exit
 
 from . import global_proto as P
 from .global_proto import (NAME, AddToKnown, Cancel, HisTheLocker, LockIsSet, LockSet,
-                           NodeDown, NodeUp, RemoveFromKnown)
+                           NodeDown, NodeUp)
+from .global_tables import Locks, NameTable
 from .locker import locker as locker_body
 from .locker import wire
+from .partitions import Partitions
 
 MIN_64BIT_SMALL_INT = -(1 << 59)
-MAX_LOCKS = 10000           # lock holders a peer can make this node keep
-MAX_LOST = 10000            # lost connections remembered (global forgets them after 1 h)
 _DEBUG = bool(os.environ.get("LABRT_GLOBAL_DEBUG"))
-
-
-class Locks:
-    """global_locks: resource id -> [requester id, {pid: monitor ref}]."""
-
-    def __init__(self):
-        self.table: dict = {}
-        self.by_ref: dict = {}          # monitor ref -> (resource, pid)
-
-    def can_set(self, lid):
-        res, req = lid
-        e = self.table.get(res)
-        if e is None:
-            return (True, {})
-        return (True, e[1]) if e[0] == req else False
-
-    def is_set(self, res) -> bool:
-        return res in self.table
-
-    def set(self, lid, pid) -> bool:
-        ok = self.can_set(lid)
-        if ok is False or len(self.by_ref) >= MAX_LOCKS:
-            return False
-        if pid not in ok[1]:
-            ref = labrt.monitor(pid)
-            self.table.setdefault(lid[0], [lid[1], {}])[1][pid] = ref
-            self.by_ref[ref] = (lid[0], pid)
-        return True
-
-    def delete(self, lid, pid):
-        e = self.table.get(lid[0])
-        if e is not None and e[0] == lid[1]:
-            self._remove(lid[0], pid)
-
-    def down(self, ref) -> bool:
-        """A holder died (or its node went down); True if that released global's lock."""
-        what = self.by_ref.get(ref)
-        if what is None:
-            return False
-        self._remove(*what, demonitor=False)
-        return what[0] == P.GLOBAL_RID and what[0] not in self.table
-
-    def _remove(self, res, pid, demonitor=True):
-        e = self.table[res]
-        ref = e[1].pop(pid, None)
-        if ref is not None:
-            self.by_ref.pop(ref, None)
-            if demonitor:
-                labrt.demonitor(ref, flush=True)
-        if not e[1]:
-            del self.table[res]
 
 
 class Session(dict):
     """One node's sync session state (global.erl keeps it in the process dictionary)."""
 
 
-class Server:
+class Server(NameTable, Partitions):
+    """The server's state and handlers (its names and partition halves are mixins)."""
+
     def __init__(self, world):
         self.world = world
         self.me = world.name
@@ -182,13 +137,26 @@ class Server:
         labrt.send(self.locker, msg)
 
     # -- the loop -------------------------------------------------------------------
-    async def run(self):
-        labrt.trap_exit(True)
+    def start_locker(self):
         world, locks, server = self.world, self.locks, labrt.self()
 
         async def the_locker():             # (a closure: spawn's arguments are copied)
             await locker_body(world, locks, server)
         self.locker = labrt.spawn_link(the_locker)
+
+    def locker_died(self, reason):
+        """OTP's server stops and kernel's supervisor restarts global; here the
+        server starts a new locker and restarts the sessions under way."""
+        self.log(f"labrt.erl: global's locker on {self.me} exited ({_short(reason)}); "
+                 "starting a new one")
+        self.start_locker()
+        self.tell_locker(AddToKnown(tuple(self.known)))
+        for node, tag in list(self.resolvers.items()):
+            self.restart_connect(node, tag)
+
+    async def run(self):
+        labrt.trap_exit(True)
+        self.start_locker()
         while True:
             m = await labrt.receive()
             try:
@@ -220,7 +188,7 @@ class Server:
             return
         if t is Exit:
             if m.pid == self.locker:
-                raise RuntimeError("global's locker died: " + repr(m.reason))
+                self.locker_died(m.reason)
             return
         msg = P.parse(m)
         if msg is None:
@@ -270,63 +238,6 @@ class Server:
 
     def on_ignore(self, msg):
         pass
-
-    # -- names (the peers'; labrt processes register none) ---------------------------
-    def ins_name(self, name, pid, method):
-        self.del_name(name)
-        if len(self.names) >= P.MAX_NAMES:
-            self.log(f"labrt.erl: global_name_server on {self.me} holds {P.MAX_NAMES} names; "
-                     f"not adding {_short(name)}")
-            return
-        ref = labrt.monitor(pid)
-        self.names[name] = (pid, method, ref)
-        self.name_refs[ref] = name
-
-    def del_name(self, name):
-        e = self.names.pop(name, None)
-        if e is not None:
-            self.name_refs.pop(e[2], None)
-            labrt.demonitor(e[2], flush=True)
-
-    def name_list(self):
-        return [(n, pid, method) for n, (pid, method, _r) in self.names.items()]
-
-    def down(self, ref):
-        if self.locks.down(ref):
-            self.global_lock_down = True
-        name = self.name_refs.pop(ref, None)
-        if name is not None:
-            self.names.pop(name, None)
-
-    def do_ops(self, ops, extra):
-        lid = _extra_lock(extra)
-        for op in ops:
-            if op[0] == "insert":
-                name, pid, method = op[1]
-                self.ins_name(name, pid, method)
-                if not self.lock_still_set(lid):
-                    self.del_name(name)
-            else:
-                self.del_name(op[1])
-
-    def lock_still_set(self, lid):
-        e = self.locks.table.get(P.GLOBAL_RID)
-        if e is not None:
-            return lid is not None and e[0] == lid[1]
-        return not self.global_lock_down
-
-    def exchange_names(self, names, node):
-        ops, resolved = [], []
-        for name, pid, method in names:
-            mine = self.names.get(name)
-            if mine is None:
-                ops.append(("insert", (name, pid, method)))
-            elif mine[0] != pid and self.me < node:
-                # global calls the name's resolve fun here; labrt cannot run it
-                self.log(f"labrt.erl: global name {_short(name)} is registered in both "
-                         f"partitions ({mine[0]!r} here, {pid!r} at {node}); keeping {node}'s")
-                ops.append(("insert", (name, pid, method)))
-        return ops, resolved
 
     # -- a new connection: the session starts ------------------------------------------
     def nodeup(self, node):
@@ -501,63 +412,10 @@ class Server:
         self.cancel_locker(node, self.sess.get(node, {}).get("my"))
         self.reset(node)
 
-    # -- connections lost: prevent_overlapping_partitions -----------------------------
-    def nodedown(self, node, what):
-        self.cancel_locker(node, self.sess.get(node, {}).get("my"))
-        self.tell_locker(RemoveFromKnown(node))
-        self.reset(node)
-        if what == "remove_connection":
-            self.removing.add(node)
-        elif node in self.removing:
-            self.removing.discard(node)
-        else:
-            self.inform_connection_loss(node)
-        self.pending.pop(node, None)
-        self.known.pop(node, None)
-        if node in self.synced:
-            self.synced.remove(node)
-
-    def inform_connection_loss(self, node):
-        if self.connect_all:
-            msg = ("lost_connection", self.me, self.xcreation, next(self.tags), node)
-            self.multicast(msg, node, P.POP_VSN)
-
-    def on_lost_connection(self, msg, node_a, xcre, op_id, node_b):
-        if not self.connect_all:
-            return
-        seen = self.lost.get((node_a, node_b))
-        if seen is not None and seen[0] == xcre and op_id <= seen[1]:
-            return
-        self.multicast(("lost_connection", node_a, xcre, op_id, node_b), node_a, P.POP_VSN)
-        if len(self.lost) >= MAX_LOST and (node_a, node_b) not in self.lost:
-            self.lost.pop(next(iter(self.lost)))         # the oldest goes first
-        self.lost[(node_a, node_b)] = (xcre, op_id)
-        rm = node_b if node_b != self.me else node_a
-        if self.potentially_known(rm):
-            self.volatile(rm, ("remove_connection", self.me))
-            self.log(f"labrt.erl: 'global' at node {self.me} requested disconnect from node "
-                     f"{rm} in order to prevent overlapping partitions")
-            self.nodedown(rm, "remove_connection")
-
-    def on_remove_connection(self, msg, node):
-        if self.potentially_known(node):
-            self.nodedown(node, "remove_connection")
-            self.log(f"labrt.erl: 'global' at node {self.me} disconnected node {node} in "
-                     "order to prevent overlapping partitions")
-            labrt.disconnect_node(node)
-
-
 async def _sync_other(node, me):
     """Connect to a node the other partition knows, and tell it we are in sync."""
     labrt.monitor_node(node, True)
     labrt.send((NAME, node), ("$gen_cast", ("in_sync", me, True)))
-
-
-def _extra_lock(extra):
-    for e in extra if type(extra) is list else ():
-        if type(e) is tuple and len(e) == 2 and e[0] == "lock":
-            return P.lock_id(e[1])
-    return None
 
 
 def _short(x, n=200):
