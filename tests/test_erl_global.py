@@ -130,7 +130,10 @@ def test_a_labrt_node_joins_a_beam_cluster_of_two_locks_and_names_included():
                     return A in await ask("global_known", peer)
                 assert await until(knows_a), f"{peer}'s global never knew a"
             st = rt.world.global_state
-            assert sorted(st.known) == [B, C] and sorted(st.synced) == [B, C]
+
+            async def a_synced():            # (c's in_sync may still be on its way)
+                return sorted(st.known) == [B, C] and sorted(st.synced) == [B, C]
+            assert await until(a_synced), (st.known, st.synced)
             # a lock a BEAM holder takes on {b, a, c}: a refuses another requester ...
             holder, ok = await ask(("lock_holder", ("res", "r1"), [B, A, C]), B)
             assert ok is True and "res" in st.locks.table

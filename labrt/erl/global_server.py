@@ -100,6 +100,10 @@ class Server(NameTable, Partitions):
     def s(self, node) -> Session:
         return self.sess.setdefault(node, Session())
 
+    def get(self, node, key):
+        """A field of ``node``'s session, without making one (names come from the wire)."""
+        return self.sess.get(node, {}).get(key)
+
     def reset(self, node):
         self.sess.pop(node, None)
 
@@ -164,8 +168,8 @@ class Server(NameTable, Partitions):
             except labrt.ProcessExit:
                 raise
             except Exception as e:          # a bug here must not take the node's global down
-                self.log(f"labrt.erl: global_name_server on {self.me} failed on {m!r}: "
-                         f"{type(e).__name__}: {e}")
+                self.log(f"labrt.erl: global_name_server on {self.me} failed on "
+                         f"{_short(m)}: {type(e).__name__}: {e}")
 
     def handle(self, m):
         if _DEBUG:
@@ -183,11 +187,14 @@ class Server(NameTable, Partitions):
         if t is LockIsSet:
             self.lock_is_set(m)
             return
+        # A peer can send {'DOWN', ...} and {'EXIT', ...} as plain messages: only
+        # a DOWN of a monitor this server holds, for the pid it watches, counts,
+        # and the locker's EXIT only once the locker is gone.
         if t is Down:
-            self.down(m.ref)
+            self.down(m.ref, m.pid)
             return
         if t is Exit:
-            if m.pid == self.locker:
+            if m.pid == self.locker and not labrt.is_alive(m.pid):
                 self.locker_died(m.reason)
             return
         msg = P.parse(m)
@@ -259,9 +266,11 @@ class Server(NameTable, Partitions):
 
     def init_connect(self, his_vsn, his_tag, node, his_locker):
         vsn = min(his_vsn, P.VSN)
+        if node not in self.world.conns:
+            return                  # (labrt: a nodeup comes before any traffic)
         if node in self.pending:
             self.cancel_connect_message(node, his_tag)
-            self.restart_connect(node, self.s(node).get("my"))
+            self.restart_connect(node, self.get(node, "my"))
         s = self.s(node)
         s["vsn"], s["his"] = vsn, his_tag
         if node in self.resolvers:
@@ -276,13 +285,12 @@ class Server(NameTable, Partitions):
             s["pre_connect"] = (his_vsn, his_tag, node, his_locker)
 
     def on_init_connect_ack(self, msg, node, his_my, his_his):
-        s = self.s(node)
-        if not (s.get("my") == his_my and s.get("his") == his_his):
+        if not (self.get(node, "my") == his_my and self.get(node, "his") == his_his):
             self.cancel_connect_message(node, his_his)
-            self.restart_connect(node, s.get("my"))
+            self.restart_connect(node, self.get(node, "my"))
 
     def on_cancel_connect(self, msg, node, tag):
-        if self.s(node).get("my") == tag:
+        if self.get(node, "my") == tag:
             self.restart_connect(node, tag)
 
     def restart_connect(self, node, tag):
@@ -294,8 +302,8 @@ class Server(NameTable, Partitions):
 
     def cancel_locker(self, node, tag, fun=None):
         self.tell_locker(Cancel(node, tag, fun))
-        if node in self.pending and self.s(node).get("my") == tag:
-            self.cancel_connect_message(node, self.s(node).get("his"))
+        if node in self.pending and self.get(node, "my") == tag:
+            self.cancel_connect_message(node, self.get(node, "his"))
         if node in self.resolvers and self.resolvers[node] == tag:
             del self.resolvers[node]
 
@@ -305,15 +313,15 @@ class Server(NameTable, Partitions):
     # -- the lockers trade lock_set through the servers ---------------------------------
     def on_lock_set(self, msg, pid, is_set, tag):
         node = labrt.node(pid)
-        if tag is not None and self.s(node).get("my") != tag:
+        if tag is not None and self.get(node, "my") != tag:
             return
         self.tell_locker(LockSet(pid, node, is_set, tag))
 
     def lock_is_set(self, m):
-        s = self.s(m.node)
-        if s.get("my") != m.my_tag:
+        if self.get(m.node, "my") != m.my_tag:
             self.cancel_locker(m.node, m.my_tag)
             return
+        s = self.s(m.node)
         self.cast(m.node, ("exchange", self.me, self.name_list(), [], s.get("his")))
         s["lock_id"] = m.lock_id
         w = s.pop("wait_lock", None)
@@ -324,10 +332,10 @@ class Server(NameTable, Partitions):
 
     # -- names, resolved, new nodes ---------------------------------------------------
     def on_exchange(self, msg, node, names, tag):
-        s = self.s(node)
-        if s.get("my") != tag:
+        if self.get(node, "my") != tag:
             self.cancel_locker(node, tag)
             return
+        s = self.s(node)
         if s.pop("wait_lock", None) == "lock_is_set":
             self.exchange(node, names, s)
         else:
@@ -345,10 +353,10 @@ class Server(NameTable, Partitions):
             self.resolved(node, saved[3], saved[1], s)
 
     def on_resolved(self, msg, node, his_resolved, his_known, tag):
-        s = self.s(node)
-        if s.get("my") != tag:
+        if self.get(node, "my") != tag:
             self.cancel_locker(node, tag)
             return
+        s = self.s(node)
         if type(s.get("save_ops")) is list:
             self.resolved(node, his_resolved, his_known, s)
         else:
@@ -380,7 +388,7 @@ class Server(NameTable, Partitions):
             self.synced.append(node)
 
     def cancel_resolved_locker(self, node, cancel):
-        tag = self.sess.get(node, {}).get("my")
+        tag = self.get(node, "my")
         self.pending.pop(node, None)
         cancel(node, tag)
         self.reset(node)
@@ -409,7 +417,7 @@ class Server(NameTable, Partitions):
         if node not in self.synced:
             self.synced.append(node)
         self.pending.pop(node, None)
-        self.cancel_locker(node, self.sess.get(node, {}).get("my"))
+        self.cancel_locker(node, self.get(node, "my"))
         self.reset(node)
 
 async def _sync_other(node, me):

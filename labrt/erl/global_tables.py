@@ -64,10 +64,10 @@ class Locks:
         if e is not None and e[0] == lid[1]:
             self._remove(lid[0], pid)
 
-    def down(self, ref) -> bool:
+    def down(self, ref, pid) -> bool:
         """A holder died (or its node went down); True if that released global's lock."""
         what = self.by_ref.get(ref)
-        if what is None:
+        if what is None or what[1] != pid:
             return False
         self._remove(*what, demonitor=False)
         return what[0] == P.GLOBAL_RID and what[0] not in self.table
@@ -105,12 +105,14 @@ class NameTable:
     def name_list(self):
         return [(n, pid, method) for n, (pid, method, _r) in self.names.items()]
 
-    def down(self, ref):
-        if self.locks.down(ref):
+    def down(self, ref, pid):
+        """A DOWN: the process (or the node) of a lock holder or a name is gone."""
+        if self.locks.down(ref, pid):
             self.global_lock_down = True
-        name = self.name_refs.pop(ref, None)
-        if name is not None:
-            self.names.pop(name, None)
+        name = self.name_refs.get(ref)
+        if name is not None and self.names[name][0] == pid:
+            del self.name_refs[ref]
+            del self.names[name]
 
     def do_ops(self, ops, extra):
         lid = _extra_lock(extra)

@@ -38,7 +38,7 @@ class Partitions:
     """The partition half of :class:`~labrt.erl.global_server.Server` (a mixin)."""
 
     def nodedown(self, node, what):
-        self.cancel_locker(node, self.sess.get(node, {}).get("my"))
+        self.cancel_locker(node, self.get(node, "my"))
         self.tell_locker(RemoveFromKnown(node))
         self.reset(node)
         if what == "remove_connection":
