@@ -265,3 +265,74 @@ def test_prevent_overlapping_partitions_with_a_labrt_node_in_a_beam_cluster():
         assert rt.run_main(main) is True
         assert any("disconnected node c@localhost in order to prevent overlapping" in line
                    for line in logs), logs
+
+
+def test_hundreds_of_bogus_messages_leave_the_server_running_and_clean():
+    """Mutated protocol messages (bad fields, wrong tags, forged DOWN/EXIT) change nothing."""
+    import random
+    from labrt import Down, Exit, Ref, gen_server
+
+    rnd = random.Random(14)
+    junk = [0, -1, 2 ** 70, 1.5, "atom", "", b"bin", [], [1, "x"], (), ("t", 1), {"k": 1},
+            None, True, Pid(0, 99999), Ref(0, 12345)]
+
+    def mutate(msg):
+        """Replace one element, somewhere in the nesting, by junk."""
+        if type(msg) is not tuple or not msg or rnd.random() < 0.3:
+            return rnd.choice(junk)
+        i = rnd.randrange(len(msg))
+        return msg[:i] + (mutate(msg[i]),) + msg[i + 1:]
+
+    with Cluster(real_epmd=False) as c:
+        import subprocess
+        from cluster import _listening
+        c._start([sys.executable, "-m", "labrt.erl.epmd", "--port", str(c.epmd_port)],
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _listening(c.epmd_port)
+        rt, logs = node(c)
+
+        async def main():
+            st = rt.world.global_state
+            p, locker = me(), st.locker
+            templates = [
+                ("$gen_cast", ("init_connect", (8, 1), B, ("locker", "x", {}, p))),
+                ("$gen_cast", ("exchange", B, [("n", p, "m")], [], 1)),
+                ("$gen_cast", ("resolved", B, [("insert", ("n", p, "m"))], [], "unused", [], 1)),
+                ("$gen_cast", ("new_nodes", B, [("delete", "n")], [], [], [])),
+                ("$gen_cast", ("in_sync", B, True)),
+                ("$gen_cast", ("lock_set", p, True, [], 1)),
+                ("$gen_call", (p, "tag"), ("set_lock", ("res", "req"))),
+                ("$gen_call", (p, "tag"), ("del_lock", ("res", "req"))),
+                ("$gen_call", (p, "tag"), ("register", "n", p, "m")),
+                ("lost_connection", B, 1, 2, C), ("remove_connection", B),
+                ("cancel_connect", B, 1), ("init_connect_ack", B, 1, 2),
+                Down(Ref(0, 1), p, "normal"), Exit(st.locker, "kill"),
+            ]
+            for _ in range(600):
+                send("global_name_server", mutate(rnd.choice(templates)))
+            for t in templates[1:6] + templates[:1]:    # well-formed, from nodes not connected
+                send("global_name_server", t)
+            await sleep(0.3)
+            while await receive(timeout=0) is not TIMEOUT:      # replies to our calls
+                pass
+            assert labrt.is_alive(labrt.whereis("global_name_server"))
+            assert not st.sess and not st.pending and not st.known and not st.resolvers
+            assert st.locker == locker and labrt.is_alive(locker)   # a forged EXIT is not one
+            # still serving: a lock, taken and given back
+            async def hold():
+                await gen_server.call("global_name_server", ("set_lock", ("fresh", "me")))
+                await receive("stop")
+            holder = labrt.spawn(hold)
+            await sleep(0.05)
+            assert "fresh" in st.locks.table
+            assert await gen_server.call("global_name_server",
+                                         ("set_lock", ("fresh", "other"))) is False
+            labrt.exit(holder, "kill")
+            await sleep(0.05)
+            assert "fresh" not in st.locks.table
+            return True
+
+        assert rt.run_main(main) is True
+        assert not any("failed on" in line for line in logs), [
+            line for line in logs if "failed on" in line][:3]
+        assert any("malformed" in line for line in logs)
