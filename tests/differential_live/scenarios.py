@@ -127,6 +127,16 @@ async def restart(t, node):
     return "ok"
 
 
+async def view(t, node, expected):
+    """helpers.view, live: node's agent reports its nodes() (polled 1.5 s for ``expected``)."""
+    for _ in range(30):
+        got = await ask(node, "nodes")
+        if got == expected:
+            break
+        await sleep(0.05)
+    t.log(node, "nodes", got)
+
+
 # ------------------------------------------------------------- item 96: sends
 
 twin("send_name_node_order")
@@ -394,6 +404,11 @@ async def transitive_existing(t):
     await connect(b)
     t.log("a", "nodes", await wait_nodes([b, c]))
     await drain(t, 2)
+
+
+# ------------------------------------------------------------- prevent_overlapping_partitions
+
+twin("pop_node_stops", "b", "c")       # (kill -9 of c: no lost_connection drops a or b)
 
 
 # ------------------------------------------------------------- live only: calls from b
