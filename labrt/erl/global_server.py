@@ -95,6 +95,7 @@ class Server(NameTable, Partitions):
         self.xcreation = ((secrets.randbits(59) << 32) & ((1 << 59) - 1)) \
             + world.creation - MIN_64BIT_SMALL_INT
         self.locker = None
+        self.bad = 0                             # malformed messages seen
 
     # -- helpers ------------------------------------------------------------------
     def s(self, node) -> Session:
@@ -199,8 +200,7 @@ class Server(NameTable, Partitions):
             return
         msg = P.parse(m)
         if msg is None:
-            self.log(f"labrt.erl: global_name_server on {self.me} ignored a malformed "
-                     f"message: {_short(m)}")
+            self.complain(f"ignored a malformed message: {_short(m)}")
             return
         getattr(self, "on_" + msg.kind)(msg, *msg.args)
 
@@ -240,8 +240,15 @@ class Server(NameTable, Partitions):
         self.reply(msg, "ok")
 
     def on_bad_call(self, msg, req):
-        self.log(f"labrt.erl: global_name_server on {self.me} got an unexpected call "
-                 f"{_short(req)}")
+        self.complain(f"got an unexpected call {_short(req)}")
+
+    def complain(self, what):
+        """One log line per bad message: the first 100, then every 1000th (a flood
+        of garbage must not become a flood of log lines)."""
+        self.bad += 1
+        if self.bad <= 100 or self.bad % 1000 == 0:
+            more = f" (bad message {self.bad})" if self.bad > 100 else ""
+            self.log(f"labrt.erl: global_name_server on {self.me} {what}{more}")
 
     def on_ignore(self, msg):
         pass
