@@ -22,7 +22,7 @@ register none, so it offers ``[]`` of its own and keeps the peers'), and
 the lost connections it has seen.
 
 prevent_overlapping_partitions (on by default in OTP 25) is here too: when
-a connection to a known node is lost, the server multicasts
+a connection is lost (and not on request), the server multicasts
 ``{lost_connection, Me, XCreation, OpId, Lost}`` to the nodes it knows; a
 server that receives one it has not seen forwards it, and tells the lost
 node (if it knows it) to ``remove_connection``, which makes that node
@@ -37,13 +37,18 @@ side's registration and logs it (global's own answer when the resolve call
 fails).  ``global:sync/0``'s syncers and the ``extra_nodedown`` of a failed
 ``sync_other`` connection are not kept.  The session runs in this process:
 global's separate resolver process is only there so that resolve calls do
-not block the server, and there are none.
+not block the server, and there are none.  Where OTP would stop global (its
+locker died), the server starts a new locker and restarts the sessions under
+way; it keeps sessions only for connected nodes (on labrt a nodeup always
+comes before the peer's first message, so OTP's early ``init_connect`` case
+cannot arise, and node names from the wire make no entries).
 
 The tables (locks, names) are :mod:`.global_tables`, the partition repair
 :mod:`.partitions`; both are mixed into :class:`Server`, which keeps the
 session.  Every message from the network goes through :func:`.global_proto.parse`;
-anything malformed is logged and dropped, and a handler that fails on a
-well-formed message logs and leaves the server running.  With the
+anything malformed is logged (the first 100, then every 1000th) and
+dropped, and a handler that fails on a well-formed message logs and leaves
+the server running.  With the
 environment variable ``LABRT_GLOBAL_DEBUG=1`` the server logs every message
 it takes (the node's ``log``), which is how a session is followed live.
 """
