@@ -331,6 +331,15 @@ def test_hundreds_of_bogus_messages_leave_the_server_running_and_clean():
             labrt.exit(holder, "kill")
             await sleep(0.05)
             assert "fresh" not in st.locks.table
+            # a node the other partition names that cannot be reached is forgotten
+            send("global_name_server", ("$gen_cast", ("new_nodes", B, [], [],
+                                                     [("ghost@localhost", 8)], [])))
+
+            async def forgotten():
+                return "ghost@localhost" not in st.known
+            async def tried():
+                return any("failed to connect to ghost@localhost" in line for line in logs)
+            assert await until(tried) and await forgotten(), st.known
             return True
 
         assert rt.run_main(main) is True

@@ -65,6 +65,12 @@ class NodeDown:
 
 
 @dataclass(frozen=True)
+class ConnectFailed:
+    """The node could not connect to ``node`` (global's ``extra_nodedown``)."""
+    node: str
+
+
+@dataclass(frozen=True)
 class HisTheLocker:
     locker: Pid
     node: str

@@ -34,8 +34,8 @@ Differences from global.erl, all for names labrt processes cannot have: a
 name clash between partitions is not resolved by calling the name's resolve
 function (an Erlang fun, opaque here); the smaller node keeps the other
 side's registration and logs it (global's own answer when the resolve call
-fails).  ``global:sync/0``'s syncers and the ``extra_nodedown`` of a failed
-``sync_other`` connection are not kept.  The session runs in this process:
+fails).  ``global:sync/0``'s syncers are not kept; the ``extra_nodedown`` of
+a node that cannot be reached is the world's report of a failed connection.  The session runs in this process:
 global's separate resolver process is only there so that resolve calls do
 not block the server, and there are none.  Where OTP would stop global (its
 locker died), the server starts a new locker and restarts the sessions under
@@ -62,8 +62,8 @@ import labrt
 from labrt import Down, Exit
 
 from . import global_proto as P
-from .global_proto import (NAME, AddToKnown, Cancel, HisTheLocker, LockIsSet, LockSet,
-                           NodeDown, NodeUp)
+from .global_proto import (NAME, AddToKnown, Cancel, ConnectFailed, HisTheLocker,
+                           LockIsSet, LockSet, NodeDown, NodeUp)
 from .global_tables import Locks, NameTable
 from .locker import locker as locker_body
 from .locker import wire
@@ -189,6 +189,13 @@ class Server(NameTable, Partitions):
         if t is NodeDown:
             self.cids.pop(m.node, None)
             self.nodedown(m.node, "disconnected")
+            return
+        if t is ConnectFailed:
+            # global's extra_nodedown: a node the other partition named (new_nodes)
+            # cannot be reached; it must not stay known, or every lock waits on it
+            if m.node not in self.world.conns and self.potentially_known(m.node):
+                self.log(f"labrt.erl: 'global' at {self.me} failed to connect to {m.node}")
+                self.nodedown(m.node, "disconnected")
             return
         if t is LockIsSet:
             self.lock_is_set(m)

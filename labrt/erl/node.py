@@ -314,6 +314,8 @@ class ErlWorld(RemoteSpawn):
                 signal_undeliverable(rt, sig)
         for pid in self._watch.pop(peer, ()):
             self._tell(pid, ("nodedown", peer))
+        if self._global is not None:           # (global's extra_nodedown)
+            self._tell(self._global, global_proto.ConnectFailed(peer))
         rt._drain()
 
     async def _serve_connection(self, stream, peer, creation):
