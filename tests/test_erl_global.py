@@ -110,7 +110,7 @@ async def nodeups(n, timeout=5.0):
 
 @needs_erl
 def test_a_labrt_node_joins_a_beam_cluster_of_two_locks_and_names_included():
-    """a joins {b, c}: learns c, both know a, global's locks and names span a, garbage is dropped."""
+    """a joins {b, c}: learns c, both know a, global's locks and names span a, junk is dropped."""
     with Cluster() as c:
         c.beam("b")
         c.beam("c")

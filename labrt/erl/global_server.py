@@ -35,9 +35,9 @@ name clash between partitions is not resolved by calling the name's resolve
 function (an Erlang fun, opaque here); the smaller node keeps the other
 side's registration and logs it (global's own answer when the resolve call
 fails).  ``global:sync/0``'s syncers are not kept; the ``extra_nodedown`` of
-a node that cannot be reached is the world's report of a failed connection.  The session runs in this process:
-global's separate resolver process is only there so that resolve calls do
-not block the server, and there are none.  Where OTP would stop global (its
+a node that cannot be reached is the world's report of a failed connection.
+The session runs in this process: global's separate resolver process is
+only there so that resolve calls do not block the server, and there are none.  Where OTP would stop global (its
 locker died), the server starts a new locker and restarts the sessions under
 way; it keeps sessions only for connected nodes (on labrt a nodeup always
 comes before the peer's first message, so OTP's early ``init_connect`` case
@@ -192,7 +192,7 @@ class Server(NameTable, Partitions):
             return
         if t is ConnectFailed:
             # global's extra_nodedown: a node the other partition named (new_nodes)
-            # cannot be reached; it must not stay known, or every lock waits on it
+            # cannot be reached; it must not stay known (every lock would try to reach it)
             if m.node not in self.world.conns and self.potentially_known(m.node):
                 self.log(f"labrt.erl: 'global' at {self.me} failed to connect to {m.node}")
                 self.nodedown(m.node, "disconnected")
