@@ -134,6 +134,8 @@ def test_a_labrt_node_joins_a_beam_cluster_of_two_locks_and_names_included():
             async def a_synced():            # (c's in_sync may still be on its way)
                 return sorted(st.known) == [B, C] and sorted(st.synced) == [B, C]
             assert await until(a_synced), (st.known, st.synced)
+            for peer in (B, C):              # global:sync/0 on a BEAM node: a is synced
+                assert await ask(("rpc", peer, "global", "sync", []), peer, timeout=10) == "ok"
             # a lock a BEAM holder takes on {b, a, c}: a refuses another requester ...
             holder, ok = await ask(("lock_holder", ("res", "r1"), [B, A, C]), B)
             assert ok is True and "res" in st.locks.table
