@@ -8,7 +8,9 @@ accepts connections from labrt and Erlang nodes that know the cookie, runs
 the ``--run MODULE:FUNCTION`` process if given (its application), and serves
 until it is stopped (Ctrl-C, or kill).  Functions that other nodes may start
 here (remote spawn, ``rpc:call``) must be named with ``--allow
-MODULE:FUNCTION``; nothing else can be run from outside.
+MODULE:FUNCTION``; nothing else can be run from outside.  The node runs
+OTP's ``global_name_server`` (sync sessions, transitive connections,
+prevent_overlapping_partitions) unless started with ``--no-global``.
 """
 from __future__ import annotations
 
