@@ -65,6 +65,16 @@ class NodeDown:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """Stop taking messages until :class:`Release` (as ``sys:suspend`` of global)."""
+
+
+@dataclass(frozen=True)
+class Release:
+    pass
+
+
+@dataclass(frozen=True)
 class ConnectFailed:
     """The node could not connect to ``node`` (global's ``extra_nodedown``)."""
     node: str

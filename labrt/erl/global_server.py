@@ -62,8 +62,8 @@ import labrt
 from labrt import Down, Exit
 
 from . import global_proto as P
-from .global_proto import (NAME, AddToKnown, Cancel, ConnectFailed, HisTheLocker,
-                           LockIsSet, LockSet, NodeDown, NodeUp)
+from .global_proto import (NAME, AddToKnown, Cancel, ConnectFailed, HisTheLocker, Hold,
+                           LockIsSet, LockSet, NodeDown, NodeUp, Release)
 from .global_tables import Locks, NameTable
 from .locker import locker as locker_body
 from .locker import wire
@@ -169,6 +169,9 @@ class Server(NameTable, Partitions):
         self.start_locker()
         while True:
             m = await labrt.receive()
+            if type(m) is Hold:             # (see hold())
+                await labrt.receive(lambda m: type(m) is Release)
+                continue
             try:
                 self.handle(m)
             except labrt.ProcessExit:
@@ -448,6 +451,14 @@ async def _sync_other(node, me):
 def _short(x, n=200):
     r = repr(x)
     return r if len(r) <= n else r[:n] + "..."
+
+
+def hold(flag: bool = True):
+    """Hold this node's global_name_server (``False``: let it go on), from a process
+    of the node: what ``sys:suspend(global_name_server)`` / ``sys:resume`` do on
+    the BEAM, so a test can let several messages queue before global sees them."""
+    labrt.send(NAME, Hold() if flag else Release())
+    return "ok"
 
 
 async def global_name_server(world):

@@ -73,6 +73,22 @@ class KV(gen_server.GenServer):
         return ("noreply", state + 1 if msg == "incr" else state)
 
 
+async def overlap_watcher(main, expected):
+    """disconnect_overlapping's watcher on c: ready, go, a second, then what it saw."""
+    for _ in range(300):
+        if sorted(labrt.nodes()) == expected:
+            break
+        await labrt.sleep(0.01)
+    labrt.monitor_nodes(True)
+    send(main, ("c_ready", sorted(labrt.nodes())))
+    await receive("go")
+    await labrt.sleep(1.0)
+    got = []
+    while (m := await receive(timeout=0)) is not labrt.TIMEOUT:
+        got.append(m)
+    send(main, ("c_saw", got, sorted(labrt.nodes())))
+
+
 async def run(cmd, me):
     """One command: (reply, [pids started])."""
     match cmd:
@@ -100,6 +116,12 @@ async def run(cmd, me):
             return sorted(labrt.nodes()), []
         case "node":
             return labrt.node(), []
+        case ("hold_global", flag):
+            from labrt.erl.global_server import hold
+            return hold(flag), []
+        case ("overlap_watcher", main, expected):
+            p = spawn(overlap_watcher, main, expected)
+            return p, [p]
         case ("send", dest, msg):
             send(dest, msg)
             return "ok", []

@@ -411,6 +411,45 @@ async def transitive_existing(t):
 twin("pop_node_stops", "b", "c")       # (kill -9 of c: no lost_connection drops a or b)
 
 
+async def hold_global(t, nodes):
+    """Erlang's hold_global/1: suspend each node's global_name_server (the agent
+    does sys:suspend, or labrt.erl.global_server.hold), so the lost_connection
+    messages of both ends of a cut are queued there before it acts on either."""
+    for n in nodes:
+        await ask(n, ("hold_global", True))
+
+
+async def release_global(t, nodes):
+    for n in nodes:
+        await ask(n, ("hold_global", False))
+
+
+@scenario("b", "c")
+async def disconnect_overlapping(t):
+    """a drops b while c's global is held: c then drops both, and asks a to drop c."""
+    b, c, a, me = nd("b"), nd("c"), labrt.node(), self()
+    await connect(b)
+    await connect(c)
+    t.log("a", "nodes", await wait_nodes([b, c]))
+    w = await ask(c, ("overlap_watcher", me, [a, b]))     # (the twin spawns it on c)
+    m = await receive(("c_ready", ANY), timeout=5.0)
+    t.log("a", "got", "nothing" if m is TIMEOUT else m)
+    labrt.monitor_nodes(True)
+    send(w, "go")
+    await hold_global(t, [c])
+    t.log("a", "disconnect", labrt.disconnect_node(b))
+    await sleep(0.3)
+    await release_global(t, [c])
+    m = await receive(("c_saw", ANY, ANY), timeout=5.0)
+    if m is TIMEOUT:
+        t.log("a", "got", "nothing")
+    else:
+        helpers.log_group(t, [["c", "saw", x] for x in m[1]])
+        t.log("c", "nodes", m[2])
+    await drain(t, 0)
+    t.log("a", "nodes", sorted(labrt.nodes()))
+
+
 # ------------------------------------------------------------- live only: calls from b
 
 @scenario()

@@ -59,6 +59,10 @@ run({call, Dest, Req, T}, _) ->
     {try {ok, gen_server:call(Dest, Req, T)} catch exit:R -> {exit, R} end, []};
 run(nodes, _) -> {lists:sort(nodes()), []};
 run(node, _) -> {node(), []};
+run({hold_global, true}, _) -> {sys:suspend(global_name_server), []};
+run({hold_global, false}, _) -> {sys:resume(global_name_server), []};
+run({overlap_watcher, Main, Expected}, _) ->
+    P = spawn(fun() -> overlap_watcher(Main, Expected) end), {P, [P]};
 run({send, Dest, Msg}, _) -> Dest ! Msg, {ok, []};
 run({disconnect, Node}, _) -> {erlang:disconnect_node(Node), []}.
 
@@ -78,6 +82,24 @@ srv_loop(Acc) ->
     end.
 
 go_exit(Reason) -> receive go -> exit(Reason) end.
+
+%% disconnect_overlapping's watcher on c: ready, go, a second, then what it saw.
+overlap_watcher(Main, Expected) ->
+    wait_nodes(Expected, 300),
+    ok = net_kernel:monitor_nodes(true),
+    Main ! {c_ready, lists:sort(nodes())},
+    receive go -> ok end,
+    timer:sleep(1000),
+    Main ! {c_saw, take_all(), lists:sort(nodes())}.
+
+wait_nodes(_, 0) -> ok;
+wait_nodes(Expected, N) ->
+    case lists:sort(nodes()) of
+        Expected -> ok;
+        _ -> timer:sleep(10), wait_nodes(Expected, N - 1)
+    end.
+
+take_all() -> receive M -> [M | take_all()] after 0 -> [] end.
 idle() -> receive never_sent -> ok end.
 
 %% kv, the gen_server of the call scenarios (dist_kit's).
