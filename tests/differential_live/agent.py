@@ -8,8 +8,9 @@ The scenario's main process, on node ``a``, sends ``(From, Command)`` to the
 registered process ``agent`` and gets ``("agent", Result)`` back; the
 commands and what they start are those of the Erlang agent, one for one
 (``start_srv``, ``go_exit``, ``idle``, ``start_kv``, ``call``, ``nodes``,
-``node``, ``send``, ``disconnect``, ``reset``, and ``arm``, which turns
-transitive connections back on after a reset), so a scenario cannot tell a
+``node``, ``send``, ``disconnect``, ``hold_global`` (hold or release the
+node's global_name_server), ``overlap_watcher``, ``reset``, and ``arm``,
+which turns transitive connections back on after a reset), so a scenario cannot tell a
 labrt peer from a BEAM peer except by what the runtimes do.
 """
 from __future__ import annotations
