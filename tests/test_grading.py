@@ -133,6 +133,29 @@ def test_guard_counts_only_the_checked_threads_cpu_time():
     assert not state.fired
 
 
+def test_guard_tells_computing_from_blocked():
+    """A guarded loop is stopped for its CPU time ("cpu"), a guarded sleep by the
+    wall-clock backstop ("wall"), and the case's texts say which of the two it was."""
+    from labrt.grading.judging import timeout_texts
+    def spin():
+        while True:
+            pass
+
+    causes = []
+    for block in (spin, lambda: time.sleep(5)):
+        try:
+            with wall_clock_limit(0.05) as state:
+                block()
+        except WallClockExceeded:
+            pass
+        causes.append(state.cause)
+    assert causes == ["cpu", "wall"]
+    assert "s of CPU time" in timeout_texts(3.0, "cpu")["observed"]
+    blocked = timeout_texts(3.0, "wall")
+    assert "blocked for 30 s of wall-clock time" in blocked["observed"]
+    assert "time.sleep" in blocked["hint"]
+
+
 def test_guard_leaves_nothing_behind():
     """After a guarded block ends (fired or not), nothing fires later."""
     with wall_clock_limit(0.1) as state:

@@ -444,13 +444,9 @@ def run_case(case: Case, ns: dict) -> CaseResult:
     except BaseException as e:                  # noqa: BLE001 - the point is to catch all
         exc = e
     if guard is not None and guard.fired:
+        from .judging import timeout_texts
         return CaseResult(points=0, status="timeout", **base,
-                          expected=f"the check finishes within {case.limit:g} s of CPU time",
-                          observed=f"it was still running after {case.limit:g} s and was stopped",
-                          hint="look for a loop that never awaits anything (a process "
-                               "gives up control only at `await receive(...)` or "
-                               "`await sleep(...)`), or processes that send each other "
-                               "messages forever")
+                          **timeout_texts(case.limit, guard.cause))
     if exc is None:
         return CaseResult(points=case.points, status="passed", **base)
     return _failed(exc, base)

@@ -58,6 +58,7 @@ class _State:
         self.seconds = seconds
         self.active = True
         self.fired = False
+        self.cause = None           # once fired: "cpu" (computing) or "wall" (blocked)
 
 
 _local = threading.local()
@@ -74,7 +75,8 @@ def wall_clock_limit(seconds: float):
     blocks without computing, ``BACKSTOP * seconds`` on the wall).
 
     Yields a state object whose ``fired`` attribute tells afterwards whether
-    the limit was reached. Nested uses keep the outer limit only.
+    the limit was reached, and ``cause`` which one: ``"cpu"`` (the code kept
+    computing) or ``"wall"`` (it was blocked, waiting without computing). Nested uses keep the outer limit only.
     """
     if getattr(_local, "state", None) is not None or seconds is None:
         yield _State(seconds)       # already guarded (or no limit): nothing to add
@@ -108,6 +110,8 @@ def _signal_guard(state):
             if left > 0:                    # other threads' CPU time: not ours
                 signal.setitimer(signal.ITIMER_PROF, max(left, 0.001))
                 return
+        if not state.fired:
+            state.cause = "cpu" if signum == signal.SIGPROF else "wall"
         state.fired = True
         signal.setitimer(signal.ITIMER_REAL, REPEAT)   # again, until disarmed
         if signum == signal.SIGPROF:
@@ -151,9 +155,13 @@ def _thread_guard(state):
     wall0 = time.monotonic()
 
     def over():
-        if time.monotonic() - wall0 >= state.seconds * (BACKSTOP if clock is not None else 1):
+        if clock is not None and time.clock_gettime(clock) - cpu0 >= state.seconds:
+            state.cause = "cpu"
             return True
-        return clock is not None and time.clock_gettime(clock) - cpu0 >= state.seconds
+        if time.monotonic() - wall0 >= state.seconds * (BACKSTOP if clock is not None else 1):
+            state.cause = "wall" if clock is not None else "cpu"
+            return True
+        return False
 
     def watch():
         while not stop.wait(POLL):

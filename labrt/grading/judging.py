@@ -33,7 +33,7 @@ import json
 from labrt.kernel.trace import Trace
 
 from .core import Case, CaseResult, Fail, NotDone, Task, TaskResult, Trial, _failed, run_case
-from .guard import wall_clock_limit
+from .guard import BACKSTOP, wall_clock_limit
 from .protocol import (SCENARIOS, ObservationError, decode, encode, trace_events,
                        trace_text)
 
@@ -44,7 +44,19 @@ TRACED_RUNTIMES = 8
 #: Reply statuses other than "observed" and "passed"; all of them score 0.
 ZERO = {"failed", "timeout", "error", "not_done", "skipped"}
 
-_TIMEOUT = dict(hint="look for a loop that never awaits anything (a process gives up "
+def timeout_texts(limit: float, cause) -> dict:
+    """expected/observed/hint of a case stopped by its time limit: one that kept
+    computing (``cause`` "cpu") or one that was blocked without computing ("wall")."""
+    if cause == "wall":
+        return dict(expected=f"the check finishes within {limit:g} s of CPU time",
+                    observed=f"it was blocked for {limit * BACKSTOP:g} s of wall-clock time "
+                             f"without computing, and was stopped",
+                    hint="something waits outside the simulated kernel: `time.sleep`, "
+                         "`input()`, a lock, a socket or a thread; on the simulated kernel "
+                         "wait with `await sleep(...)` or `await receive(...)`")
+    return dict(expected=f"the check finishes within {limit:g} s of CPU time",
+                observed=f"it was still running after {limit:g} s of CPU time and was stopped",
+                hint="look for a loop that never awaits anything (a process gives up "
                      "control only at `await receive(...)` or `await sleep(...)`), or "
                      "processes that send each other messages forever")
 
@@ -123,10 +135,7 @@ def observe_one(task: Task, request: dict, ns: dict, ship_traces: bool = True):
     except BaseException as e:                  # noqa: BLE001 - the point is to catch all
         exc = e
     if guard is not None and guard.fired:
-        reply = {"status": "timeout",
-                 "expected": f"the check finishes within {limit:g} s of CPU time",
-                 "observed": f"it was still running after {limit:g} s and was stopped",
-                 **_TIMEOUT}
+        reply = {"status": "timeout", **timeout_texts(limit, guard.cause)}
     elif exc is not None:
         r = _failed(exc, dict(title="", hidden=False, max_points=0))
         reply = {"status": r.status, "expected": r.expected, "observed": r.observed,
