@@ -27,7 +27,8 @@ How can a plain function such as ``register`` stop in the middle of a
 coroutine step?  A coroutine can only suspend where it ``await``\\ s, and
 ``register`` is not awaited.  So each process's coroutine steps run on a
 *greenlet* of their own (a stack that can be switched to and from, in one
-thread), and the hook in ``labrt.kernel.process._me()`` (the function every
+thread; ``_stacks.py`` also has an experimental JSPI backend for the browser),
+and the hook in ``labrt.kernel.process._me()`` (the function every
 operation calls first) switches back to this kernel, which decides who goes
 next.  Exactly one greenlet runs at a time and every switch is an explicit
 call, so runs are deterministic by construction.  We preferred greenlets to
@@ -62,11 +63,9 @@ from collections import deque
 
 from ..kernel import core as _core
 from ..kernel import process as _process
-from . import _footprint
+from . import _footprint, _stacks
 from ..kernel.values import LabrtError, Pid, _Killed
 from ..kernel.trace import show
-
-_greenlet = None             # imported when the first schedule-mode run starts
 
 # Operations that read or change nothing another process can see: they are
 # not stopping points (fewer stops, smaller search space).
@@ -87,7 +86,7 @@ class _PState:
 
     def __init__(self, p, ready, born):
         self.p = p
-        self.g = None          # its greenlet, once it has run
+        self.g = None          # its stack (see _stacks.py), once it has run
         self.state = FRESH
         self.op = None         # the operation it is stopped before (when PAUSED)
         self.args = ()         # that operation's arguments, as (name, value) pairs
@@ -106,13 +105,7 @@ class ScheduleKernel:
     """A kernel (see labrt/kernel/sim.py for the interface) driven by a chooser, one action at a time."""
 
     def __init__(self, rt, max_steps=2000, race_timers=False):
-        global _greenlet
-        if _greenlet is None:
-            try:
-                import greenlet as _greenlet
-            except ImportError:
-                raise ImportError("labrt.explore needs the 'greenlet' package (one "
-                                  "stack per process): pip install greenlet") from None
+        self.stacks = _stacks.make()             # greenlet, or JSPI in the browser
         self.rt = rt
         self.clock = 0.0
         self.ps: dict[int, _PState] = {}
@@ -122,7 +115,6 @@ class ScheduleKernel:
         self.advance: list = []                  # started or woken: run to their next stop
         self.unwind: list = []                   # killed while stopped: unwind their code
         self.last = None                         # num of the process that ran last
-        self.main = _greenlet.getcurrent()
         self.max_steps = max_steps
         self.closing = False
         self.race_timers = race_timers           # may a timer fire while work is left?
@@ -157,7 +149,7 @@ class ScheduleKernel:
         st = self.ps.get(p.pid.num)
         if st is None or st.state is DONE:
             return
-        if st.g is not None and st.g is _greenlet.getcurrent():
+        if st.g is not None and st.g is self.stacks.current():
             return                 # it killed itself: the core unwinds it (_Killed)
         self.unwind.append(st)
 
@@ -193,7 +185,7 @@ class ScheduleKernel:
     # -- the stop before each operation (called from _core._me) -----------------
     def preempt(self, p):
         st = self.ps.get(p.pid.num)
-        if st is None or st.g is None or st.g is not _greenlet.getcurrent():
+        if st is None or st.g is None or st.g is not self.stacks.current():
             return                   # a plain-function child running inside spawn
         if self.closing or p.status is _core.EXITED:
             raise _Killed()          # a killed process runs no more operations
@@ -212,7 +204,7 @@ class ScheduleKernel:
         p = st.p
         st.state, st.op, st.args = PAUSED, op, args
         p.status = _core.RUNNABLE
-        self.main.switch()           # back to the explorer; returns when chosen
+        self.stacks.suspend()        # back to the explorer; returns when chosen
         p.status = _core.RUNNING
 
     # -- running one process's code on its greenlet --------------------------------
@@ -241,7 +233,7 @@ class ScheduleKernel:
                 break
             st.state = BLOCKED
             try:
-                value = self.main.switch()      # until a signal wakes it
+                value = self.stacks.suspend()   # until a signal wakes it
             except _Killed:
                 _close(coro)
                 st.state = DONE
@@ -257,10 +249,9 @@ class ScheduleKernel:
 
     def _resume(self, st, value=None):
         if st.g is None:
-            g = st.g = _greenlet.greenlet(self._body, parent=self.main)
             ctx = contextvars.Context()
             ctx.run(_process._task_process.set, st.p)
-            g.gr_context = ctx
+            g = st.g = self.stacks.new(self._body, ctx)
             g.switch(st, value)
         else:
             st.g.switch(value)
@@ -369,6 +360,14 @@ class ScheduleKernel:
             elif st.state in (FRESH, WOKEN):
                 st.state = DONE
                 _close(st.p.coro)
+        # No stack outlives its run (a woken one still waits where it blocked;
+        # in the browser a suspended stack would hold its carrier for good).
+        for st in self.ps.values():
+            if st.g is not None and not st.g.dead:
+                try:
+                    st.g.throw(_Killed())
+                except _Killed:
+                    pass
 
 
 def _qkey(item):
