@@ -51,8 +51,11 @@ with Pyodide 314.0.6 it gives the local outputs (ch03's explorer cells, step
 for step) at ~70 us a switch, but after several thousand switches Pyodide
 can stop with a fatal "memory access out of bounds" (intermittent: ch03's
 ``tally`` cell ran clean in some sessions and crashed in others; no Python
-exception, no early return of ``run_sync`` before it).  Until that is
-understood ``make()`` picks it only when ``LABRT_EXPLORE_JSPI=1``.
+exception, no early return of ``run_sync`` before it).  The cyclic GC is the
+trigger as far as measured: with ``gc.disable()`` the same sessions ran clean
+(tests/browser/JUPYTERLITE.md).  Until the backend keeps the GC off while
+process stacks are suspended (and that is verified), ``make()`` picks it only
+when ``LABRT_EXPLORE_JSPI=1``.
 
 A stack left suspended when its run is over would hold its carrier forever;
 the kernel unwinds every stack it started in ``close`` (it throws ``_Killed``
