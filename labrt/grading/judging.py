@@ -47,14 +47,15 @@ ZERO = {"failed", "timeout", "error", "not_done", "skipped"}
 def timeout_texts(limit: float, cause) -> dict:
     """expected/observed/hint of a case stopped by its time limit: one that kept
     computing (``cause`` "cpu") or one that was blocked without computing ("wall")."""
+    expected = f"the check finishes within {limit:g} s of CPU time"
     if cause == "wall":
-        return dict(expected=f"the check finishes within {limit:g} s of CPU time",
+        return dict(expected=expected,
                     observed=f"it was blocked for {limit * BACKSTOP:g} s of wall-clock time "
                              f"without computing, and was stopped",
                     hint="something waits outside the simulated kernel: `time.sleep`, "
                          "`input()`, a lock, a socket or a thread; on the simulated kernel "
                          "wait with `await sleep(...)` or `await receive(...)`")
-    return dict(expected=f"the check finishes within {limit:g} s of CPU time",
+    return dict(expected=expected,
                 observed=f"it was still running after {limit:g} s of CPU time and was stopped",
                 hint="look for a loop that never awaits anything (a process gives up "
                      "control only at `await receive(...)` or `await sleep(...)`), or "
