@@ -81,8 +81,8 @@ def main(argv=None) -> int:
             totals[folder] = wall
             for sub in subs:
                 rows.setdefault(sub.notebook or sub.path, {})[folder] = sub
-                full = sub.tasks and sub.points == sub.max_points
-                if (folder == "solutions") != bool(full) or (folder == "exercises" and sub.points):
+                want = sub.max_points if folder == "solutions" else 0
+                if not sub.tasks or sub.points != want:     # (no tasks: not graded)
                     wrong.append(f"{folder}/{sub.path}: {sub.points}/{sub.max_points} "
                                  f"{sub.error or ''}".strip())
     if wrong:

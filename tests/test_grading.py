@@ -136,7 +136,7 @@ def test_guard_counts_only_the_checked_threads_cpu_time():
 def test_guard_tells_computing_from_blocked():
     """A guarded loop is stopped for its CPU time ("cpu"), a guarded sleep by the
     wall-clock backstop ("wall"), and the case's texts say which of the two it was."""
-    from labrt.grading.judging import timeout_texts
+    from labrt.grading.guard import timeout_texts
     def spin():
         while True:
             pass

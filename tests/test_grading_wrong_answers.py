@@ -64,14 +64,7 @@ def _graded(index: int):
     task = TASKS[entry["task"]]
     ns = solved_namespace(task.notebook)
     exec(compile(entry["code"], f"<wrong answer: {entry['label']}>", "exec"), ns)
-    # run_task(task, ns, include_hidden=True), observed once and judged twice: the public
-    # cases come first and observe the same namespace in the same order either way, so
-    # their replies are exactly what a public-only run would get (half the time of two runs).
-    requests = json.loads(json.dumps(judging.requests_for(task, True)))
-    bundle, lives = judging.observe_task(task, ns, requests, ship_traces=False)
-    bundle = json.loads(json.dumps(bundle))
-    return (judging.assemble(task, False, bundle, lives),
-            judging.assemble(task, True, bundle, lives))
+    return judging.run_here_both(task, ns)       # one observation, judged both ways
 
 
 WRONG = _wrong_answers()

@@ -31,7 +31,7 @@ from typing import Callable
 import labrt
 from labrt.kernel.trace import show
 
-from .guard import wall_clock_limit
+from .guard import timeout_texts, wall_clock_limit
 
 #: Default time limit for one case, in seconds of CPU time (see guard.py: a backstop of
 #: ten times as many wall-clock seconds stops code that blocks).
@@ -444,7 +444,6 @@ def run_case(case: Case, ns: dict) -> CaseResult:
     except BaseException as e:                  # noqa: BLE001 - the point is to catch all
         exc = e
     if guard is not None and guard.fired:
-        from .judging import timeout_texts
         return CaseResult(points=0, status="timeout", **base,
                           **timeout_texts(case.limit, guard.cause))
     if exc is None:

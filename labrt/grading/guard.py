@@ -76,7 +76,8 @@ def wall_clock_limit(seconds: float):
 
     Yields a state object whose ``fired`` attribute tells afterwards whether
     the limit was reached, and ``cause`` which one: ``"cpu"`` (the code kept
-    computing) or ``"wall"`` (it was blocked, waiting without computing). Nested uses keep the outer limit only.
+    computing) or ``"wall"`` (it was blocked, waiting without computing).
+    Nested uses keep the outer limit only.
     """
     if getattr(_local, "state", None) is not None or seconds is None:
         yield _State(seconds)       # already guarded (or no limit): nothing to add
@@ -96,6 +97,24 @@ def wall_clock_limit(seconds: float):
                 yield state
     finally:
         _local.state = None
+
+
+def timeout_texts(limit: float, cause) -> dict:
+    """expected/observed/hint of a case stopped by its time limit: one that kept
+    computing (``cause`` "cpu") or one that was blocked without computing ("wall")."""
+    expected = f"the check finishes within {limit:g} s of CPU time"
+    if cause == "wall":
+        return dict(expected=expected,
+                    observed=f"it was blocked for {limit * BACKSTOP:g} s of wall-clock time "
+                             f"without computing, and was stopped",
+                    hint="something waits outside the simulated kernel: `time.sleep`, "
+                         "`input()`, a lock, a socket or a thread; on the simulated kernel "
+                         "wait with `await sleep(...)` or `await receive(...)`")
+    return dict(expected=expected,
+                observed=f"it was still running after {limit:g} s of CPU time and was stopped",
+                hint="look for a loop that never awaits anything (a process gives up "
+                     "control only at `await receive(...)` or `await sleep(...)`), or "
+                     "processes that send each other messages forever")
 
 
 @contextmanager

@@ -33,7 +33,7 @@ import json
 from labrt.kernel.trace import Trace
 
 from .core import Case, CaseResult, Fail, NotDone, Task, TaskResult, Trial, _failed, run_case
-from .guard import BACKSTOP, wall_clock_limit
+from .guard import timeout_texts, wall_clock_limit
 from .protocol import (SCENARIOS, ObservationError, decode, encode, trace_events,
                        trace_text)
 
@@ -43,23 +43,6 @@ TEXT_LIMIT = 4000
 TRACED_RUNTIMES = 8
 #: Reply statuses other than "observed" and "passed"; all of them score 0.
 ZERO = {"failed", "timeout", "error", "not_done", "skipped"}
-
-def timeout_texts(limit: float, cause) -> dict:
-    """expected/observed/hint of a case stopped by its time limit: one that kept
-    computing (``cause`` "cpu") or one that was blocked without computing ("wall")."""
-    expected = f"the check finishes within {limit:g} s of CPU time"
-    if cause == "wall":
-        return dict(expected=expected,
-                    observed=f"it was blocked for {limit * BACKSTOP:g} s of wall-clock time "
-                             f"without computing, and was stopped",
-                    hint="something waits outside the simulated kernel: `time.sleep`, "
-                         "`input()`, a lock, a socket or a thread; on the simulated kernel "
-                         "wait with `await sleep(...)` or `await receive(...)`")
-    return dict(expected=expected,
-                observed=f"it was still running after {limit:g} s of CPU time and was stopped",
-                hint="look for a loop that never awaits anything (a process gives up "
-                     "control only at `await receive(...)` or `await sleep(...)`), or "
-                     "processes that send each other messages forever")
 
 
 def _clip(text) -> str:
@@ -290,8 +273,23 @@ def assemble(task: Task, include_hidden: bool, bundle, lives=None) -> TaskResult
                       task.hidden_points, results)
 
 
-def run_here(task: Task, ns: dict, include_hidden: bool = False) -> TaskResult:
-    """Observe and judge in this process (``check()``), replies going through JSON."""
+def _observe_here(task: Task, ns: dict, include_hidden: bool):
+    """Observe in this process, requests and replies going through JSON as they would
+    between the grading command and its worker."""
     requests = json.loads(json.dumps(requests_for(task, include_hidden)))
     bundle, lives = observe_task(task, ns, requests, ship_traces=False)
-    return assemble(task, include_hidden, json.loads(json.dumps(bundle)), lives)
+    return json.loads(json.dumps(bundle)), lives
+
+
+def run_here(task: Task, ns: dict, include_hidden: bool = False) -> TaskResult:
+    """Observe and judge in this process (``check()``), replies going through JSON."""
+    bundle, lives = _observe_here(task, ns, include_hidden)
+    return assemble(task, include_hidden, bundle, lives)
+
+
+def run_here_both(task: Task, ns: dict) -> tuple[TaskResult, TaskResult]:
+    """``(run_here(task, ns), run_here(task, ns, include_hidden=True))`` from one
+    observation: the public cases come first and observe the same namespace in the
+    same order either way, so their replies are those a public-only run would get."""
+    bundle, lives = _observe_here(task, ns, True)
+    return assemble(task, False, bundle, lives), assemble(task, True, bundle, lives)
