@@ -177,12 +177,19 @@ def test_leftover_check_can_fail():
     """A process that carries a run's marker is found (and so would fail test_beam_run_clean)."""
     token = uuid.uuid4().hex
     env = {**os.environ, harness.MARKER: token}
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], env=env)
+    # Wait for the child to say it runs: Popen returns once execve has passed its
+    # point of no return, but the new image's environment is only mapped a moment
+    # later, and /proc/<pid>/environ reads empty in between (seen once under load).
+    proc = subprocess.Popen([sys.executable, "-c",
+                             "import time; print('up', flush=True); time.sleep(30)"],
+                            env=env, stdout=subprocess.PIPE, text=True)
     try:
+        assert proc.stdout.readline().strip() == "up"
         found = [pid for pid, _ in harness.marked_processes(token)]
         assert proc.pid in found
         assert not harness.marked_processes(uuid.uuid4().hex)
     finally:
         proc.kill()
         proc.wait()
+        proc.stdout.close()
     assert proc.pid not in [pid for pid, _ in harness.marked_processes(token)]
