@@ -1,8 +1,11 @@
 """The explorer's JSPI stack backend (labrt/explore/_stacks.py), run locally on stand-ins
 for Pyodide's run_sync and callPromising made of greenlets and a microtask queue: the
-same outputs as the greenlet backend, every carrier back in the pool after each run."""
+same outputs as the greenlet backend; the cyclic GC off while a carrier is suspended and
+given back, after a collection with no carrier left, when the outermost explorer call
+returns."""
 from __future__ import annotations
 
+import gc
 from collections import deque
 
 import greenlet
@@ -48,7 +51,12 @@ def fake_js(monkeypatch):
     monkeypatch.setattr(_stacks, "_pool", [])
     monkeypatch.setattr(_stacks, "_starting", deque())
     monkeypatch.setattr(_stacks, "make", _stacks.JspiStacks)
-    return js
+    for name, value in (("_alive", 0), ("_gc_held", False), ("_runs", 0), ("_depth", 0)):
+        monkeypatch.setattr(_stacks, name, value)
+    was_on = gc.isenabled()
+    yield js
+    if was_on:
+        gc.enable()
 
 
 async def account(balance):
@@ -99,4 +107,49 @@ def test_jspi_backend_gives_the_greenlet_outputs(fake_js):
         _stacks.make = monkey
     got = fake_js.cell(runs)
     assert got == expected
-    assert "counterexample" in got[0] and _stacks._pool and not _stacks._starting
+    assert "counterexample" in got[0]
+    # every carrier drained (returned from its promising call), the GC given back
+    assert not _stacks._pool and not _stacks._starting and _stacks._alive == 0
+    assert gc.isenabled() and not _stacks._gc_held
+
+
+async def gc_state():
+    """A scenario that reports whether the cyclic GC is on while it runs."""
+    return gc.isenabled()
+
+
+def test_gc_is_off_while_carriers_exist_and_collected_in_long_searches(fake_js, monkeypatch):
+    """While a search runs on JSPI stacks the GC is off (a collection with stacks suspended
+    in run_sync is what crashed Pyodide); every COLLECT_EVERY runs the pool is drained and
+    gc.collect() runs with no carrier alive; at the end the GC is on again."""
+    collections = []
+    real_collect = gc.collect
+
+    def collect(*a):
+        collections.append((_stacks._alive, len(_stacks._pool)))
+        return real_collect(*a)
+    monkeypatch.setattr(gc, "collect", collect)
+    monkeypatch.setattr(_stacks, "COLLECT_EVERY", 10)
+    seen = fake_js.cell(lambda: outcomes(gc_state, runs=1))
+    assert seen == {False}
+    assert collections == [(0, 0)] and gc.isenabled()
+
+    collections.clear()
+    found = fake_js.cell(lambda: outcomes(bank))
+    assert found.coverage.runs >= 40
+    # one collection each 10 runs, and the last one after the search, all drained
+    assert len(collections) == found.coverage.runs // 10 + 1
+    assert set(collections) == {(0, 0)} and gc.isenabled()
+
+
+def test_gc_stays_off_when_it_was_off(fake_js):
+    """The backend gives the GC back as it found it: a reader who turned it off keeps it off."""
+    gc.disable()
+    fake_js.cell(lambda: outcomes(gc_state, runs=1))
+    assert not gc.isenabled() and not _stacks._gc_held
+
+
+def test_greenlet_backend_leaves_the_gc_alone():
+    """Locally (greenlet) the explorer never touches the GC."""
+    assert _stacks.make().name == "greenlet"
+    assert outcomes(gc_state, runs=1) == {True}

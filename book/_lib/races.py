@@ -8,9 +8,11 @@ is the part a reader need not read: drawing a counterexample for the page
 (a title, and a plain note instead of a traceback where the explorer cannot
 run), and saying in one line how many of a scenario's schedules went wrong.
 
-The explorer runs every process on its own greenlet.  The course's browser
-build (JupyterLite) may have no greenlet; then ``drawing`` returns a short note
-instead of failing, so a reader there still sees why the picture is missing.
+The explorer runs every process on a stack of its own: a greenlet locally, a
+suspended WebAssembly stack in the browser build (JupyterLite in a browser with
+JSPI, labrt/explore/_stacks.py).  Where it has neither, ``drawing`` returns a
+short note instead of failing, so a reader there still sees why the picture is
+missing.
 
 Everything here is deterministic: the explorer's random search is seeded,
 its systematic search is ordered, and the drawings come out the same on every
@@ -37,19 +39,17 @@ class _Note:
 
 
 def explorer_available() -> bool:
-    """True when greenlet, which the explorer runs processes on, can be imported."""
-    try:
-        import greenlet  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """True when the explorer can give each process a stack here (greenlet locally,
+    WebAssembly stack switching in the browser)."""
+    from labrt.explore import _stacks
+    return _stacks.available()
 
 
 def drawing(found, title: str):
     """The counterexample ``found`` as a sequence diagram, its deviations marked."""
     if found is None or not explorer_available():
-        return _Note("The drawing needs labrt.explore, which needs greenlet; "
-                     "this Python has none (the browser build may not).")
+        return _Note("The drawing needs labrt.explore, which cannot give each "
+                     "process a stack here (it needs greenlet, or JSPI in a browser).")
     if not found.found:
         return _Note(f"No counterexample to draw: {found}")
     return found.draw(title=title)

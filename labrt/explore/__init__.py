@@ -36,6 +36,7 @@ import inspect
 
 from ..kernel.values import format_reason
 
+from . import _stacks
 from ._kernel import ScheduleError
 from ._report import Counterexample, Coverage, Schedule, replay, schedule_of
 from ._run import Run, Step, execute
@@ -73,6 +74,7 @@ def _validate(scenario, check, args, runs, seed, mode, max_preemptions, max_step
                         "async def function that returns its result")
 
 
+@_stacks.session
 def explore(scenario, check=None, *, args=(), runs=None, seed=0, mode="random",
             max_preemptions=None, max_steps=2000, timers="idle", crashes_ok=False,
             shrink=True, shrink_budget=2000):
@@ -148,6 +150,7 @@ class Outcomes(set):
     coverage: Coverage = None
 
 
+@_stacks.session
 def outcomes(scenario, key=None, *, args=(), runs=20000, max_preemptions=None,
              max_steps=2000, timers="idle"):
     """Every ``key(run)`` (default: the scenario's result) over the whole schedule space.

@@ -27,7 +27,7 @@ How can a plain function such as ``register`` stop in the middle of a
 coroutine step?  A coroutine can only suspend where it ``await``\\ s, and
 ``register`` is not awaited.  So each process's coroutine steps run on a
 *greenlet* of their own (a stack that can be switched to and from, in one
-thread; ``_stacks.py`` also has an experimental JSPI backend for the browser),
+thread; ``_stacks.py`` also has a JSPI backend for the browser),
 and the hook in ``labrt.kernel.process._me()`` (the function every
 operation calls first) switches back to this kernel, which decides who goes
 next.  Exactly one greenlet runs at a time and every switch is an explicit
@@ -368,6 +368,7 @@ class ScheduleKernel:
                     st.g.throw(_Killed())
                 except _Killed:
                     pass
+        self.stacks.closed()
 
 
 def _qkey(item):

@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..kernel.trace import Event, Term, Trace, show
+from . import _stacks
 from ._kernel import ScheduleError
 from ._run import execute
 
@@ -70,6 +71,7 @@ class Schedule:
         return len(self.choices)
 
 
+@_stacks.session
 def replay(scenario, schedule, args=(), max_steps=None):
     """Run ``scenario`` again under ``schedule`` (a Schedule or a list of choices)."""
     if not isinstance(schedule, Schedule):

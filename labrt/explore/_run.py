@@ -36,6 +36,7 @@ from ..kernel import core as _core, values as _values
 from ..kernel.values import Pid
 from ..kernel.sim import deadlock_report
 from ..kernel.trace import Trace, _plain, show
+from . import _stacks
 from ._kernel import ScheduleError, ScheduleKernel
 
 
@@ -180,6 +181,7 @@ def _classify(kernel, act, default) -> str | None:
     return "reorder"
 
 
+@_stacks.session
 def execute(scenario, args, choose, max_steps=2000, race_timers=False) -> Run:
     """Run ``scenario(*args)`` in schedule mode, asking ``choose`` at each state."""
     rt = _core.Runtime(kernel="sim", trace=True, reports=None)

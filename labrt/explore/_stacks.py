@@ -25,7 +25,9 @@ An exception that escapes ``run`` is raised in main, where ``switch`` or
 **greenlet** (CPython): the greenlet objects are the stacks, so the local
 explorer pays nothing for the indirection.
 
-**JSPI** (Pyodide in Chromium, where greenlet does not exist): Pyodide's
+**JSPI** (Pyodide in a browser with JavaScript Promise Integration, such as
+Chromium, where greenlet does not exist; on by default there, off with
+``LABRT_EXPLORE_JSPI=0``): Pyodide's
 ``run_sync`` suspends the WebAssembly stack it is called on until a promise
 settles (JavaScript Promise Integration), and every stack entered through
 ``callPromising`` (or a notebook cell, which Pyodide runs as a coroutine) can
@@ -46,16 +48,18 @@ of 1.5 ms):
   ends.  A new promising call costs a macrotask before it starts; a carrier
   from the pool is resumed like any stop.
 
-**Status of the JSPI backend: experimental, off by default.**  In Chromium 156
-with Pyodide 314.0.6 it gives the local outputs (ch03's explorer cells, step
-for step) at ~70 us a switch, but after several thousand switches Pyodide
-can stop with a fatal "memory access out of bounds" (intermittent: ch03's
-``tally`` cell ran clean in some sessions and crashed in others; no Python
-exception, no early return of ``run_sync`` before it).  The cyclic GC is the
-trigger as far as measured: with ``gc.disable()`` the same sessions ran clean
-(tests/browser/JUPYTERLITE.md).  Until the backend keeps the GC off while
-process stacks are suspended (and that is verified), ``make()`` picks it only
-when ``LABRT_EXPLORE_JSPI=1``.
+**The cyclic GC stays off while a JSPI stack is suspended.**  In Chromium 156
+with Pyodide 314.0.6 a collection that ran while other stacks were suspended in
+``run_sync`` could end Pyodide with a fatal "memory access out of bounds"
+after some thousand switches (intermittent; with ``gc.disable()`` the same
+sessions ran clean: tests/browser/JUPYTERLITE.md).  So the backend turns the
+GC off when it starts its first carrier, and collects only from main when no
+Python stack but main's exists: it *drains* the pool first (each carrier is
+handed a last job that makes it return from its promising call).  That
+happens when the outermost explorer call ends (:func:`session`: ``explore``,
+``outcomes``, ``replay``, ``execute``), which also gives the GC back as it
+was, and every :data:`COLLECT_EVERY` runs inside a long search, so its
+garbage (about 16 kB of cycles a run) cannot pile up.
 
 A stack left suspended when its run is over would hold its carrier forever;
 the kernel unwinds every stack it started in ``close`` (it throws ``_Killed``
@@ -65,11 +69,15 @@ step for step, in a local kernel and in the browser.
 """
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import sys
 from collections import deque
 
-__all__ = ["make", "GreenletStacks", "JspiStacks"]
+__all__ = ["make", "session", "available", "GreenletStacks", "JspiStacks"]
+
+COLLECT_EVERY = 200     # runs between two collections (JSPI) while a search goes on
 
 
 def make():
@@ -82,21 +90,52 @@ def make():
     if greenlet is not None:
         return GreenletStacks(greenlet)
     if sys.platform == "emscripten":
-        try:
-            from pyodide.ffi import can_run_sync
-        except ImportError:
-            can_run_sync = None
-        if (os.environ.get("LABRT_EXPLORE_JSPI") == "1" and can_run_sync is not None
-                and can_run_sync()):
-            return JspiStacks()         # experimental: see the note in the essay
+        if os.environ.get("LABRT_EXPLORE_JSPI", "1") != "0" and _can_suspend():
+            return JspiStacks()
         raise ImportError(
-            "labrt.explore needs one stack per process (greenlet), which Pyodide "
-            "does not ship; run this page locally (make lab). An experimental "
-            "backend on WebAssembly stack switching is there with "
-            "os.environ['LABRT_EXPLORE_JSPI'] = '1' (Chromium), but it can crash "
-            "Pyodide 314.0.6 after some thousand switches")
+            "labrt.explore needs a stack per process; in a browser that is "
+            "WebAssembly's JavaScript Promise Integration (JSPI), which this browser "
+            "lacks or this code cannot use (it must run in a notebook cell, not in a "
+            "widget's callback). Open the page in a recent Chromium, or run it "
+            "locally (make lab)")
     raise ImportError("labrt.explore needs the 'greenlet' package (one "
                       "stack per process): pip install greenlet")
+
+
+def _can_suspend() -> bool:
+    try:
+        from pyodide.ffi import can_run_sync
+    except ImportError:
+        return False
+    return bool(can_run_sync())
+
+
+def available() -> bool:
+    """Whether labrt.explore can run here (greenlet, or JSPI in Pyodide)."""
+    try:
+        make()
+    except ImportError:
+        return False
+    return True
+
+
+_depth = 0               # how many explorer calls (see session) are running
+
+
+def session(fn):
+    """Mark ``fn`` as an explorer entry point: when the outermost one returns,
+    the JSPI backend ends its idle carriers and gives the GC back."""
+    @functools.wraps(fn)
+    def entry(*args, **kwargs):
+        global _depth
+        _depth += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _depth -= 1
+            if _depth == 0 and _gc_held:
+                _release()
+    return entry
 
 
 class GreenletStacks:
@@ -114,6 +153,9 @@ class GreenletStacks:
         g = self._greenlet(run, parent=self.main)
         g.gr_context = ctx
         return g
+
+    def closed(self):
+        """A run is over (nothing to do: greenlets need no help from the GC)."""
 
 
 # -- JSPI ------------------------------------------------------------------------------
@@ -207,6 +249,10 @@ class _Carrier:
 
 _pool: list = []                 # carriers waiting for a stack to run
 _starting: deque = deque()       # carriers created, not yet started
+_alive = 0                       # carriers started and not yet drained
+_gc_held = False                 # did this backend turn the GC off?
+_gc_was_on = True                # ... and was it on before?
+_runs = 0                        # runs since the last collection
 # Pyodide's two primitives, looked up when the first JSPI stack starts (tests/
 # test_explore_stacks.py puts stand-ins made of greenlets here):
 _run_sync = None                 # run_sync(awaitable): suspend this stack until it is done
@@ -222,6 +268,41 @@ def _platform():
     return _run_sync
 
 
+def _hold_gc():
+    """No collection from now on, until no Python stack is suspended (see the essay)."""
+    global _gc_held, _gc_was_on
+    if not _gc_held:
+        _gc_was_on = gc.isenabled()
+        gc.disable()
+        _gc_held = True
+
+
+def _drain() -> bool:
+    """From main, no process stack running: end every carrier in the pool, one at a
+    time (each returns from its promising call before main goes on).  True when no
+    carrier is left, so that main's is the only Python stack."""
+    global _runs
+    _runs = 0
+    while _pool:
+        carrier = _pool.pop()
+        gone = _Baton()
+        carrier.baton.set((None, gone))
+        _wait_for(gone)
+    return _alive == 0 and not _starting
+
+
+def _release():
+    """The outermost explorer call is over: drain, give the GC back, collect."""
+    global _gc_held
+    if not _drain():             # a carrier still holds a stack: keep the GC off
+        _log(f"{_alive} carrier(s) still hold a process stack; the GC stays off")
+        return
+    _gc_held = False
+    if _gc_was_on:
+        gc.enable()
+    gc.collect()
+
+
 def _carrier_main():
     try:
         _carrier_loop()
@@ -232,10 +313,16 @@ def _carrier_main():
 
 
 def _carrier_loop():
+    global _alive
     carrier = _starting.popleft()
+    _alive += 1
     while True:
         stack, args = carrier.job
         carrier.job = None
+        if stack is None:               # drained: args is main's baton
+            _alive -= 1
+            args.set(None)              # main resumes after this call returns
+            return
         try:
             outcome = ("done", stack.ctx.run(stack.run, *args))
         except BaseException as e:      # raised in main, as greenlet does
@@ -251,22 +338,25 @@ def _carrier_loop():
 
 
 def _log(text):
-    import js
-    js.console.error("labrt.explore: " + text)
+    """To the browser's console (the notebook shows nothing of a carrier's trouble)."""
+    try:
+        import js
+        js.console.error("labrt.explore: " + text)
+    except ImportError:
+        print("labrt.explore: " + text, file=sys.stderr)
 
 
 def _wait_for(b):
-    import sys as _s
-    n = 0
+    """Suspend this stack until ``b`` is set (run_sync returns only then; the loop
+    and the log are a guard, never seen to fire)."""
     while not b._done:
-        n += 1
         try:
             _run_sync(b)
         except BaseException as e:
             _log("run_sync raised " + repr(e))
             raise
         if not b._done:
-            _log(f"run_sync returned early {n}")
+            _log("run_sync returned before its baton was set")
 
 
 class JspiStacks:
@@ -301,6 +391,7 @@ class JspiStacks:
                 carrier = _pool.pop()
                 carrier.baton.set((stack, args))
             else:
+                _hold_gc()
                 carrier = _Carrier((stack, args))
                 _starting.append(carrier)
                 carrier.future = _start(_carrier_main)
@@ -314,6 +405,13 @@ class JspiStacks:
         if kind == "raise":
             raise value
         return value
+
+    def closed(self):
+        """A run is over and its stacks unwound: collect now and then, drained."""
+        global _runs
+        _runs += 1
+        if _runs >= COLLECT_EVERY and _drain():
+            gc.collect()
 
     def _back(self, outcome):
         """Called on a process stack: hand ``outcome`` to main."""

@@ -54,7 +54,8 @@ window.__exec = async (code) => {
     if (t === 'stream') out.push({type: c.name, text: c.text});
     else if (t === 'error') out.push({type: 'error', ename: c.ename, text: c.evalue});
     else if (t === 'execute_result' || t === 'display_data')
-      out.push({type: t, text: (c.data && c.data['text/plain']) || ''});
+      out.push({type: t, text: (c.data && c.data['text/plain']) || '',
+                svg: (c.data && c.data['image/svg+xml']) || ''});
   };
   future.done.then((reply) => resolve({status: reply.content.status, out}));
   });
@@ -532,6 +533,73 @@ def test_pages_prose_checks_pass_in_browser(context, lite_site):
     finally:
         lite.close()
     assert failures == {}, "\n".join(f"{k}: {str(v)[:400]}" for k, v in failures.items())
+    assert context.external == []
+
+
+def explorer_pages() -> dict[str, int]:
+    """The site's book pages that run the race explorer (labrt.explore): the index of the
+    last code cell that explores, tallies schedules or draws a counterexample."""
+    found = {}
+    for nb in sorted((LITE / "files" / "book").glob("*.ipynb")):
+        last = [i for i, src in enumerate(code_sources(nb))
+                if re.search(r"labrt\.explore\b|\btally\(|\bdrawing\(", src)]
+        if last and any("labrt.explore" in src for src in code_sources(nb)):
+            found[nb.stem] = last[-1]
+    return found
+
+
+def _stored(docname: str) -> list[dict]:
+    return [c for c in json.loads((ROOT / "_build" / "jupyter_execute" / "book" /
+                                   f"{docname}.ipynb").read_text(encoding="utf-8"))["cells"]
+            if c["cell_type"] == "code"]
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else (value or "")
+
+
+@pytest.mark.timeout(600)
+def test_explorer_cells_match_static_page_in_browser(context, lite_site):
+    """The race sections of chapters 3-5 run in Pyodide (labrt.explore on JSPI stacks,
+    labrt/explore/_stacks.py): every cell of such a page up to its last explorer cell
+    runs without an error, and each explorer cell prints what the static page shows (the
+    counterexample step by step, the coverage, the tallies) and draws the same SVG. One
+    kernel, reset between pages."""
+    pages = explorer_pages()
+    assert set(pages) >= {"ch03-processes", "ch04-links", "ch05-supervisors"}, pages
+    failures, compared = {}, 0
+    lite = open_notebook(context, lite_site, f"book/{min(pages)}.ipynb")
+    try:
+        for docname, last in sorted(pages.items()):
+            t = time.monotonic()
+            stored = _stored(docname)
+            sources = code_sources(LITE / "files" / "book" / f"{docname}.ipynb")
+            assert lite.evaluate("() => window.__exec('%reset -f')")["status"] == "ok"
+            for i, src in enumerate(sources[:last + 1]):
+                explores = re.search(r"labrt\.explore\b|\btally\(|\bdrawing\(", src)
+                assert not (explores and src.startswith("# In your browser")), (docname, i)
+                out = lite.evaluate("(src) => window.__exec(src)", src)["out"]
+                if any(o["type"] == "error" for o in out):
+                    failures[(docname, i)] = [o["text"][:400] for o in out]
+                    continue
+                if not explores:
+                    continue
+                want = stored[i]["outputs"]
+                got = ({name: "".join(o["text"] for o in out if o["type"] == name)
+                        for name in ("stdout", "stderr")},
+                       [(o["text"], o["svg"]) for o in out if o["type"] == "execute_result"])
+                expected = ({name: "".join(_text(o.get("text")) for o in want if o.get("name") == name)
+                             for name in ("stdout", "stderr")},
+                            [(_text(o["data"].get("text/plain")), _text(o["data"].get("image/svg+xml")))
+                             for o in want if o["output_type"] == "execute_result"])
+                if got != expected:
+                    failures[(docname, i)] = (got, expected)
+                compared += 1
+            TIMES[f"{docname} explorer cells, with the cells before them"] = time.monotonic() - t
+    finally:
+        lite.close()
+    assert failures == {}, "\n".join(f"{k}: {str(v)[:1500]}" for k, v in failures.items())
+    assert compared >= 10, compared
     assert context.external == []
 
 

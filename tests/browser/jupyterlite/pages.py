@@ -15,8 +15,8 @@ traceback the reader cannot do anything about:
   (:func:`numpy_modules`), or whose saved output is a matplotlib figure (a helper that
   imports matplotlib inside a function: nothing in the cell's text says so).
 * Pyodide has no threads (``threading.Thread.start`` raises), no trio kernel (no
-  epoll/kqueue, no sockets) and no real Erlang nodes; labrt.explore needs greenlet, which
-  Pyodide 314 does not ship.
+  epoll/kqueue, no sockets) and no real Erlang nodes.  (labrt.explore runs: without
+  greenlet it gives each process a suspended WebAssembly stack, labrt/explore/_stacks.py.)
 
 :func:`browser_cells` rewrites such a cell: its code stays visible, commented out under a
 note that says what it needs and where to run it, and running it prints the note.  Its
@@ -98,8 +98,6 @@ NEEDS = [
      re.compile(r"\bimport trio\b|kernel\s*=\s*[\"']trio")),
     ("real Erlang nodes, which a browser cannot start",
      re.compile(r"\blabrt\.erl\b|from labrt\.erl\b|start_node\(")),
-    ("greenlet (labrt.explore), which Pyodide 314 does not ship",
-     re.compile(r"\blabrt\.explore\b|from labrt import explore")),
 ]
 MARK = "# In your browser this cell cannot run:"
 PART_MARK = "# In your browser part of this cell cannot run:"
@@ -107,13 +105,13 @@ PART_MARK = "# In your browser part of this cell cannot run:"
 
 # modules a rewritten cell imports that are missing in the browser: what it imports from
 # them is missing too (a plain `import time` in such a cell is not: Pyodide has time)
-MISSING = re.compile(r"^(numpy|matplotlib|trio|greenlet|labrt\.explore|labrt\.erl"
+MISSING = re.compile(r"^(numpy|matplotlib|trio|greenlet|labrt\.erl"
                      rf"|_lib\.({_LIBS}))\b")
 
 
 def _missing_from(module: str, name: str) -> bool:
     """Whether ``from module import name`` imports something the browser lacks
-    (``from _lib import ch01_traffic``, ``from labrt import explore``)."""
+    (``from _lib import ch01_traffic``, ``from labrt import erl``)."""
     return bool(MISSING.match(module) or MISSING.match(f"{module}.{name}"))
 
 
