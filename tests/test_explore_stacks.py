@@ -153,3 +153,14 @@ def test_greenlet_backend_leaves_the_gc_alone():
     """Locally (greenlet) the explorer never touches the GC."""
     assert _stacks.make().name == "greenlet"
     assert outcomes(gc_state, runs=1) == {True}
+
+
+def test_gc_stays_off_while_a_carrier_still_holds_a_stack(fake_js, capsys):
+    """If a carrier could not be drained (it still runs a process stack), giving the GC
+    back would bring the crash back: the backend keeps it off and says so."""
+    fake_js.cell(lambda: outcomes(gc_state, runs=1))      # the GC held, then given back
+    _stacks._hold_gc()
+    _stacks._alive = 1                                    # a carrier that is not in the pool
+    _stacks._release()
+    assert not gc.isenabled() and _stacks._gc_held
+    assert "still hold a process stack; the GC stays off" in capsys.readouterr().err

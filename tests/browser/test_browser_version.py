@@ -1,8 +1,9 @@
 """The browser version of the book (issue 17): each page's "Run in your browser" button
 opens the page in JupyterLite (Pyodide) from the same site, the kernel starts and the
 first code cell prints what the static page shows; the ch05 playground restarts workers
-when clicked; the workbook's checks pass a solved task and give the hint for an unsolved
-one, and every solution notebook gets the same verdicts in Pyodide as in a local kernel.
+when clicked; the race explorer's cells of ch03-ch05 print and draw what the static pages
+show; the workbook's checks pass a solved task and give the hint for an unsolved one, and
+every solution notebook gets the same verdicts in Pyodide as in a local kernel.
 
 Cheap by design: one chromium for the module, one browser context (so Pyodide's files
 come from the HTTP cache after the first page), every request that leaves the site
