@@ -51,8 +51,9 @@ of 1.5 ms):
 **The cyclic GC stays off while a JSPI stack is suspended.**  In Chromium 156
 with Pyodide 314.0.6 a collection that ran while other stacks were suspended in
 ``run_sync`` could end Pyodide with a fatal "memory access out of bounds"
-after some thousand switches (intermittent; with ``gc.disable()`` the same
-sessions ran clean: tests/browser/JUPYTERLITE.md).  So the backend turns the
+after some thousand switches (intermittent; with the GC kept off as below,
+five sessions of ~2,900 explorer runs each ran clean, and the same sessions with
+the GC on crashed or stalled: tests/browser/JUPYTERLITE.md).  So the backend turns the
 GC off when it starts its first carrier, and collects only from main when no
 Python stack but main's exists: it *drains* the pool first (each carrier is
 handed a last job that makes it return from its promising call).  That
