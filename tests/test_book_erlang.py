@@ -9,6 +9,7 @@ import pathlib
 import re
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -52,14 +53,23 @@ def compiled(tmp_path_factory):
 @pytest.mark.parametrize("path", SNIPPETS, ids=[p.stem for p in SNIPPETS])
 def test_snippet_prints_what_the_book_says(path, compiled):
     """Run the snippet's main/0 on the BEAM; its output must equal the expect lines."""
-    try:        # a snippet runs in seconds; 180 s only bounds a wedged BEAM on a busy machine
-        run = subprocess.run(
-            ["erl", "-noshell", "-pa", str(compiled), "-s", path.stem, "main",
-             "-s", "init", "stop"],
-            capture_output=True, text=True, timeout=180)
-    except subprocess.TimeoutExpired as e:
-        out = [x.decode() if isinstance(x, bytes) else (x or "") for x in (e.stdout, e.stderr)]
+    # The output goes to files, not pipes: a daemon the snippet leaves behind (an epmd
+    # it could not kill, CI 2026-12-04) would hold a pipe open and make run() wait for
+    # its end long after the BEAM halted; a file only records what it writes.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        try:    # a snippet runs in seconds; 180 s only bounds a wedged BEAM on a busy machine
+            run = subprocess.run(
+                ["erl", "-noshell", "-pa", str(compiled), "-s", path.stem, "main",
+                 "-s", "init", "stop"],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err, timeout=180)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if timed_out:
         pytest.fail(f"{path.name} did not finish in 180 s; its output so far:\n"
-                    + "\n".join(out))
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines() == expected_lines(path)
+                    + stdout + "\n" + stderr)
+    assert run.returncode == 0, stderr
+    assert stdout.splitlines() == expected_lines(path)

@@ -263,3 +263,31 @@ def test_mangled_control_messages_are_rejected_or_parsed(op, cut, junk):
             control.parse(bad, nodes)
         except control.ProtocolError:
             pass
+
+
+@pytest.mark.parametrize("wanted", [True, False])
+def test_status_alive_is_answered_true_while_the_attempt_is_pending(wanted):
+    """A peer that still holds an old connection from us answers status ``alive`` (OTP's
+    ``up_pending``: we restarted, or dropped the connection before it noticed). We reply
+    ``true`` and the handshake goes on while our attempt is still wanted (OTP's
+    ``is_pending``), else ``false`` and both sides give this connection up."""
+    import trio.testing
+    out = {}
+
+    async def side(key, coro):
+        try:
+            out[key] = await coro
+        except handshake.HandshakeError as e:
+            out[key] = e
+
+    async def main():
+        a, b = trio.testing.memory_stream_pair()
+        async with trio.open_nursery() as n:
+            n.start_soon(side, "a", handshake.initiate(a, "a@h", 1, "c", pending=lambda: wanted))
+            n.start_soon(side, "b", handshake.accept(b, "b@h", 2, "c", status=lambda p: "alive"))
+    trio.run(main)
+    if wanted:
+        assert out["a"][0] == "b@h" and out["b"][0] == "a@h"
+    else:
+        assert isinstance(out["a"], handshake.SimultaneousConnect)
+        assert isinstance(out["b"], handshake.SimultaneousConnect)

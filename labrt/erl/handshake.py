@@ -156,8 +156,17 @@ class SimultaneousConnect(HandshakeError):
     ``ok_simultaneous`` to the greater's)."""
 
 
-async def initiate(stream, name: str, creation: int, cookie: str, packet: int = 2):
-    """Shake hands as the connecting side; return ``(peer name, peer flags, peer creation)``."""
+async def initiate(stream, name: str, creation: int, cookie: str, packet: int = 2,
+                   pending=None):
+    """Shake hands as the connecting side; return ``(peer name, peer flags, peer creation)``.
+
+    A peer that still holds a connection from this node's name (this node
+    restarted, or dropped the connection before the peer noticed) answers
+    status ``alive``; the reply is ``true`` (go on: the peer then closes its
+    old connection) while ``pending()`` says this attempt is still wanted,
+    as OTP's ``dist_util`` replies ``is_pending``, else ``false`` (then this
+    raises :class:`SimultaneousConnect`: the connection that came in first goes on).
+    """
     async def _send(stream, body):
         await _send_framed(stream, body, packet)
 
@@ -173,7 +182,13 @@ async def initiate(stream, name: str, creation: int, cookie: str, packet: int = 
         if text == "nok":
             raise SimultaneousConnect(f"{name} and the peer connected at once; "
                                       "the peer's connection goes on")
-        if text not in ("ok", "ok_simultaneous"):
+        if text == "alive":
+            go_on = pending is None or pending()
+            await _send(stream, b"s" + (b"true" if go_on else b"false"))
+            if not go_on:
+                raise SimultaneousConnect(f"{name} already holds a connection from this "
+                                          "node; that connection goes on")
+        elif text not in ("ok", "ok_simultaneous"):
             raise HandshakeError(f"the peer refused the connection: {text}")
         flags, challenge_b, peer_creation, peer = _parse_challenge(await _recv(stream))
         flags = _check_flags(flags, peer)
@@ -200,6 +215,8 @@ async def accept(stream, name: str, creation: int, cookie: str, status=None,
     ``nok`` or ``ok_simultaneous`` when this node is itself connecting to the
     peer (a simultaneous connect); on ``nok`` this raises
     :class:`SimultaneousConnect`, as the peer's attempt yields to ours.
+    After ``alive`` the peer replies ``true`` (go on) or ``false`` (then
+    :class:`SimultaneousConnect` too).
     ``packet`` is the width of the length prefix (4 over TLS).
     """
     async def _send(stream, body):
@@ -216,6 +233,12 @@ async def accept(stream, name: str, creation: int, cookie: str, status=None,
         if answer == "nok":
             raise SimultaneousConnect(f"{peer} and this node connected at once; "
                                       "this node's connection goes on")
+        if answer == "alive":               # the peer says whether this attempt is wanted
+            reply = await _recv(stream)
+            if reply == b"sfalse":
+                raise SimultaneousConnect(f"{peer} no longer wants this connection")
+            if reply != b"strue":
+                raise HandshakeError(f"node {peer} answered status alive with {reply[:20]!r}")
         challenge_b = secrets.randbits(32)
         raw = name.encode("utf-8")
         await _send(stream, struct.pack(">cQIIH", b"N", OURS, challenge_b, creation, len(raw)) + raw)

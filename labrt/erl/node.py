@@ -288,7 +288,8 @@ class ErlWorld(RemoteSpawn):
                 stream = await self.tls.client(stream, host)
             got, flags, creation = await handshake.initiate(
                 stream, self.name, self.creation, self.cookie,
-                packet=4 if self.tls is not None else 2)
+                packet=4 if self.tls is not None else 2,
+                pending=lambda: peer not in self.conns)
             if got != peer:
                 raise handshake.HandshakeError(f"{peer} answered as {got}")
         except handshake.SimultaneousConnect:
