@@ -170,6 +170,39 @@ def test_guard_leaves_nothing_behind():
     time.sleep(0.3)          # a stray alarm would raise here
 
 
+def test_guard_does_not_charge_a_check_for_older_garbage():
+    """Cyclic garbage left before the guarded block is not collected (its finalizers do
+    not run) inside it, where its cost would count against the check's CPU seconds; it is
+    collected after. Garbage the check makes is collected as usual. (CI lost ch07's
+    rolling case to finalizers of a ch12 solution's coroutines run inside it.)"""
+    import gc
+    ran = []
+    inside = [False]
+
+    class Node:
+        def __init__(self, tag):
+            self.tag, self.peer = tag, None
+
+        def __del__(self):
+            ran.append((self.tag, inside[0]))
+
+    def cycle(tag):
+        a, b = Node(tag), Node(tag)
+        a.peer, b.peer = b, a
+
+    cycle("old")
+    with wall_clock_limit(5) as state:
+        inside[0] = True
+        cycle("new")
+        gc.collect()
+        inside[0] = False
+    assert not state.fired
+    assert ("old", True) not in ran and ran.count(("new", True)) == 2
+    gc.collect()
+    assert ran.count(("old", False)) == 2
+    assert gc.get_freeze_count() == 0
+
+
 def test_guard_works_outside_the_main_thread():
     """In another thread the guard injects the exception into that thread."""
     outcome = []

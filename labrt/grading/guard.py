@@ -13,6 +13,15 @@ on an idle one, so the same submission always gets the same verdict. Code
 that blocks without computing (``time.sleep``, a socket read) uses no CPU:
 a second limit of :data:`BACKSTOP` times as many seconds on the wall stops it.
 
+Whose work: only the check's own. Garbage that code before it left behind
+(an earlier task, another notebook graded in the same process, another test)
+is not collected while the limit runs: the objects that exist when it starts
+are frozen (``gc.freeze``) until it ends, so a collection during the check
+looks only at what the check made, and the finalizers of older garbage run
+later, outside any limit. (CI, 2026-12-04: a collection inside ch07's rolling
+upgrade case finalized coroutines left by a ch12 solution, and that case ran
+out of its 3 s of CPU, which alone it uses a tenth of.)
+
 How it works: when a limit passes, :class:`WallClockExceeded` is raised in
 the thread that runs the check. On POSIX, in the main thread (a Jupyter
 cell, pytest, the grading worker), a ``SIGPROF`` timer and a ``SIGALRM``
@@ -37,6 +46,7 @@ per-notebook process limit is the last line of defence.
 from __future__ import annotations
 
 import ctypes
+import gc
 import signal
 import sys
 import threading
@@ -84,6 +94,9 @@ def wall_clock_limit(seconds: float):
         return
     state = _State(seconds)
     _local.state = state
+    frozen = gc.get_freeze_count() == 0      # (someone else's freeze: leave it be)
+    if frozen:
+        gc.freeze()
     try:
         if _use_signal():
             with _signal_guard(state):
@@ -97,6 +110,8 @@ def wall_clock_limit(seconds: float):
                 yield state
     finally:
         _local.state = None
+        if frozen:
+            gc.unfreeze()
 
 
 def timeout_texts(limit: float, cause) -> dict:
