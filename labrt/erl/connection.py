@@ -53,6 +53,7 @@ class Connection:
         self._out_bytes = 0
         self._ready = trio.Event()
         self._closed = False
+        self.ended = trio.Event()            # set once on_close has run
         self._scope = None
         self.sent = 0
         self.received = 0
@@ -174,6 +175,7 @@ class Connection:
         self._closed = True
         self._out.clear()
         self.on_close(self, reason)
+        self.ended.set()
 
 
 class _Gone(Exception):

@@ -16,6 +16,17 @@ decimal, as Erlang's ``integer_to_list`` would).  A peer whose digest is
 wrong is refused before anything it sends is decoded as a term, and the
 refusal is logged with the peer's name, once.
 
+B's status says whether A may go on.  ``ok`` is the usual answer; the
+others settle a clash over A's name.  When A and B connect to each other
+at once, the connection started by the greater name goes on (``nok`` to
+the other, ``ok_simultaneous`` to it).  When B still holds a connection
+from A's name (A restarted and came back before B noticed the old socket's
+end, or A's end died silently), B answers ``alive`` and A replies ``true``
+(take the name back) or ``false`` (give this attempt up); after ``true``
+and a good cookie, B closes the old connection before the acknowledgement,
+so the old connection's watchers hear ``noconnection`` before the new
+connection is up.  OTP's ``net_kernel`` decides the status the same way.
+
 Over TLS (``-proto_dist inet_tls``) the same five messages are framed by a
 4-byte length instead: OTP's ``inet_tls_dist`` sets ``{packet, 4}`` on the
 TLS socket from the start, since it uses the same framing for the
@@ -208,15 +219,21 @@ async def initiate(stream, name: str, creation: int, cookie: str, packet: int = 
 
 
 async def accept(stream, name: str, creation: int, cookie: str, status=None,
-                 packet: int = 2):
+                 packet: int = 2, replace=None):
     """Shake hands as the listening side; return ``(peer name, peer flags, peer creation)``.
 
     ``status(peer)`` gives the status to answer (``ok`` when None):
     ``nok`` or ``ok_simultaneous`` when this node is itself connecting to the
     peer (a simultaneous connect); on ``nok`` this raises
     :class:`SimultaneousConnect`, as the peer's attempt yields to ours.
-    After ``alive`` the peer replies ``true`` (go on) or ``false`` (then
-    :class:`SimultaneousConnect` too).
+    ``alive`` when this node still holds a connection from the peer's name
+    (the peer restarted, or its end of the old connection died without this
+    node hearing of it); the peer replies ``true`` (go on) or ``false`` (then
+    :class:`SimultaneousConnect` too).  After ``true`` the handshake goes on,
+    and once the peer has proved it knows the cookie, ``replace(peer)`` is
+    awaited before the acknowledgement: it closes the old connection, as
+    OTP's ``dist_util`` waits for ``net_kernel`` to kill it (``wait_pending``).
+    A status of None refuses a peer that is already replacing its connection.
     ``packet`` is the width of the length prefix (4 over TLS).
     """
     async def _send(stream, body):
@@ -229,6 +246,8 @@ async def accept(stream, name: str, creation: int, cookie: str, status=None,
         flags, peer_creation, peer = _parse_name(await _recv(stream))
         flags = _check_flags(flags, peer)
         answer = "ok" if status is None else status(peer)
+        if answer is None:                  # OTP's already_pending: closed, no status
+            raise HandshakeError(f"node {peer} is already replacing its connection")
         await _send(stream, b"s" + answer.encode("latin-1"))
         if answer == "nok":
             raise SimultaneousConnect(f"{peer} and this node connected at once; "
@@ -249,5 +268,7 @@ async def accept(stream, name: str, creation: int, cookie: str, status=None,
         if not hmac.compare_digest(reply[5:], digest(challenge_b, cookie)):
             raise HandshakeError(f"node {peer} does not know our cookie (wrong digest); "
                                  "refused")
+        if answer == "alive" and replace is not None:
+            await replace(peer)             # the old connection goes before the new is up
         await _send(stream, b"a" + digest(challenge_a, cookie))
     return peer, flags, peer_creation

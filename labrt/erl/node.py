@@ -124,6 +124,8 @@ class ErlWorld(RemoteSpawn):
         self.net = self                        # the core posts remote signals here
         self.conns: dict[str, Connection] = {}
         self._pending: dict[str, list] = {}    # signals waiting for a connection
+        self._yielded: set = set()             # peers whose attempt we let win (ok_simultaneous)
+        self._replacing: set = set()           # peers taking over their old connection (alive)
         self._watch: dict[str, list] = {}      # monitor_node instances, by node
         self._subs: list = []                  # monitor_nodes subscribers
         self._unlink_id = 0
@@ -220,12 +222,17 @@ class ErlWorld(RemoteSpawn):
             self._global = pid
 
     async def _accepted(self, stream):
+        answered = {}                          # the status this attempt heard, by peer
+
+        def status(peer):
+            answered[peer] = self._status(peer)
+            return answered[peer]
         try:
             if self.tls is not None:
                 stream = await self.tls.server(stream)
             peer, flags, creation = await handshake.accept(
-                stream, self.name, self.creation, self.cookie, status=self._status,
-                packet=4 if self.tls is not None else 2)
+                stream, self.name, self.creation, self.cookie, status=status,
+                packet=4 if self.tls is not None else 2, replace=self._replace)
         except handshake.SimultaneousConnect:
             await trio.aclose_forcefully(stream)
             return
@@ -233,7 +240,14 @@ class ErlWorld(RemoteSpawn):
                 OSError, ssl.SSLError) as e:
             self.log(f"labrt.erl: refused a connection on {self.name}: {_why(e)}")
             await trio.aclose_forcefully(stream)
+            for peer, said in answered.items():
+                if said == "ok_simultaneous":
+                    self._attempt_lost(peer)
             return
+        finally:
+            for name, said in answered.items():
+                if said == "alive":
+                    self._replacing.discard(name)
         if peer in self.conns:
             self.log(f"labrt.erl: {peer} connected twice; keeping the first connection")
             await trio.aclose_forcefully(stream)
@@ -241,10 +255,41 @@ class ErlWorld(RemoteSpawn):
         await self._serve_connection(stream, peer, creation)
 
     def _status(self, peer):
-        """The handshake status for ``peer``: a simultaneous connect goes to the greater name."""
-        if peer in self._pending and peer not in self.conns:
-            return "nok" if self.name > peer else "ok_simultaneous"
+        """The handshake status for ``peer``, as OTP's ``net_kernel`` decides it.
+
+        A simultaneous connect goes to the greater name (``nok`` or
+        ``ok_simultaneous``; after the latter our own attempt is no longer
+        wanted).  A peer we still hold a connection from hears ``alive``
+        (None, a refusal, when another attempt of its is already replacing it).
+        """
+        if peer in self.conns:
+            if peer in self._replacing:
+                return None
+            self._replacing.add(peer)          # until this attempt ends (_accepted)
+            return "alive"
+        if peer in self._pending:
+            if self.name > peer:
+                return "nok"
+            self._yielded.add(peer)
+            return "ok_simultaneous"
         return "ok"
+
+    def _attempt_lost(self, peer):
+        """An incoming attempt we had let win (``ok_simultaneous``) failed: our
+        own attempt has yielded to it, so what waits for the connection fails
+        as OTP's aborted pending connection does (nodedown, noconnection)."""
+        self._yielded.discard(peer)
+        if peer not in self.conns and peer in self._pending:
+            self._unreachable(peer)
+
+    async def _replace(self, peer):
+        """A peer that answered ``alive`` with ``true`` and knows the cookie
+        takes its name back: the old connection closes first (its nodedowns
+        say ``wait_pending``, as on the BEAM), then the new one comes up."""
+        conn = self.conns.get(peer)
+        if conn is not None:                   # (else it went by itself meanwhile)
+            conn.close("wait_pending")
+            await conn.ended.wait()
 
     # -- connecting ------------------------------------------------------------
     def post(self, rt, sig):
@@ -289,7 +334,7 @@ class ErlWorld(RemoteSpawn):
             got, flags, creation = await handshake.initiate(
                 stream, self.name, self.creation, self.cookie,
                 packet=4 if self.tls is not None else 2,
-                pending=lambda: peer not in self.conns)
+                pending=lambda: peer not in self.conns and peer not in self._yielded)
             if got != peer:
                 raise handshake.HandshakeError(f"{peer} answered as {got}")
         except handshake.SimultaneousConnect:
@@ -320,6 +365,7 @@ class ErlWorld(RemoteSpawn):
         rt._drain()
 
     async def _serve_connection(self, stream, peer, creation):
+        self._yielded.discard(peer)
         self.table.creation[peer] = creation
         conn = Connection(stream, peer, self.table, on_op=self._op, on_close=self._closed,
                           log=self.log, tick=self.tick, limits=self.limits,
