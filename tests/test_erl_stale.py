@@ -105,3 +105,21 @@ def test_the_recording_is_what_the_beam_does_now(wanted, tmp_path):
     want = EXPECTED[str(wanted).lower()]
     assert outcome == want["newcomer"]
     assert grouped(lines) == want["lines"]
+
+
+def test_the_status_a_labrt_acceptor_answers():
+    """ok when nothing is known of the peer; nok/ok_simultaneous by name on a simultaneous
+    connect; alive while a connection from it is up, and no status at all for a second
+    attempt during the first's replacement (OTP's already_pending)."""
+    world = Node("m@localhost", "c", reports=None, log=lambda line: None).world
+    assert world._status("z@localhost") == "ok"
+    world._pending["z@localhost"] = []
+    world._pending["a@localhost"] = []
+    assert world._status("z@localhost") == "ok_simultaneous"    # the greater name's wins
+    assert world._status("a@localhost") == "nok"
+    assert world._yielded == {"z@localhost"}
+    world._attempt_lost("z@localhost")                          # the winner's attempt failed
+    assert "z@localhost" not in world._pending and not world._yielded
+    world.conns["a@localhost"] = object()
+    assert world._status("a@localhost") == "alive"
+    assert world._status("a@localhost") is None
