@@ -27,6 +27,7 @@ import trio
 
 import labrt
 from labrt.erl import Node
+from labrt.kernel.signals import Signal
 
 sys.path.insert(0, str(Path(__file__).parent / "erl"))
 import stale_peer  # noqa: E402
@@ -108,18 +109,29 @@ def test_the_recording_is_what_the_beam_does_now(wanted, tmp_path):
 
 
 def test_the_status_a_labrt_acceptor_answers():
-    """ok when nothing is known of the peer; nok/ok_simultaneous by name on a simultaneous
-    connect; alive while a connection from it is up, and no status at all for a second
-    attempt during the first's replacement (OTP's already_pending)."""
+    """ok when nothing is known of the peer (the attempt then owns the pending slot: a
+    send meanwhile waits for it, a second attempt gets no status); nok/ok_simultaneous
+    by name on a simultaneous connect; alive while a connection from it is up, and no
+    status for a second attempt during the replacement (OTP's already_pending)."""
     world = Node("m@localhost", "c", reports=None, log=lambda line: None).world
-    assert world._status("z@localhost") == "ok"
-    world._pending["z@localhost"] = []
+    assert world._status("y@localhost") == "ok"
+    assert world._pending == {"y@localhost": []} and world._accepting == {"y@localhost"}
+    assert world._status("y@localhost") is None
+    world._attempt_lost("y@localhost")                          # nobody waited: slot freed
+    assert world._pending == {} and not world._accepting
+    assert world._status("y@localhost") == "ok"
+    hi = Signal("message", None, labrt.Pid(world.index("y@localhost"), 1), "hi")
+    world.post(world.rt, hi)          # waits for the accepted attempt: no second connect
+    assert world._pending == {"y@localhost": [hi]}
+    del world._pending["y@localhost"]
+    world._accepting.clear()
+    world._pending["z@localhost"] = [Signal("message", None, labrt.Pid(1, 1), "hi")]
     world._pending["a@localhost"] = []
     assert world._status("z@localhost") == "ok_simultaneous"    # the greater name's wins
     assert world._status("a@localhost") == "nok"
-    assert world._yielded == {"z@localhost"}
+    assert world._accepting == {"z@localhost"}
     world._attempt_lost("z@localhost")                          # the winner's attempt failed
-    assert "z@localhost" not in world._pending and not world._yielded
+    assert "z@localhost" not in world._pending and not world._accepting
     world.conns["a@localhost"] = object()
     assert world._status("a@localhost") == "alive"
     assert world._status("a@localhost") is None

@@ -233,7 +233,7 @@ async def accept(stream, name: str, creation: int, cookie: str, status=None,
     and once the peer has proved it knows the cookie, ``replace(peer)`` is
     awaited before the acknowledgement: it closes the old connection, as
     OTP's ``dist_util`` waits for ``net_kernel`` to kill it (``wait_pending``).
-    A status of None refuses a peer that is already replacing its connection.
+    A status of None refuses a peer that has another attempt under way.
     ``packet`` is the width of the length prefix (4 over TLS).
     """
     async def _send(stream, body):
@@ -247,7 +247,8 @@ async def accept(stream, name: str, creation: int, cookie: str, status=None,
         flags = _check_flags(flags, peer)
         answer = "ok" if status is None else status(peer)
         if answer is None:                  # OTP's already_pending: closed, no status
-            raise HandshakeError(f"node {peer} is already replacing its connection")
+            raise HandshakeError(f"node {peer} connected again while an attempt of its "
+                                 "was under way")
         await _send(stream, b"s" + answer.encode("latin-1"))
         if answer == "nok":
             raise SimultaneousConnect(f"{peer} and this node connected at once; "

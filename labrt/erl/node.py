@@ -124,7 +124,7 @@ class ErlWorld(RemoteSpawn):
         self.net = self                        # the core posts remote signals here
         self.conns: dict[str, Connection] = {}
         self._pending: dict[str, list] = {}    # signals waiting for a connection
-        self._yielded: set = set()             # peers whose attempt we let win (ok_simultaneous)
+        self._accepting: set = set()           # peers whose incoming attempt owns the pending slot
         self._replacing: set = set()           # peers taking over their old connection (alive)
         self._watch: dict[str, list] = {}      # monitor_node instances, by node
         self._subs: list = []                  # monitor_nodes subscribers
@@ -227,28 +227,31 @@ class ErlWorld(RemoteSpawn):
         def status(peer):
             answered[peer] = self._status(peer)
             return answered[peer]
+        got = None
         try:
-            if self.tls is not None:
-                stream = await self.tls.server(stream)
-            peer, flags, creation = await handshake.accept(
-                stream, self.name, self.creation, self.cookie, status=status,
-                packet=4 if self.tls is not None else 2, replace=self._replace)
-        except handshake.SimultaneousConnect:
-            await trio.aclose_forcefully(stream)
-            return
-        except (handshake.HandshakeError, trio.TooSlowError, trio.BrokenResourceError,
-                OSError, ssl.SSLError) as e:
-            self.log(f"labrt.erl: refused a connection on {self.name}: {_why(e)}")
-            await trio.aclose_forcefully(stream)
-            for peer, said in answered.items():
-                if said == "ok_simultaneous":
-                    self._attempt_lost(peer)
-            return
+            try:
+                if self.tls is not None:
+                    stream = await self.tls.server(stream)
+                got = await handshake.accept(
+                    stream, self.name, self.creation, self.cookie, status=status,
+                    packet=4 if self.tls is not None else 2, replace=self._replace)
+            except handshake.SimultaneousConnect:
+                await trio.aclose_forcefully(stream)
+            except (handshake.HandshakeError, trio.TooSlowError, trio.BrokenResourceError,
+                    OSError, ssl.SSLError) as e:
+                self.log(f"labrt.erl: refused a connection on {self.name}: {_why(e)}")
+                await trio.aclose_forcefully(stream)
         finally:
             for name, said in answered.items():
                 if said == "alive":
                     self._replacing.discard(name)
+                elif said in ("ok", "ok_simultaneous") and got is None:
+                    self._attempt_lost(name)
+        if got is None:
+            return
+        peer, _flags, creation = got
         if peer in self.conns:
+            self._accepting.discard(peer)
             self.log(f"labrt.erl: {peer} connected twice; keeping the first connection")
             await trio.aclose_forcefully(stream)
             return
@@ -257,6 +260,9 @@ class ErlWorld(RemoteSpawn):
     def _status(self, peer):
         """The handshake status for ``peer``, as OTP's ``net_kernel`` decides it.
 
+        An attempt we answer ``ok`` or ``ok_simultaneous`` owns the peer's
+        pending slot until it ends: what is sent to the peer meanwhile waits
+        for it, and no second connection is started (OTP's ``pending`` state).
         A simultaneous connect goes to the greater name (``nok`` or
         ``ok_simultaneous``; after the latter our own attempt is no longer
         wanted).  A peer we still hold a connection from hears ``alive``
@@ -267,20 +273,30 @@ class ErlWorld(RemoteSpawn):
                 return None
             self._replacing.add(peer)          # until this attempt ends (_accepted)
             return "alive"
+        if peer in self._accepting:            # another attempt of its is under way
+            return None
         if peer in self._pending:
             if self.name > peer:
                 return "nok"
-            self._yielded.add(peer)
-            return "ok_simultaneous"
-        return "ok"
+            answer = "ok_simultaneous"
+        else:
+            self._pending[peer] = []
+            answer = "ok"
+        self._accepting.add(peer)
+        return answer
 
     def _attempt_lost(self, peer):
-        """An incoming attempt we had let win (``ok_simultaneous``) failed: our
-        own attempt has yielded to it, so what waits for the connection fails
-        as OTP's aborted pending connection does (nodedown, noconnection)."""
-        self._yielded.discard(peer)
-        if peer not in self.conns and peer in self._pending:
+        """An incoming attempt that owned the pending slot failed.  Our own
+        attempt, if any, yielded to it, so what waits for the connection
+        fails as OTP's aborted pending connection does (nodedown,
+        noconnection); a slot nobody waits on is just freed."""
+        self._accepting.discard(peer)
+        if peer in self.conns or peer not in self._pending:
+            return
+        if self._pending[peer] or peer in self._watch:
             self._unreachable(peer)
+        else:
+            del self._pending[peer]
 
     async def _replace(self, peer):
         """A peer that answered ``alive`` with ``true`` and knows the cookie
@@ -334,14 +350,14 @@ class ErlWorld(RemoteSpawn):
             got, flags, creation = await handshake.initiate(
                 stream, self.name, self.creation, self.cookie,
                 packet=4 if self.tls is not None else 2,
-                pending=lambda: peer not in self.conns and peer not in self._yielded)
+                pending=lambda: peer not in self.conns and peer not in self._accepting)
             if got != peer:
                 raise handshake.HandshakeError(f"{peer} answered as {got}")
         except handshake.SimultaneousConnect:
             return                             # the peer's connection brings the pending
         except (OSError, epmd.EpmdError, handshake.HandshakeError, trio.TooSlowError,
                 trio.BrokenResourceError, ssl.SSLError) as e:
-            if peer in self.conns:             # its own connection to us got there first
+            if peer in self.conns or peer in self._accepting:   # its own attempt owns it now
                 return
             self.log(f"labrt.erl: cannot connect {self.name} to {peer}: {_why(e)}")
             self._unreachable(peer)
@@ -365,7 +381,7 @@ class ErlWorld(RemoteSpawn):
         rt._drain()
 
     async def _serve_connection(self, stream, peer, creation):
-        self._yielded.discard(peer)
+        self._accepting.discard(peer)
         self.table.creation[peer] = creation
         conn = Connection(stream, peer, self.table, on_op=self._op, on_close=self._closed,
                           log=self.log, tick=self.tick, limits=self.limits,
