@@ -46,9 +46,11 @@ def _conn(stream, peer, table, heard, ended):
 
 
 async def _until(cond, what, limit=15.0):
-    with trio.fail_after(limit):
+    with trio.move_on_after(limit):
         while not cond():
             await trio.sleep(0.01)
+        return
+    raise AssertionError(f"the newcomer waited {limit} s for {what} in vain")
 
 
 async def impersonate(short, cookie, wanted, epmd_port=None):
