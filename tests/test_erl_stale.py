@@ -125,13 +125,61 @@ def test_the_status_a_labrt_acceptor_answers():
     assert world._pending == {"y@localhost": [hi]}
     del world._pending["y@localhost"]
     world._accepting.clear()
-    world._pending["z@localhost"] = [Signal("message", None, labrt.Pid(1, 1), "hi")]
+    waiting = [Signal("message", None, labrt.Pid(1, 1), "hi")]
+    world._pending["z@localhost"] = waiting
     world._pending["a@localhost"] = []
     assert world._status("z@localhost") == "ok_simultaneous"    # the greater name's wins
     assert world._status("a@localhost") == "nok"
     assert world._accepting == {"z@localhost"}
-    world._attempt_lost("z@localhost")                          # the winner's attempt failed
-    assert "z@localhost" not in world._pending and not world._accepting
+    started = []
+    world._spawn_task = lambda fn, *args: started.append((fn.__name__, args))
+    world._attempt_lost("z@localhost")   # the winner's attempt failed: we try z ourselves
+    assert started == [("_connect", ("z@localhost",))] and not world._accepting
+    assert world._pending["z@localhost"] is waiting
     world.conns["a@localhost"] = object()
     assert world._status("a@localhost") == "alive"
     assert world._status("a@localhost") is None
+
+
+def test_a_stranger_claiming_a_name_cannot_make_that_node_look_down():
+    """An attempt answered ok owns the peer's pending slot, so a send meanwhile waits for
+    it; when that attempt fails its cookie, the node connects to the real peer itself:
+    the send arrives and nothing reports the real node down (OTP would fail the waiting
+    send with the aborted attempt; labrt does not let a stranger cause that)."""
+    from labrt import gen_server, receive, TIMEOUT
+    with Cluster(real_epmd=False) as c:
+        c.labrt("sb", "--run", "labrt.erl.demo:replica")
+        held, go, status, logged = threading.Event(), threading.Event(), [], []
+        rt = Node("sa@localhost", c.cookie, epmd_port=c.epmd_port, reports=None,
+                  log=logged.append)
+
+        def stranger():
+            async def run():
+                port = await stale_peer.epmd.port_please("sa", "127.0.0.1",
+                                                         epmd_port=c.epmd_port)
+                status.append(await stale_peer.impostor(port, "sb@localhost", held, go))
+            trio.run(run)
+
+        async def caller(parent):
+            labrt.send(parent, await gen_server.call(("kv", "sb@localhost"), ("put", "x", 1)))
+
+        async def main():
+            for _ in range(100):          # sa registers with EPMD once it runs
+                if "sa" in c.names():
+                    break
+                await labrt.sleep(0.05)
+            thread.start()
+            while not held.is_set():
+                await labrt.sleep(0.01)
+            labrt.monitor_node("sb@localhost", True)
+            labrt.spawn(caller, labrt.self())
+            first = await receive(timeout=0.3)            # waits on the stranger's slot
+            go.set()
+            reply = await receive(timeout=10)
+            return first, reply, await receive(timeout=0.5)
+        thread = threading.Thread(target=stranger, daemon=True)
+        first, reply, after = rt.run_main(main)
+        thread.join(10)
+    assert status == ["ok"]
+    assert (first, reply, after) == (TIMEOUT, "ok", TIMEOUT), logged
+    assert sum("refused" in line and "sb@localhost" in line for line in logged) == 1, logged

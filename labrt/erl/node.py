@@ -286,15 +286,21 @@ class ErlWorld(RemoteSpawn):
         return answer
 
     def _attempt_lost(self, peer):
-        """An incoming attempt that owned the pending slot failed.  Our own
-        attempt, if any, yielded to it, so what waits for the connection
-        fails as OTP's aborted pending connection does (nodedown,
-        noconnection); a slot nobody waits on is just freed."""
+        """An incoming attempt that owned the pending slot failed.
+
+        A slot nobody waits on is freed.  If something waits (our own
+        attempt yielded to this one, or a send came meanwhile), we connect
+        to the node ourselves.  Here labrt departs from OTP, whose aborted
+        pending connection fails what waited at once: the attempt proved
+        nothing about the node it named (its cookie may have been wrong), so
+        a stranger claiming a name must not make that node look down.  When
+        the node really is unreachable our attempt fails and what waited
+        fails with it, as on the BEAM, just one attempt later."""
         self._accepting.discard(peer)
         if peer in self.conns or peer not in self._pending:
             return
         if self._pending[peer] or peer in self._watch:
-            self._unreachable(peer)
+            self._spawn_task(self._connect, peer)
         else:
             del self._pending[peer]
 

@@ -120,3 +120,23 @@ def watch(lines):
             elif m[:1] == ("ping",):
                 send(m[1], "pong")
     return watcher
+
+
+async def impostor(port, name, held, go):
+    """Claim to be ``name`` without its cookie: hold the handshake open after the
+    status (``held`` is set then) until ``go`` is set, then answer the challenge
+    with a wrong digest. Returns the status the node answered."""
+    stream = await trio.open_tcp_stream("127.0.0.1", port)
+    async with stream:
+        await handshake._send(stream, handshake._name_message(handshake.OURS, 21, name))
+        status = (await handshake._recv(stream))[1:].decode()
+        await handshake._recv(stream)                     # the challenge
+        held.set()
+        while not go.is_set():
+            await trio.sleep(0.01)
+        await handshake._send(stream, b"r" + bytes(4) + bytes(16))
+        try:
+            await handshake._recv(stream)
+        except handshake.HandshakeError:
+            pass                                          # closed on us, as it should
+    return status
