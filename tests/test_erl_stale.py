@@ -1,4 +1,5 @@
-"""A peer that returns under its old name while this node still holds its old connection.
+"""Clashes over a name in the handshake, chiefly a peer that returns under its old name
+while this node still holds its old connection.
 
 This happens when a peer restarts and reconnects before the old socket's
 end is noticed, or when its end of the connection died without a FIN (a
@@ -13,6 +14,11 @@ The acceptor is a BEAM node (tests/erl/stale_watcher.erl, live where erl
 is installed) or a labrt node (its twin in tests/erl/stale_peer.py); the
 newcomer is tests/erl/stale_peer.py's raw handshake. Both must give the
 lines recorded from OTP 25 in tests/erl/stale_expected.json.
+
+The other tests cover the rest of who owns a connection being set up: the
+status a labrt acceptor answers, a stranger claiming a name (it must not
+make the named node look down), and a peer that wins a simultaneous connect
+but never connects (what waited must fail, not wait for ever).
 """
 from __future__ import annotations
 
@@ -183,3 +189,32 @@ def test_a_stranger_claiming_a_name_cannot_make_that_node_look_down():
     assert status == ["ok"]
     assert (first, reply, after) == (TIMEOUT, "ok", TIMEOUT), logged
     assert sum("refused" in line and "sb@localhost" in line for line in logged) == 1, logged
+
+
+def test_a_peer_that_wins_the_clash_but_never_connects_does_not_leave_sends_waiting(monkeypatch):
+    """After nok our attempt waits for the peer's; if none comes within the handshake's
+    limit, what waited fails as for an unreachable node (monitor_node's nodedown), with
+    one log line, rather than waiting for ever."""
+    from labrt import receive
+    from labrt.erl import handshake
+    from cluster import free_port
+    monkeypatch.setattr(handshake, "TIMEOUT", 1.0)
+    epmd_port, logged = free_port(), []
+    ready, stop = threading.Event(), threading.Event()
+    thread = threading.Thread(target=trio.run, daemon=True,
+                              args=(stale_peer.nok_peer, epmd_port, "sn", ready, stop))
+    thread.start()
+    assert ready.wait(10)
+    rt = Node("sa@localhost", "c", epmd_port=epmd_port, reports=None, log=logged.append)
+
+    async def main():
+        labrt.monitor_node("sn@localhost", True)
+        labrt.send(("x", "sn@localhost"), "hello")
+        return await receive(timeout=10)
+    try:
+        got = rt.run_main(main)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert got == ("nodedown", "sn@localhost")
+    assert sum("sn@localhost let its own connection win" in line for line in logged) == 1, logged

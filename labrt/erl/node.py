@@ -360,7 +360,8 @@ class ErlWorld(RemoteSpawn):
             if got != peer:
                 raise handshake.HandshakeError(f"{peer} answered as {got}")
         except handshake.SimultaneousConnect:
-            return                             # the peer's connection brings the pending
+            await self._await_peer(peer)       # the peer's connection brings the pending
+            return
         except (OSError, epmd.EpmdError, handshake.HandshakeError, trio.TooSlowError,
                 trio.BrokenResourceError, ssl.SSLError) as e:
             if peer in self.conns or peer in self._accepting:   # its own attempt owns it now
@@ -372,6 +373,22 @@ class ErlWorld(RemoteSpawn):
             await trio.aclose_forcefully(stream)
             return
         await self._serve_connection(stream, peer, creation)
+
+    async def _await_peer(self, peer):
+        """Our attempt yielded to the peer's (``nok``, or ``false`` to ``alive``).
+
+        The peer's own attempt should then come, or be under way already.  If
+        it does not within the handshake's time limit (the peer died, or it
+        answers ``nok`` and never connects), what waits must not wait for
+        ever: it fails as for an unreachable node, with one log line."""
+        with trio.move_on_after(handshake.TIMEOUT):
+            while peer not in self.conns and peer not in self._accepting:
+                await trio.sleep(0.05)
+            return
+        if peer in self._pending and peer not in self.conns:
+            self.log(f"labrt.erl: {peer} let its own connection win but did not connect "
+                     f"to {self.name} within {handshake.TIMEOUT:g} s; giving up")
+            self._unreachable(peer)
 
     def _unreachable(self, peer):
         rt = self.rt

@@ -13,6 +13,8 @@ watchers, the same lines.
 """
 from __future__ import annotations
 
+import functools
+
 import trio
 
 import labrt
@@ -140,3 +142,25 @@ async def impostor(port, name, held, go):
         except handshake.HandshakeError:
             pass                                          # closed on us, as it should
     return status
+
+
+async def nok_peer(epmd_port, short, ready, stop):
+    """A node ``short`` (registered with a private EPMD on ``epmd_port``) that
+    answers every attempt ``nok`` (as if its own attempt would win) and never
+    connects itself. ``ready`` is set once it is registered; it runs until
+    ``stop`` is set."""
+    async with trio.open_nursery() as n:
+        await n.start(epmd.EpmdServer(port=epmd_port).serve)
+
+        async def answer(stream):
+            async with stream:
+                await handshake._recv(stream)
+                await handshake._send(stream, b"snok")
+        listeners = await n.start(functools.partial(trio.serve_tcp, answer, 0, host="127.0.0.1"))
+        port = listeners[0].socket.getsockname()[1]
+        _creation, reg = await epmd.register(short, port, epmd_port=epmd_port)
+        ready.set()
+        while not stop.is_set():
+            await trio.sleep(0.02)
+        await reg.aclose()
+        n.cancel_scope.cancel()
