@@ -43,6 +43,12 @@ pid, reference         :class:`~labrt.Pid`, :class:`~labrt.Ref`
 port, fun              :class:`Opaque` (round-trips unchanged)
 =====================  =========================================
 
+We wrote the codec rather than use ``erlang-py`` from PyPI: that library
+has no bounds (a 194 KB compressed frame inflates to 449 MB; a 100 KB big
+integer takes 11 s to decode) and gives its own wrapper objects, which
+labrt would have to translate again.  The measurements and the reasons are
+in ``notes/labrt-erl.md`` ("The term codec").
+
 A Python exception used as an exit reason (labrt's crash reasons) is sent
 as ``{python_error, 'ZeroDivisionError', <<"division by zero">>}`` and comes
 back as a :class:`RemoteError`; the exception class itself never crosses.
