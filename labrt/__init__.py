@@ -134,3 +134,12 @@ __all__ = [
     "send", "send_after", "sleep", "spawn", "spawn_link", "spawn_monitor", "trap_exit",
     "unalias", "unlink", "unregister", "whereis",
 ]
+
+
+def _make_real_node(rt, name, cookie):
+    """Runtime(kernel="trio", node="a@localhost", cookie=...): labrt.erl, loaded on first use."""
+    from .erl.node import attach
+    attach(rt, name, cookie)
+
+
+Runtime.make_real_node = _make_real_node

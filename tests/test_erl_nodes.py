@@ -230,3 +230,27 @@ def test_transitive_connections_and_connect_all_false():
             return rt.run_main(main)
         assert seen(True) == NAMES[:2]
         assert seen(False) == NAMES[:1]
+
+
+def test_a_runtime_given_a_node_name_and_cookie_is_a_real_node(monkeypatch):
+    """labrt.Runtime(kernel="trio", node=..., cookie=...) joins the cluster like labrt.erl.Node,
+    asking EPMD on $ERL_EPMD_PORT as erl does; wrong combinations say what to give."""
+    import pytest
+    for kw, words in (({"cookie": "c"}, "give its name too"),
+                      ({"kernel": "sim", "node": "a@localhost", "cookie": "c"}, "kernel='trio'"),
+                      ({"kernel": "trio", "node": "a@localhost"}, "needs a cookie"),
+                      ({"kernel": "trio", "node": "alocalhost", "cookie": "c"}, "name@host")):
+        with pytest.raises(labrt.BadArg, match=words):
+            labrt.Runtime(**kw)
+    monkeypatch.setenv("ERL_EPMD_PORT", "port")
+    with pytest.raises(labrt.BadArg, match="ERL_EPMD_PORT must be a TCP port"):
+        labrt.Runtime(kernel="trio", node="a@localhost", cookie="c")
+    with Cluster(real_epmd=False) as c:
+        c.labrt("na", "--run", "labrt.erl.demo:replica")
+        monkeypatch.setenv("ERL_EPMD_PORT", str(c.epmd_port))
+        rt = labrt.Runtime(kernel="trio", node="client@localhost", cookie=c.cookie,
+                           reports=None, trace=False)
+
+        async def main():
+            return labrt.node(), await gen_server.call(("kv", NAMES[0]), ("put", "x", 1))
+        assert rt.run_main(main) == ("client@localhost", "ok")

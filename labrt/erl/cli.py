@@ -41,7 +41,8 @@ def main(argv=None):
     ap.add_argument("--run", help="MODULE:FUNCTION, the node's application process")
     ap.add_argument("--allow", action="append", default=[],
                     help="MODULE:FUNCTION other nodes may spawn or rpc:call (repeatable)")
-    ap.add_argument("--epmd-port", type=int, default=4369)
+    ap.add_argument("--epmd-port", type=int, default=None,
+                    help="EPMD's port (default: $ERL_EPMD_PORT, else 4369, as for erl)")
     ap.add_argument("--port", type=int, default=0, help="distribution port (default: any)")
     ap.add_argument("--tick", type=float, default=60.0, help="seconds of silence before a "
                     "peer counts as down (Erlang's net_ticktime)")
@@ -66,8 +67,12 @@ def main(argv=None):
         module, _, name = spec.partition(":")
         allow[(module, name)] = fn
     app = _resolve(args.run) if args.run else None
-    rt = Node(args.sname, args.cookie, allow=allow, epmd_port=args.epmd_port, port=args.port,
-              tick=args.tick, tls=tls, speak_global=not args.no_global)
+    from labrt import BadArg
+    try:
+        rt = Node(args.sname, args.cookie, allow=allow, epmd_port=args.epmd_port,
+                  port=args.port, tick=args.tick, tls=tls, speak_global=not args.no_global)
+    except BadArg as e:
+        ap.error(str(e))
 
     async def serve():
         from labrt import receive, spawn

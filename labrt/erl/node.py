@@ -46,6 +46,7 @@ for remote spawn and for ``rpc:call``: that half of the node is
 from __future__ import annotations
 
 import itertools
+import os
 import secrets
 import socket
 import ssl
@@ -650,7 +651,7 @@ def _is_local(target, name):
 
 
 def Node(name: str, cookie: str, *, allow=None, tick: float = TICK, host: str = "127.0.0.1",
-         port: int = 0, epmd_port: int = epmd.EPMD_PORT, trace: bool = False,
+         port: int = 0, epmd_port: int | None = None, trace: bool = False,
          reports="stderr", limits: etf.Limits = etf.DEFAULT_LIMITS, log=None,
          tls=None, speak_global: bool = True) -> Runtime:
     """A trio runtime that is node ``name`` of a real cluster.
@@ -663,11 +664,33 @@ def Node(name: str, cookie: str, *, allow=None, tick: float = TICK, host: str = 
     peer; TLS also encrypts, and checks certificates).  The node runs OTP's
     ``global_name_server`` (sync sessions, global's locks, transitive
     connections, prevent_overlapping_partitions) unless ``speak_global=False``.
+    EPMD is asked on ``epmd_port``, by default ``$ERL_EPMD_PORT`` or 4369,
+    as for Erlang nodes.  ``labrt.Runtime(kernel="trio", node=name,
+    cookie=cookie)`` makes the same node with the other options' defaults.
     """
     rt = Runtime(kernel="trio", trace=trace, reports=reports)
-    world = ErlWorld(rt, name, cookie, allow=allow, host=host, port=port, tick=tick,
-                     limits=limits, epmd_port=epmd_port, log=log, tls=tls,
-                     speak_global=speak_global)
+    attach(rt, name, cookie, allow=allow, host=host, port=port, tick=tick, limits=limits,
+           epmd_port=epmd_port, log=log, tls=tls, speak_global=speak_global)
+    return rt
+
+
+def default_epmd_port() -> int:
+    """``$ERL_EPMD_PORT`` if set (as Erlang reads it), else 4369."""
+    text = os.environ.get("ERL_EPMD_PORT", "").strip()
+    if not text:
+        return epmd.EPMD_PORT
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise BadArg(f"ERL_EPMD_PORT must be a TCP port number (1-65535), got {text!r}")
+    return int(text)
+
+
+def attach(rt: Runtime, name: str, cookie: str, *, epmd_port: int | None = None, **options):
+    """Make the trio runtime ``rt`` node ``name`` of a real cluster (see :func:`Node`)."""
+    if rt.kind != "trio":
+        raise BadArg(f"node {name!r} would be a real node: it needs kernel='trio' "
+                     "(simulated nodes come from labrt.dist.World)")
+    world = ErlWorld(rt, name, cookie, epmd_port=default_epmd_port() if epmd_port is None
+                     else epmd_port, **options)
     rt.world = world
     rt._wire = world.message                 # what send() calls for a remote pid
     rt.node_name = name

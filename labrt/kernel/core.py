@@ -91,13 +91,26 @@ class Runtime(ExitSignals, Operations, Outside):
     preempt = None
     #: The ``labrt.dist.World`` this runtime is a node of, or None.
     world = None
+
+    def make_real_node(self, name, cookie):
+        """Make this runtime node ``name`` of a real cluster (``Runtime(node=name, cookie=...)``).
+
+        The work is labrt.erl's, a layer above the kernel, which the kernel
+        does not import: the package (``labrt/__init__.py``) puts labrt.erl's
+        ``attach`` here, loaded only when a real node is made."""
+        raise BadArg("real nodes need labrt.erl (Erlang's distribution protocol)")
     #: In a simulated world, ``Net.name_message``: what ``send`` calls for a
     #: ``(name, node)`` on another node (None: the general path, ``_send``).
     _wire_name = None
 
     def __init__(self, kernel: str = "sim", seed=None, trace: bool = True,
-                 reports="stderr", node: int = 0, *, _world=None, _name=LOCAL_NODE):
-        self.node = node
+                 reports="stderr", node: int | str = 0, *, cookie: str | None = None,
+                 _world=None, _name=LOCAL_NODE):
+        real = type(node) is str               # node="a@host": a node of a real cluster
+        if cookie is not None and not real:
+            raise BadArg("cookie= is for a real node: give its name too, "
+                         "Runtime(kernel='trio', node='a@localhost', cookie=...)")
+        self.node = 0 if real else node
         self.node_name = _name
         self.creation = 0                    # a restarted node counts up (labrt.dist)
         self.procs: dict[int, Process] = {}
@@ -139,6 +152,8 @@ class Runtime(ExitSignals, Operations, Outside):
             raise ValueError(f"unknown kernel {kernel!r}: use 'sim' or 'trio'")
         self.kind = kernel
         self.simulated = kernel == "sim"
+        if real:
+            self.make_real_node(node, cookie)
 
     def __repr__(self):
         return (f"<Runtime {self.kind} t={self.now:.3f} "
