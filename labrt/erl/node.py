@@ -48,7 +48,6 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
-import socket
 import ssl
 import sys
 
