@@ -249,7 +249,8 @@ def test_a_runtime_given_a_node_name_and_cookie_is_a_real_node(monkeypatch):
         c.labrt("na", "--run", "labrt.erl.demo:replica")
         monkeypatch.setenv("ERL_EPMD_PORT", str(c.epmd_port))
         rt = labrt.Runtime(kernel="trio", node="client@localhost", cookie=c.cookie,
-                           reports=None, trace=False)
+                           reports=None)
+        assert not rt.tracing       # a long-running node keeps no trace unless asked to
 
         async def main():
             return labrt.node(), await gen_server.call(("kv", NAMES[0]), ("put", "x", 1))

@@ -6,7 +6,8 @@ labrt nodes and to Erlang nodes started with ``erl -sname``.
 ``labrt.Runtime(kernel="trio", node="a@localhost", cookie="secret")`` is the
 same node with the default options, and ``python -m labrt.node --sname a
 --cookie secret`` runs one as an OS process.  EPMD is found on
-``$ERL_EPMD_PORT`` or 4369, as Erlang nodes find it.
+``$ERL_EPMD_PORT`` or 4369, as Erlang nodes find it.  A real node keeps no
+trace unless asked (``trace=True``): it may run for hours.
 
 Layers, bottom up: :mod:`.etf` (the external term format: its values,
 decoder and encoder are :mod:`.etf_values`, :mod:`.etf_decode`,

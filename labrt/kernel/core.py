@@ -103,13 +103,15 @@ class Runtime(ExitSignals, Operations, Outside):
     #: ``(name, node)`` on another node (None: the general path, ``_send``).
     _wire_name = None
 
-    def __init__(self, kernel: str = "sim", seed=None, trace: bool = True,
+    def __init__(self, kernel: str = "sim", seed=None, trace: bool | None = None,
                  reports="stderr", node: int | str = 0, *, cookie: str | None = None,
                  _world=None, _name=LOCAL_NODE):
         real = type(node) is str               # node="a@host": a node of a real cluster
         if cookie is not None and not real:
             raise BadArg("cookie= is for a real node: give its name too, "
                          "Runtime(kernel='trio', node='a@localhost', cookie=...)")
+        if trace is None:                      # a real node runs for hours: no trace by default
+            trace = not real
         self.node = 0 if real else node
         self.node_name = _name
         self.creation = 0                    # a restarted node counts up (labrt.dist)
